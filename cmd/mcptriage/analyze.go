@@ -1,0 +1,292 @@
+package main
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mcptriage/mcptriage/parse"
+	"github.com/mcptriage/mcptriage/report"
+	"github.com/mcptriage/mcptriage/rules"
+)
+
+//go:embed demo.log
+var demoLog []byte
+
+const demoName = "demo.log"
+
+type analyzeOptions struct {
+	IO *IOStreams
+
+	Files          []string
+	JSON           bool
+	Server         string
+	Egress         []string
+	NginxLogFormat string
+	Format         string
+	Demo           bool
+	MaxLineBytes   int
+	Color          string
+}
+
+func newCmdAnalyze(f *factory, runF func(*analyzeOptions) error) *cobra.Command {
+	opts := &analyzeOptions{IO: f.IO}
+	cmd := &cobra.Command{
+		Use:   "analyze [FILE...]",
+		Short: "Reconstruct connector attempts from logs and explain each failure",
+		Long: `Read access logs (plain or gzipped; "-" or no file reads standard input),
+find the requests Claude's connector made, group them into connect attempts,
+and say for each how far it got, why it stopped, and what to do.
+
+Formats are detected per file: nginx combined, the Docker image's "main"
+(combined plus X-Forwarded-For), combined with timing or key=value fields,
+and the Common Log Format. For any other nginx format, pass its log_format
+from nginx.conf with --nginx-log-format.
+
+Exit status: 0 when every attempt connected, 1 when a failure was found
+(including no connector traffic at all), 2 on usage or input errors.`,
+		Example: `  # the newest log, as nginx writes it
+  mcptriage analyze /var/log/nginx/access.log
+
+  # rotated and gzipped logs, with the URL exactly as typed into Claude
+  mcptriage analyze --server https://mcp.example.com/mcp /var/log/nginx/access.log*
+
+  # a custom nginx format, copied from nginx.conf
+  mcptriage analyze --nginx-log-format '$remote_addr [$time_iso8601] "$request" $status $request_time "$http_user_agent"' access.log
+
+  # from a container, for a script
+  docker logs proxy 2>&1 | mcptriage analyze --json -
+
+  # see it work on a bundled sample
+  mcptriage analyze --demo`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Files = args
+			if opts.Demo && len(args) > 0 {
+				return usageErrorf("--demo reads the bundled sample; give either --demo or files, not both")
+			}
+			switch opts.Color {
+			case "auto", "always", "never":
+			default:
+				return usageErrorf("--color must be auto, always or never, not %q", opts.Color)
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return runAnalyze(opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVar(&opts.JSON, "json", false, "print the machine-readable report (contract version 1)")
+	fl.StringVar(&opts.Server, "server", "", "the connector URL exactly as typed into Claude; checked on its own and used to focus the analysis")
+	fl.StringArrayVar(&opts.Egress, "egress", nil, "treat this CIDR as the connector's egress instead of Anthropic's ranges (repeatable)")
+	fl.StringVar(&opts.NginxLogFormat, "nginx-log-format", "", "the nginx log_format of the logs (the directive or its quoted strings)")
+	fl.StringVar(&opts.Format, "format", "", "force a format instead of detecting it: "+strings.Join(parse.FormatNames(), ", "))
+	fl.BoolVar(&opts.Demo, "demo", false, "analyze a bundled sample log")
+	fl.IntVar(&opts.MaxLineBytes, "max-line-bytes", parse.DefaultMaxLineBytes, "skip lines longer than this")
+	fl.StringVar(&opts.Color, "color", "auto", "colour the terminal view: auto, always or never")
+	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return parse.FormatNames(), cobra.ShellCompDirectiveNoFileComp
+	})
+	_ = cmd.RegisterFlagCompletionFunc("color", cobra.FixedCompletions([]string{"auto", "always", "never"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// input is one source to read.
+type input struct {
+	name string
+	open func() (io.ReadCloser, error)
+}
+
+func runAnalyze(opts *analyzeOptions) error {
+	ropts := rules.Options{}
+	if opts.Server != "" {
+		u, err := rules.ParseConnectorURL(opts.Server)
+		if err != nil {
+			return usageErrorf("--server: %v", err)
+		}
+		ropts.URL = u
+	}
+	for _, c := range opts.Egress {
+		p, err := netip.ParsePrefix(strings.TrimSpace(c))
+		if err != nil {
+			a, aerr := netip.ParseAddr(strings.TrimSpace(c))
+			if aerr != nil {
+				return usageErrorf("--egress %q is not a CIDR such as 160.79.104.0/21", c)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		ropts.Egress = append(ropts.Egress, p.Masked())
+	}
+	parsers, err := parse.Parsers(parse.Config{NginxLogFormat: opts.NginxLogFormat, Format: opts.Format})
+	if err != nil {
+		return &usageError{err}
+	}
+	inputs, err := resolveInputs(opts)
+	if err != nil {
+		return err
+	}
+
+	collector := rules.NewCollector(ropts)
+	var summaries []report.InputSummary
+	for _, in := range inputs {
+		summaries = append(summaries, readInput(in, parsers, opts.MaxLineBytes, collector))
+	}
+	run := collector.Analyze()
+	rep := report.Build(run, summaries)
+
+	if opts.JSON {
+		enc := json.NewEncoder(opts.IO.Out)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+		writeWarnings(opts.IO.ErrOut, rep)
+	} else {
+		st := report.Style{Color: opts.IO.ColorEnabled(opts.Color), Width: opts.IO.TerminalWidth()}
+		if err := report.WriteText(opts.IO.Out, rep, st); err != nil {
+			return err
+		}
+	}
+	if unusable := unreadable(summaries); unusable != "" {
+		return &usageError{errors.New(unusable)}
+	}
+	if failed(rep) {
+		return errFindings
+	}
+	return nil
+}
+
+// resolveInputs checks every named file before reading any, so a typo
+// fails at once rather than after a long read.
+func resolveInputs(opts *analyzeOptions) ([]input, error) {
+	if opts.Demo {
+		return []input{{name: demoName, open: func() (io.ReadCloser, error) {
+			return io.NopCloser(bytes.NewReader(demoLog)), nil
+		}}}, nil
+	}
+	files := opts.Files
+	if len(files) == 0 {
+		files = []string{"-"}
+	}
+	var out []input
+	stdinUsed := false
+	for _, name := range files {
+		if name == "-" {
+			if stdinUsed {
+				return nil, usageErrorf("standard input (-) is named more than once")
+			}
+			stdinUsed = true
+			out = append(out, input{name: "stdin", open: func() (io.ReadCloser, error) {
+				return io.NopCloser(opts.IO.In), nil
+			}})
+			continue
+		}
+		st, err := os.Stat(name)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return nil, usageErrorf("%s: no such file", name)
+		case err != nil:
+			return nil, usageErrorf("%s: cannot read it: %v", name, pathlessError(err))
+		case st.IsDir():
+			return nil, usageErrorf("%s is a directory; name the log files in it (for example %s/access.log*)", name, strings.TrimSuffix(name, "/"))
+		}
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, usageErrorf("%s: cannot open it: %v", name, pathlessError(err))
+		}
+		f.Close()
+		path := name
+		out = append(out, input{name: name, open: func() (io.ReadCloser, error) { return os.Open(path) }})
+	}
+	return out, nil
+}
+
+func pathlessError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func readInput(in input, parsers []parse.Parser, maxLine int, c *rules.Collector) report.InputSummary {
+	sum := report.InputSummary{Path: in.name}
+	rc, err := in.open()
+	if err != nil {
+		sum.Err = fmt.Errorf("cannot open: %v", pathlessError(err))
+		return sum
+	}
+	defer rc.Close()
+	r, err := parse.Decompress(rc)
+	if err != nil {
+		sum.Err = err
+		return sum
+	}
+	s := parse.NewScanner(r, in.name, parsers, maxLine)
+	for s.Next() {
+		c.Add(s.Event())
+	}
+	sum.Stats = s.Stats()
+	sum.Format = s.Format()
+	sum.Err = s.Err()
+	sum.Unrecognised = !s.Recognised() && sum.Stats.Events == 0
+	if sum.Err == nil && sum.Stats.Lines == 0 {
+		sum.Err = errors.New("the input is empty")
+	}
+	return sum
+}
+
+// unreadable explains why no input could be used, or returns "".
+func unreadable(sums []report.InputSummary) string {
+	var bad []string
+	for _, s := range sums {
+		if s.Stats.Events > 0 {
+			return ""
+		}
+		if s.Unrecognised && s.Stats.Lines > 0 {
+			bad = append(bad, s.Path)
+		}
+	}
+	if len(bad) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("cannot read %s as an access log: no line matched a known format (%s). For a custom nginx format, pass its log_format with --nginx-log-format",
+		strings.Join(bad, ", "), strings.Join(parse.FormatNames(), ", "))
+}
+
+func failed(r *report.Report) bool {
+	if len(r.Findings) > 0 {
+		return true
+	}
+	for _, a := range r.Attempts {
+		if a.Outcome != "connected" {
+			return true
+		}
+	}
+	return false
+}
+
+// writeWarnings puts what a script's reader should know on stderr, since
+// stdout carries only the JSON.
+func writeWarnings(w io.Writer, r *report.Report) {
+	for _, in := range r.Inputs {
+		if in.Error != "" {
+			fmt.Fprintf(w, "mcptriage: warning: %s: %s\n", in.Path, in.Error)
+		}
+		if in.Skipped > 0 {
+			fmt.Fprintf(w, "mcptriage: %s: skipped %d of %d lines (%s)\n", in.Path, in.Skipped, in.Lines, strings.Join(in.SkipReasons, "; "))
+		}
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "mcptriage: note: %s\n", n)
+	}
+}

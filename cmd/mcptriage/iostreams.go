@@ -1,0 +1,79 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"strconv"
+
+	"golang.org/x/term"
+)
+
+// IOStreams is the only code that knows about terminals and the
+// environment's colour settings; commands ask it, never os or env.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+
+	stdoutTTY bool
+	width     int
+	getenv    func(string) string
+}
+
+func systemIO() *IOStreams {
+	io := &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, getenv: os.Getenv}
+	if fd := int(os.Stdout.Fd()); term.IsTerminal(fd) {
+		io.stdoutTTY = true
+		if w, _, err := term.GetSize(fd); err == nil {
+			io.width = w
+		}
+	}
+	return io
+}
+
+// testIO returns streams backed by buffers, not a terminal, with an
+// empty environment.
+func testIO() (*IOStreams, *bytes.Buffer, *bytes.Buffer, *bytes.Buffer) {
+	in, out, errOut := &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
+	return &IOStreams{In: in, Out: out, ErrOut: errOut, getenv: func(string) string { return "" }}, in, out, errOut
+}
+
+// IsStdoutTTY reports whether stdout is a terminal.
+func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
+
+// SetStdoutTTY is for tests.
+func (s *IOStreams) SetStdoutTTY(tty bool) { s.stdoutTTY = tty }
+
+// ColorEnabled decides colour once: --color always/never win; otherwise
+// NO_COLOR, CLICOLOR=0 and TERM=dumb turn it off, CLICOLOR_FORCE turns it
+// on, and a terminal decides.
+func (s *IOStreams) ColorEnabled(mode string) bool {
+	switch mode {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	if s.getenv("NO_COLOR") != "" || s.getenv("CLICOLOR") == "0" || s.getenv("TERM") == "dumb" {
+		return false
+	}
+	if v := s.getenv("CLICOLOR_FORCE"); v != "" && v != "0" {
+		return true
+	}
+	return s.stdoutTTY
+}
+
+// TerminalWidth is the width to wrap text at; 0 means do not wrap.
+func (s *IOStreams) TerminalWidth() int {
+	if !s.stdoutTTY {
+		return 0
+	}
+	if c, err := strconv.Atoi(s.getenv("COLUMNS")); err == nil && c > 20 {
+		return c
+	}
+	if s.width > 20 {
+		return s.width
+	}
+	return 100
+}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit statuses.
+const (
+	exitOK      = 0
+	exitFailure = 1 // a failure was found
+	exitUsage   = 2 // usage or input errors
+)
+
+// usageError is a mistake in the command line or an input that cannot be
+// read: exit 2.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, args ...any) error {
+	return &usageError{fmt.Errorf(format, args...)}
+}
+
+// findingsError means the report was written and found a failure: exit 1
+// with nothing more to print.
+var errFindings = errors.New("findings")
+
+// factory holds what commands depend on.
+type factory struct {
+	IO      *IOStreams
+	Version string
+}
+
+func run(args []string, io *IOStreams) int {
+	f := &factory{IO: io, Version: buildVersion()}
+	root := newRootCmd(f)
+	root.SetArgs(args)
+	root.SetIn(io.In)
+	root.SetOut(io.Out)
+	root.SetErr(io.ErrOut)
+	err := root.Execute()
+	var ue *usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errFindings):
+		return exitFailure
+	case errors.As(err, &ue):
+		fmt.Fprintln(io.ErrOut, "mcptriage: "+ue.Error())
+		return exitUsage
+	default:
+		// cobra's own flag and argument errors.
+		msg := err.Error()
+		fmt.Fprintln(io.ErrOut, "mcptriage: "+msg)
+		if strings.Contains(msg, "unknown") || strings.Contains(msg, "flag") || strings.Contains(msg, "arg") {
+			fmt.Fprintln(io.ErrOut, "Run 'mcptriage --help' for usage.")
+		}
+		return exitUsage
+	}
+}
+
+func newRootCmd(f *factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "mcptriage",
+		Short: "Find out why a remote MCP server will not connect to Claude.ai",
+		Long: `mcptriage reads your server's logs after a failed Claude.ai custom-connector
+attempt, reconstructs each connect attempt, and tells you the last step that
+worked, the failure mode with its evidence lines, and the fix.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       f.Version,
+	}
+	root.SetVersionTemplate("mcptriage {{.Version}}\n")
+	root.AddCommand(newCmdAnalyze(f, nil), newCmdRules(f), newCmdVersion(f))
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	return root
+}

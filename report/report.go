@@ -1,0 +1,275 @@
+// Package report turns an analysis into its outputs. Report is the one
+// contract (what --json prints); every renderer formats a Report and
+// nothing else, so the outputs cannot disagree.
+package report
+
+import (
+	"strings"
+	"time"
+
+	"github.com/mcptriage/mcptriage/parse"
+	"github.com/mcptriage/mcptriage/rules"
+)
+
+// Version is the version of the JSON contract. Fields may be added
+// within a version; none is renamed or removed.
+const Version = 1
+
+// Report is the JSON contract, version 1.
+type Report struct {
+	Version      int       `json:"version"`
+	ConnectorURL string    `json:"connector_url,omitempty"`
+	Inputs       []Input   `json:"inputs"`
+	Attempts     []Attempt `json:"attempts"`
+	// Findings about the run as a whole: the connector URL's own problems,
+	// or no connector traffic at all.
+	Findings []Finding `json:"findings"`
+	Notes    []string  `json:"notes,omitempty"`
+}
+
+// Input summarises one file (or stdin).
+type Input struct {
+	Path         string   `json:"path"`
+	Format       string   `json:"format"`
+	Lines        int      `json:"lines"`
+	Events       int      `json:"events"`
+	Skipped      int      `json:"skipped"`
+	FirstSkipped []string `json:"first_skipped"`
+	// SkipReasons parallels FirstSkipped: "file:line: why".
+	SkipReasons []string `json:"skip_reasons,omitempty"`
+	// SourceTimezone is the offset the source wrote its times in, before
+	// conversion to UTC ("+0200"; "UTC"; several, comma-separated).
+	SourceTimezone string `json:"source_timezone"`
+	Error          string `json:"error,omitempty"`
+}
+
+// Attempt is one connect attempt.
+type Attempt struct {
+	ID                 int       `json:"id"`
+	Start              string    `json:"start"`
+	End                string    `json:"end"`
+	EgressIPs          []string  `json:"egress_ips"`
+	EgressConfirmed    bool      `json:"egress_confirmed"`
+	Outcome            string    `json:"outcome"`
+	LastCompletedStage StageRef  `json:"last_completed_stage"`
+	Stages             []Stage   `json:"stages"`
+	Findings           []Finding `json:"findings"`
+	Host               string    `json:"host,omitempty"`
+	ConnectorPath      string    `json:"connector_path,omitempty"`
+	Events             []Event   `json:"events"`
+}
+
+// StageRef names a stage.
+type StageRef struct {
+	Number int    `json:"number"`
+	Name   string `json:"name"`
+}
+
+// Stage is one rung of an attempt's ladder.
+type Stage struct {
+	Number   int      `json:"number"`
+	Name     string   `json:"name"`
+	Status   string   `json:"status"`
+	At       string   `json:"at,omitempty"`
+	Evidence []string `json:"evidence"`
+}
+
+// Finding is one diagnosis, ranked within its list.
+type Finding struct {
+	Mode             string   `json:"mode"`
+	Title            string   `json:"title"`
+	Stage            int      `json:"stage"`
+	Side             string   `json:"side"`
+	Confidence       string   `json:"confidence"`
+	Summary          string   `json:"summary"`
+	Fix              string   `json:"fix"`
+	Evidence         []string `json:"evidence"`
+	DecisiveNextStep string   `json:"decisive_next_step"`
+	KnownIssues      []int    `json:"known_issues"`
+}
+
+// Event is one request of an attempt, redacted.
+type Event struct {
+	At        string `json:"at"`
+	Time      string `json:"time"`
+	Role      string `json:"role"`
+	Source    string `json:"source"` // connector (confirmed by address), connector_unconfirmed, browser
+	Method    string `json:"method"`
+	Path      string `json:"path"`
+	Status    int    `json:"status"`
+	UserAgent string `json:"user_agent,omitempty"`
+	Client    string `json:"client,omitempty"`
+	Line      string `json:"line"`
+}
+
+// InputSummary is what the caller knows about one input after reading it.
+type InputSummary struct {
+	Path   string
+	Format string
+	Stats  parse.Stats
+	Err    error
+	// Unrecognised: no line of the input matched any known format.
+	Unrecognised bool
+}
+
+// TimeFormat is how every time is written: RFC 3339 in UTC.
+const TimeFormat = "2006-01-02T15:04:05.000Z07:00"
+
+func utc(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	t = t.UTC()
+	if t.Nanosecond() == 0 {
+		return t.Format(time.RFC3339)
+	}
+	return t.Format(TimeFormat)
+}
+
+// Build assembles the contract from an analysis.
+func Build(run *rules.Run, inputs []InputSummary) *Report {
+	r := &Report{Version: Version, Attempts: []Attempt{}, Findings: []Finding{}, Inputs: []Input{}}
+	if run.URL != nil {
+		r.ConnectorURL = run.URL.Raw
+	}
+	for _, in := range inputs {
+		r.Inputs = append(r.Inputs, buildInput(in))
+	}
+	for _, a := range run.Attempts {
+		r.Attempts = append(r.Attempts, buildAttempt(a))
+	}
+	for _, f := range run.Findings {
+		r.Findings = append(r.Findings, buildFinding(f))
+	}
+	if run.Capped {
+		r.Notes = append(r.Notes, "the logs held more connector-related requests than mcptriage keeps in memory; later ones were not analysed: narrow the input to the time of the attempt")
+	}
+	return r
+}
+
+func buildInput(in InputSummary) Input {
+	out := Input{
+		Path:         in.Path,
+		Format:       in.Format,
+		Lines:        in.Stats.Lines,
+		Events:       in.Stats.Events,
+		Skipped:      in.Stats.Skipped,
+		FirstSkipped: []string{},
+	}
+	if out.Format == "" {
+		out.Format = "unknown"
+	}
+	for _, s := range in.Stats.FirstSkipped {
+		out.FirstSkipped = append(out.FirstSkipped, s.Pos.String())
+		out.SkipReasons = append(out.SkipReasons, s.Error())
+	}
+	switch len(in.Stats.Zones) {
+	case 0:
+		out.SourceTimezone = "UTC"
+	default:
+		out.SourceTimezone = strings.Join(in.Stats.Zones, ", ")
+	}
+	if in.Err != nil {
+		out.Error = in.Err.Error()
+	}
+	if in.Unrecognised && out.Error == "" && in.Stats.Lines > 0 {
+		out.Error = "no line matched a known log format"
+	}
+	return out
+}
+
+func buildAttempt(a *rules.Attempt) Attempt {
+	out := Attempt{
+		ID:                 a.ID,
+		Start:              utc(a.Start),
+		End:                utc(a.End),
+		EgressIPs:          []string{},
+		EgressConfirmed:    a.Confirmed,
+		Outcome:            string(a.Outcome),
+		LastCompletedStage: StageRef{Number: int(a.LastCompleted), Name: a.LastCompleted.String()},
+		Findings:           []Finding{},
+		Host:               a.Host,
+		ConnectorPath:      a.ConnectorPath,
+		Events:             []Event{},
+	}
+	for _, ip := range a.EgressIPs {
+		out.EgressIPs = append(out.EgressIPs, ip.String())
+	}
+	for s := rules.StageProbe; s <= rules.StageMCP; s++ {
+		st := a.Stages[s]
+		out.Stages = append(out.Stages, Stage{
+			Number:   int(s),
+			Name:     s.String(),
+			Status:   string(st.Status),
+			At:       utc(st.At),
+			Evidence: positions(firstN(st.Evidence, 6)),
+		})
+	}
+	for _, f := range a.Findings {
+		out.Findings = append(out.Findings, buildFinding(f))
+	}
+	for _, e := range a.Events {
+		out.Events = append(out.Events, buildEvent(e))
+	}
+	return out
+}
+
+func buildFinding(f *rules.Finding) Finding {
+	known := f.Rule.Tracker
+	if known == nil {
+		known = []int{}
+	}
+	return Finding{
+		Mode:             f.Rule.ID,
+		Title:            f.Rule.Title,
+		Stage:            int(f.Rule.Stage),
+		Side:             string(f.Rule.Side),
+		Confidence:       f.Confidence.String(),
+		Summary:          f.Summary,
+		Fix:              f.Rule.Fix,
+		Evidence:         positions(f.Evidence),
+		DecisiveNextStep: f.Next,
+		KnownIssues:      known,
+	}
+}
+
+func buildEvent(e *rules.Ev) Event {
+	source := "connector_unconfirmed"
+	switch {
+	case e.Browser:
+		source = "browser"
+	case e.Confirmed:
+		source = "connector"
+	}
+	client := ""
+	if e.Client.IsValid() {
+		client = e.Client.String()
+	}
+	return Event{
+		At:        e.Pos.String(),
+		Time:      utc(e.Time),
+		Role:      e.Role.String(),
+		Source:    source,
+		Method:    e.Method,
+		Path:      e.Path,
+		Status:    e.Status,
+		UserAgent: e.UserAgent,
+		Client:    client,
+		Line:      e.Text,
+	}
+}
+
+func positions(evs []*rules.Ev) []string {
+	out := []string{}
+	for _, e := range evs {
+		out = append(out, e.Pos.String())
+	}
+	return out
+}
+
+func firstN(evs []*rules.Ev, n int) []*rules.Ev {
+	if len(evs) > n {
+		return evs[:n]
+	}
+	return evs
+}

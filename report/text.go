@@ -1,0 +1,303 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// Style is how the terminal view may look. The caller decides it from
+// the terminal and the environment; renderers never probe either.
+type Style struct {
+	Color bool
+	Width int // 0: no wrapping
+}
+
+type painter struct{ on bool }
+
+func (p painter) wrap(code, s string) string {
+	if !p.on || s == "" {
+		return s
+	}
+	return "\x1b[" + code + "m" + s + "\x1b[0m"
+}
+func (p painter) bold(s string) string   { return p.wrap("1", s) }
+func (p painter) dim(s string) string    { return p.wrap("2", s) }
+func (p painter) red(s string) string    { return p.wrap("31", s) }
+func (p painter) green(s string) string  { return p.wrap("32", s) }
+func (p painter) yellow(s string) string { return p.wrap("33", s) }
+func (p painter) cyan(s string) string   { return p.wrap("36", s) }
+
+// maxShownIssues keeps the tracker line short; the JSON has them all.
+const maxShownIssues = 8
+
+// WriteText renders the terminal view.
+func WriteText(w io.Writer, r *Report, st Style) error {
+	p := painter{on: st.Color}
+	b := &strings.Builder{}
+	lines, events := 0, 0
+	for _, in := range r.Inputs {
+		lines += in.Lines
+		events += in.Events
+	}
+	fmt.Fprintf(b, "%s %s in %s (%s lines, %s requests)\n",
+		p.bold("mcptriage:"), countAttempts(r.Attempts), inputNames(r.Inputs), group(lines), group(events))
+	if r.ConnectorURL != "" {
+		fmt.Fprintf(b, "connector URL: %s\n", r.ConnectorURL)
+	}
+	for _, f := range r.Findings {
+		b.WriteString("\n")
+		writeFinding(b, p, f, nil, "", st)
+	}
+	for _, a := range r.Attempts {
+		b.WriteString("\n")
+		writeAttempt(b, p, a, st)
+	}
+	b.WriteString("\n")
+	writeInputs(b, p, r)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func countAttempts(as []Attempt) string {
+	failed := 0
+	for _, a := range as {
+		if a.Outcome != "connected" {
+			failed++
+		}
+	}
+	switch {
+	case len(as) == 0:
+		return "no connect attempt"
+	case failed == 0:
+		return fmt.Sprintf("%d connect %s, all connected", len(as), pluralize(len(as), "attempt", "attempts"))
+	}
+	return fmt.Sprintf("%d connect %s, %d not connected", len(as), pluralize(len(as), "attempt", "attempts"), failed)
+}
+
+func inputNames(ins []Input) string {
+	var names []string
+	for _, in := range ins {
+		names = append(names, in.Path)
+	}
+	if len(names) > 3 {
+		return fmt.Sprintf("%s and %d more", strings.Join(names[:3], ", "), len(names)-3)
+	}
+	if len(names) == 0 {
+		return "no input"
+	}
+	return strings.Join(names, ", ")
+}
+
+func writeAttempt(b *strings.Builder, p painter, a Attempt, st Style) {
+	outcome := a.Outcome
+	switch a.Outcome {
+	case "connected":
+		outcome = p.green(outcome)
+	case "failed":
+		outcome = p.red(outcome)
+	default:
+		outcome = p.yellow(outcome)
+	}
+	start, _ := time.Parse(time.RFC3339Nano, a.Start)
+	end, _ := time.Parse(time.RFC3339Nano, a.End)
+	fmt.Fprintf(b, "%s  %s → %s  %s\n", p.bold(fmt.Sprintf("Attempt %d", a.ID)), start.Format("2006-01-02 15:04:05Z"), end.Format("15:04:05Z"), outcome)
+	from := strings.Join(a.EgressIPs, ", ")
+	if from == "" {
+		from = "(no address logged)"
+	}
+	if a.EgressConfirmed {
+		from += " (Anthropic egress)"
+	} else {
+		from += " (not Anthropic's range: matched by user agent, path and timing; unconfirmed)"
+	}
+	fmt.Fprintf(b, "  from    %s\n", from)
+	if a.ConnectorPath != "" {
+		host := a.Host
+		fmt.Fprintf(b, "  endpoint %s%s\n", host, a.ConnectorPath)
+	}
+	fmt.Fprintf(b, "  ladder  %s\n", ladder(p, a, start))
+	fmt.Fprintf(b, "  reached stage %d (%s)\n", a.LastCompletedStage.Number, a.LastCompletedStage.Name)
+	lines := map[string]string{}
+	for _, e := range a.Events {
+		lines[e.At] = e.Line
+	}
+	if len(a.Findings) == 0 {
+		if a.Outcome != "connected" {
+			b.WriteString("\n  No rule explains where this attempt stopped; its requests:\n")
+			for _, e := range a.Events {
+				fmt.Fprintf(b, "    %s  %s\n", p.dim(e.At), e.Line)
+			}
+		}
+		return
+	}
+	b.WriteString("\n")
+	writeFinding(b, p, a.Findings[0], lines, "  ", st)
+	if len(a.Findings) > 1 {
+		fmt.Fprintf(b, "\n  %s\n", p.bold("also possible"))
+		for _, f := range a.Findings[1:] {
+			fmt.Fprintf(b, "    %s · %s · %s confidence\n", p.cyan(f.Mode), f.Side, f.Confidence)
+			writeWrapped(b, "      ", f.Summary, st.Width)
+			if f.DecisiveNextStep != "" {
+				writeWrapped(b, "      decide: ", f.DecisiveNextStep, st.Width)
+			}
+		}
+	}
+}
+
+var ladderMarks = map[string]string{"ok": "✓", "failed": "✗", "not_seen": "·", "started": "…", "skipped": "–"}
+
+func ladder(p painter, a Attempt, start time.Time) string {
+	var parts []string
+	for _, s := range a.Stages {
+		mark := ladderMarks[s.Status]
+		label := mark + " " + s.Name
+		if s.At != "" {
+			if t, err := time.Parse(time.RFC3339Nano, s.At); err == nil {
+				label += " " + offset(t.Sub(start))
+			}
+		}
+		switch s.Status {
+		case "ok":
+			label = p.green(label)
+		case "failed":
+			label = p.red(label)
+		case "not_seen", "skipped":
+			label = p.dim(label)
+		default:
+			label = p.yellow(label)
+		}
+		parts = append(parts, label)
+	}
+	return strings.Join(parts, "  ")
+}
+
+func offset(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return fmt.Sprintf("+%.1fs", d.Seconds())
+	case d < time.Minute:
+		return fmt.Sprintf("+%.0fs", d.Seconds())
+	}
+	return fmt.Sprintf("+%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+}
+
+func writeFinding(b *strings.Builder, p painter, f Finding, lines map[string]string, indent string, st Style) {
+	fmt.Fprintf(b, "%s%s %s · %s · %s confidence\n", indent, p.red("✗"), p.bold(f.Mode), f.Side, f.Confidence)
+	writeWrapped(b, indent+"  ", f.Summary, st.Width)
+	if len(f.Evidence) > 0 {
+		fmt.Fprintf(b, "%s  %s\n", indent, p.bold("evidence"))
+		for _, at := range f.Evidence {
+			fmt.Fprintf(b, "%s    %s  %s\n", indent, p.dim(at), lines[at])
+		}
+	}
+	writeWrapped(b, indent+"  "+p.bold("fix")+"     ", f.Fix, st.Width)
+	if f.DecisiveNextStep != "" {
+		writeWrapped(b, indent+"  "+p.bold("decide")+"  ", f.DecisiveNextStep, st.Width)
+	}
+	if len(f.KnownIssues) > 0 {
+		nums := f.KnownIssues
+		more := ""
+		if len(nums) > maxShownIssues {
+			more = fmt.Sprintf(" (+%d more)", len(nums)-maxShownIssues)
+			nums = nums[:maxShownIssues]
+		}
+		var refs []string
+		for _, n := range nums {
+			refs = append(refs, fmt.Sprintf("#%d", n))
+		}
+		fmt.Fprintf(b, "%s  %s  anthropics/claude-ai-mcp %s%s\n", indent, p.bold("tracker"), strings.Join(refs, " "), more)
+	}
+}
+
+// writeWrapped writes text after prefix; continuation lines align with
+// the text. Multi-line text (a config snippet) keeps its lines.
+func writeWrapped(b *strings.Builder, prefix, text string, width int) {
+	pad := strings.Repeat(" ", visibleLen(prefix))
+	for i, para := range strings.Split(text, "\n") {
+		lead := prefix
+		if i > 0 {
+			lead = pad
+		}
+		if width <= 0 || visibleLen(lead)+len(para) <= width || strings.HasPrefix(para, " ") {
+			b.WriteString(lead + para + "\n")
+			continue
+		}
+		line := lead
+		col := visibleLen(lead)
+		for j, word := range strings.Fields(para) {
+			if j > 0 && col+1+len(word) > width {
+				b.WriteString(line + "\n")
+				line, col = pad+word, len(pad)+len(word)
+				continue
+			}
+			if j > 0 {
+				line += " "
+				col++
+			}
+			line += word
+			col += len(word)
+		}
+		b.WriteString(line + "\n")
+	}
+}
+
+// visibleLen ignores ANSI escapes.
+func visibleLen(s string) int {
+	n, esc := 0, false
+	for _, r := range s {
+		switch {
+		case r == '\x1b':
+			esc = true
+		case esc && r == 'm':
+			esc = false
+		case !esc:
+			n++
+		}
+	}
+	return n
+}
+
+func writeInputs(b *strings.Builder, p painter, r *Report) {
+	for _, in := range r.Inputs {
+		fmt.Fprintf(b, "%s %s: %s, %s lines, %s requests", p.dim("input"), in.Path, in.Format, group(in.Lines), group(in.Events))
+		if in.SourceTimezone != "UTC" && in.SourceTimezone != "" {
+			fmt.Fprintf(b, "; times converted to UTC from %s", in.SourceTimezone)
+		}
+		b.WriteString("\n")
+		if in.Skipped > 0 {
+			fmt.Fprintf(b, "      skipped %s %s: %s\n", group(in.Skipped), pluralize(in.Skipped, "line", "lines"), strings.Join(in.SkipReasons, "; "))
+		}
+		if in.Error != "" {
+			fmt.Fprintf(b, "      %s %s\n", p.yellow("warning:"), in.Error)
+		}
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(b, "%s %s\n", p.yellow("note:"), n)
+	}
+	b.WriteString(p.dim("All times are UTC.") + "\n")
+}
+
+func pluralize(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// group writes 12345 as 12,345.
+func group(n int) string {
+	s := fmt.Sprint(n)
+	if n < 0 || len(s) <= 3 {
+		return s
+	}
+	var out []byte
+	for i := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ',')
+		}
+		out = append(out, s[i])
+	}
+	return string(out)
+}

@@ -1,0 +1,61 @@
+package rules
+
+// All lists every rule. Its order is the tie-break when two findings are
+// equally confident: URL checks first, then the flow's stages in order,
+// the more specific rule before the more general one.
+var All = []*Rule{
+	// The connector URL as typed, before any log is read.
+	NonStandardPort,
+	PrivateAddressRejected,
+	QueryTokenAuthUnsupported,
+	NoConnectorTraffic,
+
+	// Stage 1: the probe and what answers it.
+	URLTrailingSlashStripped,
+	URLCaseMangled,
+	RedirectOnMCPEndpoint,
+	HostHeaderRejected,
+	LegacySSETransport,
+	WrongConnectorURL,
+	MissingWWWAuthenticate,
+	ResourceMetadataInvalid,
+	EgressIPBlocked,
+
+	// Stage 2: discovery.
+	AuthlessDiscoveryNot404,
+	AuthlessHandshakeAbandoned,
+	WAFBlocksBackchannel,
+	WellKnownHTMLCatchall,
+	PRMNotFound,
+	ASPathIssuerOriginFallback,
+	PRMResourceMismatch,
+
+	// Stage 3: client registration.
+	DCRNotSupported,
+	DCREndpointBroken,
+	DCRAuthMethodRejected,
+	DCRRedirectURIRejected,
+	DCRGrantOrScopeRejected,
+	DCRSucceededThenAbort,
+
+	// Stage 4: the browser.
+	CallbackRedirect307,
+	OfflineAccessLeadingSpace,
+
+	// Stage 5: the token exchange.
+	TokenExchangeNeverAttempted,
+	CallbackSessionLost,
+	TokenEndpointSlow,
+	TokenEndpointJSONOnly,
+	TokenClientAuthMismatch,
+	TokenResponseInvalid,
+
+	// Stage 6: authenticated MCP.
+	EdgeBlocksClaudeUser,
+	ServerRejectsToken,
+	TokenNeverPresented,
+	InitializeSlow,
+	SessionNotSticky,
+	TokenRefreshFailure,
+	UIReportsFailureDespiteSuccess,
+}

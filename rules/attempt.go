@@ -1,0 +1,394 @@
+package rules
+
+import (
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mcptriage/mcptriage/parse"
+)
+
+// Role is what a request was for, within an attempt.
+type Role uint8
+
+const (
+	RoleOther     Role = iota
+	RoleProbe          // the MCP endpoint, before any token: the unauthenticated probe
+	RolePRM            // protected-resource metadata
+	RoleASMeta         // authorization-server metadata
+	RoleRegister       // dynamic client registration
+	RoleAuthorize      // the browser's authorize request with Claude's callback
+	RoleBrowser        // other browser steps: login, consent, an IdP callback
+	RoleToken          // the token exchange
+	RoleMCP            // the MCP endpoint once authorized
+)
+
+var roleNames = [...]string{"other", "probe", "prm", "as_metadata", "register", "authorize", "browser", "token", "mcp"}
+
+func (r Role) String() string { return roleNames[r] }
+
+// Ev is an event as the rules see it: classified, with the address that
+// tied it to the connector.
+type Ev struct {
+	*parse.Event
+	Role Role
+	// Browser: the user's own browser, not Claude's backend.
+	Browser bool
+	// Confirmed: the request came from Anthropic's egress range; otherwise
+	// it was matched by user agent, path and timing only.
+	Confirmed bool
+	Egress    netip.Addr // the Anthropic address, when Confirmed
+	Retired   bool       // Egress is one of the retired 34.162.x addresses
+	Client    netip.Addr // the best guess at the real client
+	ClientVia string     // where Client was read from
+
+	kind   pathKind
+	strong bool // may start an attempt on its own
+}
+
+// OK is a 2xx answer.
+func (e *Ev) OK() bool { return e.Status >= 200 && e.Status < 300 }
+
+// Redirect is a 3xx answer.
+func (e *Ev) Redirect() bool { return e.Status >= 300 && e.Status < 400 }
+
+// Attempt is one press of Connect, as far as the logs show it: the
+// connector's backend requests plus the user's browser steps, in time order.
+type Attempt struct {
+	ID        int
+	Events    []*Ev
+	Start     time.Time
+	End       time.Time
+	EgressIPs []netip.Addr
+	Confirmed bool // at least one request came from Anthropic's egress range
+
+	// ConnectorPath is the MCP endpoint path the connector used (from the
+	// connector URL when given, else from the first probe).
+	ConnectorPath string
+	Host          string
+
+	Stages        [StageMCP + 1]StageResult
+	LastCompleted Stage
+	Outcome       Outcome
+	Findings      []*Finding
+
+	Env *Env // facts about the whole log, shared by all attempts
+	URL *ConnectorURL
+
+	browserIPs map[netip.Addr]bool
+	lastBack   time.Time // the last backend event
+}
+
+// Env holds facts about the logs as a whole that change how evidence
+// reads: whether the server sits behind Cloudflare, what the formats log.
+type Env struct {
+	BehindCloudflare  bool // peers in Cloudflare's ranges or CF-Connecting-IP logged
+	CloudflarePeers   int
+	LogsAuthorization bool // some format records whether Authorization was sent
+	LogsDuration      bool
+	LogsWWWAuth       bool
+	LogsContentType   bool
+	LogEnd            time.Time // the latest time in any input
+}
+
+// Grouping windows. Claude's own retries follow within seconds; the user
+// clicking Connect again comes later. Consent is human time.
+const (
+	attemptGap     = 60 * time.Second
+	humanWindow    = 30 * time.Minute
+	browserLegGap  = 15 * time.Minute
+	probeLookBack  = 5 * time.Second
+	maxUsageWindow = 24 * time.Hour
+)
+
+// group splits time-ordered events into attempts.
+func group(evs []*Ev, url *ConnectorURL, env *Env) []*Attempt {
+	sort.SliceStable(evs, func(i, j int) bool { return evs[i].Time.Before(evs[j].Time) })
+	var (
+		out []*Attempt
+		cur *Attempt
+		// weak holds recent connector-looking requests that could not
+		// start an attempt on their own: a probe on an unusual path is
+		// recognised only by the discovery fetch that follows it.
+		weak []*Ev
+	)
+	start := func(e *Ev) {
+		cur = &Attempt{ID: len(out) + 1, Env: env, URL: url, browserIPs: map[netip.Addr]bool{}}
+		out = append(out, cur)
+		for _, w := range weak {
+			if e.Time.Sub(w.Time) <= probeLookBack && w.Client == e.Client {
+				cur.add(w)
+			}
+		}
+		weak = weak[:0]
+	}
+	for _, e := range evs {
+		gap := time.Duration(1<<62 - 1)
+		if cur != nil {
+			gap = e.Time.Sub(cur.End)
+		}
+		switch {
+		case e.Browser && e.kind == kindAuthorize:
+			if cur == nil || gap > humanWindow {
+				start(e)
+			}
+			cur.browserIPs[e.Client] = true
+			cur.add(e)
+		case e.Browser:
+			// A login or consent step: only from a browser already seen
+			// on this attempt's authorize request.
+			if cur != nil && cur.browserIPs[e.Client] && gap <= browserLegGap {
+				cur.add(e)
+			}
+		default:
+			switch {
+			case cur == nil:
+				if !e.strong && !e.Confirmed {
+					weak = keepRecent(append(weak, e))
+					continue
+				}
+				start(e)
+			case cur.connected() && isClaudeUserUA(e.UserAgent) && e.kind != kindPRM && e.kind != kindASMeta && e.Time.Sub(cur.End) <= maxUsageWindow:
+				// Tool calls on an established connection.
+			case gap <= attemptGap && !(cur.connected() && isBrokerUA(e.UserAgent)):
+			case cur.awaitingHuman() && gap <= humanWindow && !isRestart(e):
+			case e.strong || e.Confirmed:
+				start(e)
+			default:
+				weak = keepRecent(append(weak, e))
+				continue
+			}
+			cur.add(e)
+			cur.lastBack = e.Time
+		}
+	}
+	for _, a := range out {
+		a.finish()
+	}
+	return out
+}
+
+// isRestart: a request that only opens a flow (a probe or a discovery
+// fetch), as opposed to one that continues it (a token exchange).
+func isRestart(e *Ev) bool {
+	return e.kind == kindPRM || (e.kind == kindMCPish && isBrokerUA(e.UserAgent))
+}
+
+func (a *Attempt) add(e *Ev) {
+	if len(a.Events) == 0 {
+		a.Start = e.Time
+	}
+	a.Events = append(a.Events, e)
+	if e.Time.After(a.End) {
+		a.End = e.Time
+	}
+}
+
+// connected: an authenticated MCP request has already succeeded.
+func (a *Attempt) connected() bool {
+	sawToken := false
+	for _, e := range a.Events {
+		if e.kind == kindToken && e.OK() {
+			sawToken = true
+		}
+		if sawToken && e.kind != kindToken && e.kind != kindASMeta && e.kind != kindPRM && !e.Browser && e.OK() && isClaudeUserUA(e.UserAgent) {
+			return true
+		}
+	}
+	return false
+}
+
+// awaitingHuman: discovery or registration is done and the user is in the
+// browser (or at an authorization server whose logs we do not have).
+func (a *Attempt) awaitingHuman() bool {
+	var discovered, token bool
+	for _, e := range a.Events {
+		switch {
+		case e.kind == kindToken && e.OK():
+			token = true
+		case (e.kind == kindPRM || e.kind == kindASMeta || e.kind == kindRegister) && e.OK():
+			discovered = true
+		case e.Browser:
+			discovered = true
+		}
+	}
+	return discovered && !token
+}
+
+// finish assigns roles, the connector path, egress addresses and the ladder.
+func (a *Attempt) finish() {
+	a.assignRoles()
+	seen := map[netip.Addr]bool{}
+	for _, e := range a.Events {
+		if e.Confirmed {
+			a.Confirmed = true
+			if !seen[e.Egress] {
+				seen[e.Egress] = true
+				a.EgressIPs = append(a.EgressIPs, e.Egress)
+			}
+		}
+		if a.Host == "" && e.Host != "" && !e.Browser {
+			a.Host = e.Host
+		}
+	}
+	if len(a.EgressIPs) == 0 {
+		for _, e := range a.Events {
+			if !e.Browser && e.Client.IsValid() && !seen[e.Client] {
+				seen[e.Client] = true
+				a.EgressIPs = append(a.EgressIPs, e.Client)
+			}
+		}
+	}
+	a.computeStages()
+}
+
+func (a *Attempt) assignRoles() {
+	if a.URL != nil && a.URL.Path != "" {
+		a.ConnectorPath = a.URL.Path
+	}
+	var tokenOK, authless, prmOK bool
+	for _, e := range a.Events {
+		switch {
+		case e.Browser && e.kind == kindAuthorize:
+			e.Role = RoleAuthorize
+		case e.Browser:
+			e.Role = RoleBrowser
+		case e.kind == kindPRM:
+			e.Role = RolePRM
+			if e.OK() {
+				prmOK, authless = true, false
+			}
+		case e.kind == kindASMeta:
+			e.Role = RoleASMeta
+		case e.kind == kindRegister:
+			e.Role = RoleRegister
+		case e.kind == kindToken:
+			e.Role = RoleToken
+			if e.OK() {
+				tokenOK = true
+			}
+		case e.kind == kindAuthorize || e.kind == kindAuthish:
+			e.Role = RoleOther
+		default:
+			if a.ConnectorPath == "" {
+				a.ConnectorPath = e.Path
+			}
+			if tokenOK || authless {
+				e.Role = RoleMCP
+			} else {
+				e.Role = RoleProbe
+				if e.OK() && !prmOK && e.Method != "HEAD" && e.Method != "GET" {
+					authless = true
+				}
+			}
+		}
+	}
+}
+
+// Helpers the rules share.
+
+// ByRole lists the events of one role, in time order.
+func (a *Attempt) ByRole(r Role) []*Ev {
+	var out []*Ev
+	for _, e := range a.Events {
+		if e.Role == r {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// Has reports whether any event has the role.
+func (a *Attempt) Has(r Role) bool { return len(a.ByRole(r)) > 0 }
+
+// FirstOK returns the first 2xx event of a role, or nil.
+func (a *Attempt) FirstOK(r Role) *Ev {
+	for _, e := range a.Events {
+		if e.Role == r && e.OK() {
+			return e
+		}
+	}
+	return nil
+}
+
+// AnyOK reports whether any event of the role got a 2xx.
+func (a *Attempt) AnyOK(r Role) bool { return a.FirstOK(r) != nil }
+
+// After lists the events strictly after e.
+func (a *Attempt) After(e *Ev) []*Ev {
+	for i, x := range a.Events {
+		if x == e {
+			return a.Events[i+1:]
+		}
+	}
+	return nil
+}
+
+// BackendAfter lists the connector's (not the browser's) events after e.
+func (a *Attempt) BackendAfter(e *Ev) []*Ev {
+	var out []*Ev
+	for _, x := range a.After(e) {
+		if !x.Browser {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// TokenOK returns the last successful token exchange, or nil.
+func (a *Attempt) TokenOK() *Ev {
+	var last *Ev
+	for _, e := range a.Events {
+		if e.Role == RoleToken && e.OK() {
+			last = e
+		}
+	}
+	return last
+}
+
+// Probe returns the first unauthenticated probe, or nil.
+func (a *Attempt) Probe() *Ev {
+	for _, e := range a.Events {
+		if e.Role == RoleProbe {
+			return e
+		}
+	}
+	return nil
+}
+
+// Authless: the server answered the unauthenticated probe as if no
+// authorization were needed, and published no protected-resource metadata.
+func (a *Attempt) Authless() bool {
+	p := a.FirstNonHead(RoleProbe)
+	return p != nil && p.OK() && !a.AnyOK(RolePRM)
+}
+
+// FirstNonHead returns the first event of the role that is not a HEAD or GET.
+func (a *Attempt) FirstNonHead(r Role) *Ev {
+	for _, e := range a.Events {
+		if e.Role == r && e.Method != "HEAD" && e.Method != "GET" {
+			return e
+		}
+	}
+	return nil
+}
+
+// describe lists requests compactly: "GET /.well-known/x → 404, POST /register → 404".
+func describe(evs []*Ev) string {
+	var parts []string
+	for _, e := range evs {
+		parts = append(parts, e.Method+" "+e.Path+" → "+strconv.Itoa(e.Status))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// keepRecent bounds the look-back buffer.
+func keepRecent(evs []*Ev) []*Ev {
+	const max = 16
+	if len(evs) > max {
+		return append(evs[:0], evs[len(evs)-max:]...)
+	}
+	return evs
+}

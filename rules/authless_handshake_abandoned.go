@@ -1,0 +1,51 @@
+package rules
+
+import "fmt"
+
+var AuthlessHandshakeAbandoned = &Rule{
+	ID:    "authless_handshake_abandoned",
+	Title: "the connector gave up on an authless server after discovery",
+	Stage: StageDiscovery,
+	Side:  SideConnector,
+	Doc: `An authless server answers the unauthenticated initialize with 200 and
+returns a clean 404 to every OAuth discovery probe (both protected-resource
+forms, the authorization-server metadata, the fallback /register), which is
+how a server says it needs no authorization. The connector then sends
+nothing more: no notifications/initialized, no tools/list. The server did
+its part; the tracker has many reports of this.
+
+A server that answers the probe 406 (it did not accept the request's
+Accept header) and 404s discovery ends the same way.
+
+Look-alike: authless_discovery_not_404, where one of the probes answered
+something other than 404 and pushed the connector into OAuth.`,
+	Fix:     "Nothing is wrong on the server if every discovery path is a clean 404 and initialize is fast; file an issue with the ofid. Some work around it with a minimal OAuth implementation.",
+	Tracker: []int{262, 697, 705, 711, 981, 1005, 117, 143, 172, 457, 770, 823, 1017},
+	Run: func(a *Attempt) *Finding {
+		p := a.FirstNonHead(RoleProbe)
+		if p == nil || a.Outcome == OutcomeConnected || a.Has(RoleMCP) || a.Has(RoleToken) || a.Has(RoleAuthorize) {
+			return nil
+		}
+		if !p.OK() && p.Status != 406 {
+			return nil
+		}
+		disc := append(append(a.ByRole(RolePRM), a.ByRole(RoleASMeta)...), a.ByRole(RoleRegister)...)
+		sortByTime(disc)
+		for _, d := range disc {
+			if d.Status != 404 && d.Status != 410 {
+				return nil // authless_discovery_not_404
+			}
+		}
+		if p.Status == 406 {
+			if len(disc) == 0 {
+				return nil
+			}
+			return found(Medium, fmt.Sprintf("%s (the server refused the request's Accept header), then every discovery probe got 404 (%s) and the connector stopped.", req(p), describe(firstN(disc, 4))), append([]*Ev{p}, firstN(disc, 4)...)...).next(
+				"Make the server answer the connector's initialize with 200: it sends Accept: application/json, text/event-stream.")
+		}
+		if len(disc) == 0 {
+			return found(Medium, fmt.Sprintf("%s (an authless server) and the connector sent nothing more: no discovery, no tools/list.", req(p)), p)
+		}
+		return found(High, fmt.Sprintf("%s (an authless server), every discovery probe got a clean 404 (%s), and the connector sent nothing more: no notifications/initialized, no tools/list.", req(p), describe(firstN(disc, 4))), append([]*Ev{p}, firstN(disc, 4)...)...)
+	},
+}

@@ -1,0 +1,25 @@
+package rules
+
+import "fmt"
+
+var CallbackSessionLost = &Rule{
+	ID:    "callback_session_lost",
+	Title: "the user's browser lost Claude's session at the callback",
+	Stage: StageToken,
+	Side:  SideBrowser,
+	Doc: `The authorization server redirected the browser to Claude's callback
+with a code and state (302 or 303), but claude.ai could not match the
+callback to the pending flow because the browser blocked its cookies or a
+content blocker interfered, so no token exchange was attempted. It
+reproduces only in that browser profile.`,
+	Fix:     "Retry in a browser profile that allows claude.ai's cookies, with blockers off for claude.ai.",
+	Tracker: []int{683},
+	Run: func(a *Attempt) *Finding {
+		redirect := callbackRedirect(a)
+		if redirect == nil || a.Has(RoleToken) || a.Outcome == OutcomeConnected {
+			return nil
+		}
+		return found(Low, fmt.Sprintf("The callback redirect at %s was followed by nothing; a browser that blocks claude.ai's cookies ends the flow there.", clock(redirect.Time)), redirect).next(
+			"Retry in a private window with extensions off: if that connects, it was the browser.")
+	},
+}

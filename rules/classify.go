@@ -1,0 +1,171 @@
+package rules
+
+import (
+	"net/netip"
+	"strings"
+
+	"github.com/mcptriage/mcptriage/parse"
+)
+
+// Anthropic's published outbound range (IPv4 only; there is no IPv6
+// egress), and the Google Cloud addresses it used before, which old
+// logs and stale allowlists still show.
+var (
+	DefaultEgress = []netip.Prefix{netip.MustParsePrefix("160.79.104.0/21")}
+	RetiredEgress = []netip.Prefix{
+		netip.MustParsePrefix("34.162.46.92/32"),
+		netip.MustParsePrefix("34.162.102.82/32"),
+		netip.MustParsePrefix("34.162.136.91/32"),
+		netip.MustParsePrefix("34.162.142.92/32"),
+		netip.MustParsePrefix("34.162.183.95/32"),
+	}
+)
+
+// Cloudflare's published edge ranges. A peer address in them means the
+// origin sits behind Cloudflare, where bot rules commonly block Claude-User.
+var cloudflareRanges = mustPrefixes(
+	"173.245.48.0/20", "103.21.244.0/22", "103.22.200.0/22", "103.31.4.0/22",
+	"141.101.64.0/18", "108.162.192.0/18", "190.93.240.0/20", "188.114.96.0/20",
+	"197.234.240.0/22", "198.41.128.0/17", "162.158.0.0/15", "104.16.0.0/13",
+	"104.24.0.0/14", "172.64.0.0/13", "131.0.72.0/22",
+	"2400:cb00::/32", "2606:4700::/32", "2803:f800::/32", "2405:b500::/32",
+	"2405:8100::/32", "2a06:98c0::/29", "2c0f:f248::/32",
+)
+
+// Addresses that are never the real client when they appear as the peer:
+// a proxy, a load balancer, a container bridge or a tunnel sits in front.
+var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+
+func mustPrefixes(list ...string) []netip.Prefix {
+	out := make([]netip.Prefix, len(list))
+	for i, s := range list {
+		out[i] = netip.MustParsePrefix(s)
+	}
+	return out
+}
+
+func inAny(a netip.Addr, list []netip.Prefix) bool {
+	if !a.IsValid() {
+		return false
+	}
+	for _, p := range list {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// IsCloudflare reports whether a is one of Cloudflare's edge addresses.
+func IsCloudflare(a netip.Addr) bool { return inAny(a, cloudflareRanges) }
+
+// isNonPublic is true for addresses only a proxy in front of the server
+// would log as the peer.
+func isNonPublic(a netip.Addr) bool {
+	return a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() || cgnat.Contains(a) || a.IsUnspecified()
+}
+
+// pathKind says what an endpoint is, from its path and query.
+type pathKind uint8
+
+const (
+	kindOther  pathKind = iota
+	kindPRM             // RFC 9728 protected-resource metadata
+	kindASMeta          // RFC 8414 / OpenID configuration
+	kindRegister
+	kindToken
+	kindAuthorize
+	kindMCPish // looks like an MCP endpoint (/mcp, /sse, /messages)
+	kindAuthish
+)
+
+func classifyPath(method, path, query string) pathKind {
+	lp := strings.ToLower(path)
+	switch {
+	case strings.Contains(lp, "/.well-known/oauth-protected-resource"):
+		return kindPRM
+	case strings.Contains(lp, "/.well-known/oauth-authorization-server"), strings.Contains(lp, "/.well-known/openid-configuration"):
+		return kindASMeta
+	case strings.HasPrefix(lp, "/.well-known/"):
+		return kindOther
+	}
+	lq := strings.ToLower(query)
+	last := lastSegment(lp)
+	switch {
+	case strings.Contains(lq, "action=token"):
+		return kindToken
+	case strings.Contains(lq, "action=authorize"), strings.Contains(lq, "response_type="):
+		return kindAuthorize
+	case last == "authorize" || last == "authorization" || (last == "auth" && strings.Contains(lq, "client_id=")):
+		return kindAuthorize
+	case method == "POST" && (last == "register" || last == "registration" || strings.Contains(lp, "/register") || strings.Contains(lp, "clients-registrations")):
+		return kindRegister
+	case method == "POST" && (last == "token" || strings.HasSuffix(lp, "/token/")):
+		return kindToken
+	}
+	for _, seg := range strings.Split(lp, "/") {
+		if strings.Contains(seg, "mcp") || seg == "sse" || seg == "messages" {
+			return kindMCPish
+		}
+	}
+	for _, w := range authWords {
+		if strings.Contains(lp, w) {
+			return kindAuthish
+		}
+	}
+	return kindOther
+}
+
+// Words in the paths of login, consent and callback pages: the browser
+// leg of an attempt passes through them.
+var authWords = []string{"authorize", "consent", "login", "signin", "sign-in", "sso", "oauth", "approve", "callback", "auth", "session"}
+
+func lastSegment(p string) string {
+	p = strings.TrimSuffix(p, "/")
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
+
+// Claude's OAuth callback, as it appears (encoded or not) in an authorize query.
+func hasClaudeCallback(query string) bool {
+	lq := strings.ToLower(query)
+	for _, host := range []string{"claude.ai", "claude.com"} {
+		if strings.Contains(lq, host+"%2fapi%2fmcp%2fauth_callback") || strings.Contains(lq, host+"/api/mcp/auth_callback") {
+			return true
+		}
+	}
+	return false
+}
+
+// The connector's user agents: its OAuth broker speaks python-httpx,
+// its MCP client Claude-User. Some requests arrive with none at all.
+func isBrokerUA(ua string) bool { return strings.HasPrefix(strings.ToLower(ua), "python-httpx/") }
+func isClaudeUserUA(ua string) bool {
+	return strings.HasPrefix(strings.ToLower(ua), "claude-user")
+}
+func isConnectorUA(ua string) bool { return isBrokerUA(ua) || isClaudeUserUA(ua) }
+
+// isBrowserUA is a loose check for the user's own browser.
+func isBrowserUA(ua string) bool { return strings.HasPrefix(ua, "Mozilla/") }
+
+// clientOf picks the address to treat as the client: the peer, unless
+// the peer is a proxy, in which case the forwarded headers say more.
+func clientOf(e *parse.Event) (netip.Addr, string) {
+	peerIsProxy := !e.Peer.IsValid() || isNonPublic(e.Peer) || IsCloudflare(e.Peer)
+	if !peerIsProxy {
+		return e.Peer, "remote address"
+	}
+	if e.ConnectingIP.IsValid() {
+		return e.ConnectingIP, e.ConnectingIPHeader
+	}
+	// The left-most public entry is the original client; entries added
+	// by our own proxies are private.
+	for _, a := range e.ForwardedFor {
+		if !isNonPublic(a) {
+			return a, "X-Forwarded-For"
+		}
+	}
+	return e.Peer, "remote address (a proxy; no forwarded address logged)"
+}

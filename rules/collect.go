@@ -1,0 +1,225 @@
+package rules
+
+import (
+	"net/netip"
+	"sort"
+	"time"
+
+	"github.com/mcptriage/mcptriage/parse"
+)
+
+// Options configure an analysis.
+type Options struct {
+	// Egress overrides Anthropic's ranges (and the retired addresses).
+	Egress []netip.Prefix
+	// URL is the connector URL as typed into Claude, when known.
+	URL *ConnectorURL
+	// MaxEvents caps the connector-related events kept in memory.
+	MaxEvents int
+}
+
+// DefaultMaxEvents is far more than any real set of attempts needs;
+// it only bounds memory on pathological input.
+const DefaultMaxEvents = 200_000
+
+// Collector keeps the connector-related events of a stream, in constant
+// memory for everything else.
+type Collector struct {
+	opts    Options
+	egress  []netip.Prefix
+	retired []netip.Prefix
+	kept    []*Ev
+	env     Env
+	seen    int
+	capped  bool
+	// lastAuthorize is when the last authorize request with Claude's
+	// callback was seen: login and consent pages are only worth keeping
+	// shortly after one.
+	lastAuthorize time.Time
+}
+
+// NewCollector starts an analysis.
+func NewCollector(opts Options) *Collector {
+	c := &Collector{opts: opts, egress: opts.Egress}
+	if len(c.egress) == 0 {
+		c.egress = append(append([]netip.Prefix{}, DefaultEgress...), RetiredEgress...)
+		c.retired = RetiredEgress
+	}
+	if c.opts.MaxEvents <= 0 {
+		c.opts.MaxEvents = DefaultMaxEvents
+	}
+	return c
+}
+
+// Add looks at one event; the collector copies what it keeps.
+func (c *Collector) Add(pe *parse.Event) {
+	c.seen++
+	c.noteEnv(pe)
+	e := c.classify(pe)
+	if e == nil {
+		return
+	}
+	if len(c.kept) >= c.opts.MaxEvents {
+		c.capped = true
+		return
+	}
+	cp := *pe
+	e.Event = &cp
+	c.kept = append(c.kept, e)
+}
+
+func (c *Collector) noteEnv(pe *parse.Event) {
+	if IsCloudflare(pe.Peer) {
+		c.env.CloudflarePeers++
+	}
+	if pe.ConnectingIPHeader == "CF-Connecting-IP" {
+		c.env.BehindCloudflare = true
+	}
+	if pe.Authorization != parse.Unknown {
+		c.env.LogsAuthorization = true
+	}
+	if pe.HasDuration {
+		c.env.LogsDuration = true
+	}
+	if pe.HasWWWAuth != parse.Unknown {
+		c.env.LogsWWWAuth = true
+	}
+	if pe.ContentType != "" {
+		c.env.LogsContentType = true
+	}
+	if pe.Time.After(c.env.LogEnd) {
+		c.env.LogEnd = pe.Time
+	}
+}
+
+// classify decides whether an event can belong to a connect attempt.
+// It returns nil for unrelated traffic.
+func (c *Collector) classify(pe *parse.Event) *Ev {
+	if pe.Method == "" || pe.Time.IsZero() {
+		return nil
+	}
+	e := &Ev{Event: pe}
+	e.Client, e.ClientVia = clientOf(pe)
+	for _, a := range addressesOf(pe) {
+		if inAny(a, c.egress) {
+			e.Confirmed, e.Egress = true, a
+			e.Retired = inAny(a, c.retired)
+			break
+		}
+	}
+	e.kind = classifyPath(pe.Method, pe.Path, pe.RawQuery)
+	ua := pe.UserAgent
+	if e.kind == kindAuthorize && hasClaudeCallback(pe.RawQuery) {
+		e.Browser, e.strong, e.Confirmed = true, true, false
+		if pe.Time.After(c.lastAuthorize) {
+			c.lastAuthorize = pe.Time
+		}
+		return e
+	}
+	onURLPath := c.opts.URL != nil && c.opts.URL.Path != "" && c.opts.URL.Path != "/" && samePathFold(pe.Path, c.opts.URL.Path)
+	if c.opts.URL != nil && pe.Host != "" && !sameHost(pe.Host, c.opts.URL.Host) && (e.kind == kindMCPish || e.kind == kindOther) {
+		return nil // another site on the same server
+	}
+	switch {
+	case e.Confirmed:
+		// Claude-User also fetches web pages for chats; only requests to
+		// the MCP or OAuth endpoints, or any POST, belong to the connector.
+		page := (e.kind == kindOther || e.kind == kindAuthish) && (pe.Method == "GET" || pe.Method == "HEAD") && !onURLPath
+		if page {
+			return nil
+		}
+		e.strong = true
+	case isConnectorUA(ua) || ua == "":
+		switch {
+		case e.kind == kindPRM, onURLPath:
+			e.strong = true
+		case e.kind == kindMCPish:
+			e.strong = isConnectorUA(ua)
+		case e.kind == kindASMeta, e.kind == kindRegister, e.kind == kindToken:
+		case pe.Method == "POST" && isConnectorUA(ua):
+			// A probe on an unusual path; kept if discovery follows.
+		default:
+			return nil
+		}
+	case e.kind == kindAuthish || e.kind == kindAuthorize:
+		// A login or consent step, if its browser shows up on an attempt.
+		if c.lastAuthorize.IsZero() || absDuration(pe.Time.Sub(c.lastAuthorize)) > humanWindow {
+			return nil
+		}
+		e.Browser = true
+	default:
+		return nil
+	}
+	return e
+}
+
+func absDuration(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+func addressesOf(pe *parse.Event) []netip.Addr {
+	out := make([]netip.Addr, 0, 2+len(pe.ForwardedFor))
+	out = append(out, pe.Peer, pe.ConnectingIP)
+	return append(out, pe.ForwardedFor...)
+}
+
+func sameHost(a, b string) bool {
+	if i := lastColonPort(a); i > 0 {
+		a = a[:i]
+	}
+	return len(a) == len(b) && equalFoldASCII(a, b)
+}
+
+func lastColonPort(h string) int {
+	for i := len(h) - 1; i >= 0; i-- {
+		switch {
+		case h[i] == ':':
+			return i
+		case h[i] < '0' || h[i] > '9':
+			return -1
+		}
+	}
+	return -1
+}
+
+func equalFoldASCII(a, b string) bool {
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// Run is the result of an analysis: the attempts, each diagnosed, and
+// findings about the run as a whole.
+type Run struct {
+	Attempts []*Attempt
+	Findings []*Finding
+	URL      *ConnectorURL
+	Env      *Env
+	Events   int  // events read from all inputs
+	Kept     int  // connector-related events kept
+	Capped   bool // MaxEvents was reached; later events were not kept
+}
+
+// Analyze groups the kept events into attempts and runs every rule.
+func (c *Collector) Analyze() *Run {
+	env := c.env
+	env.BehindCloudflare = env.BehindCloudflare || c.env.CloudflarePeers > 0
+	sort.SliceStable(c.kept, func(i, j int) bool { return c.kept[i].Time.Before(c.kept[j].Time) })
+	r := &Run{URL: c.opts.URL, Env: &env, Events: c.seen, Kept: len(c.kept), Capped: c.capped}
+	r.Attempts = group(c.kept, c.opts.URL, &env)
+	diagnose(r, All)
+	return r
+}

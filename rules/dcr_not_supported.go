@@ -1,0 +1,29 @@
+package rules
+
+import "fmt"
+
+var DCRNotSupported = &Rule{
+	ID:    "dcr_not_supported",
+	Title: "the authorization server offers no way for Claude to get a client",
+	Stage: StageRegistration,
+	Side:  SideIdP,
+	Doc: `The authorization-server metadata has no registration_endpoint and does
+not qualify for a client ID metadata document, and the connector has no
+pre-registered client ID: Claude shows "Automatic client registration isn't
+supported… add an OAuth Client ID". Entra ID, Google and many enterprise
+identity providers behave this way. In the logs, discovery succeeds and
+nothing follows.`,
+	Fix:     "Register a client at the identity provider with the redirect URIs https://claude.ai/api/mcp/auth_callback and https://claude.com/api/mcp/auth_callback and enter its client ID (and secret) in the connector's advanced settings; or add dynamic client registration.",
+	Tracker: []int{701, 55, 126, 397, 433},
+	Run: func(a *Attempt) *Finding {
+		if !discoveryStall(a) {
+			return nil
+		}
+		as := a.FirstOK(RoleASMeta)
+		if as == nil {
+			return nil
+		}
+		return found(Low, fmt.Sprintf("Discovery ended with %s and no registration request followed; if the metadata has no registration_endpoint, Claude needs a client ID entered by hand.", req(as)), as).next(
+			"Check the metadata for registration_endpoint; Claude's error text (\"Automatic client registration isn't supported\") confirms it.")
+	},
+}

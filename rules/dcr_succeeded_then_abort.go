@@ -1,0 +1,39 @@
+package rules
+
+import "fmt"
+
+var DCRSucceededThenAbort = &Rule{
+	ID:    "dcr_succeeded_then_abort",
+	Title: "registration succeeded and the connector never opened the browser",
+	Stage: StageRegistration,
+	Side:  SideConnector,
+	Doc: `The registration got a clean 201 (sometimes twice, a second apart, from
+two egress addresses), and then no browser ever arrived at /authorize.
+The connector may probe and register again in a loop before giving up
+with "Couldn't register…" although registration worked.
+
+Before filing: if your authorization endpoint is on another host, the
+browser step is in that host's logs, not these.`,
+	Fix:     "Nothing to fix on the server when registration answers 201 with proper JSON; file an issue with the ofid (a fresh hostname sometimes helps).",
+	Tracker: []int{546, 1051},
+	Run: func(a *Attempt) *Finding {
+		reg := a.FirstOK(RoleRegister)
+		if reg == nil || a.Has(RoleAuthorize) || a.Has(RoleBrowser) || a.Has(RoleToken) || a.Outcome == OutcomeConnected || a.Outcome == OutcomeIncomplete {
+			return nil
+		}
+		if reg.Bytes >= 0 && reg.Bytes < 16 {
+			return nil // dcr_endpoint_broken
+		}
+		var again []*Ev
+		for _, e := range a.BackendAfter(reg) {
+			if e.Role == RoleProbe || e.Role == RoleRegister {
+				again = append(again, e)
+			}
+		}
+		if len(again) > 0 {
+			return found(High, fmt.Sprintf("%s, then no browser authorization: the connector started over instead (%s).", req(reg), describe(firstN(again, 3))), append([]*Ev{reg}, firstN(again, 3)...)...)
+		}
+		return found(Medium, fmt.Sprintf("%s, and then nothing: no browser ever came to authorize.", req(reg)), reg).next(
+			"If the authorization endpoint is on another host, look for the browser's authorize request there first; otherwise file with the ofid and this registration's time.")
+	},
+}

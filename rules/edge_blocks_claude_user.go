@@ -1,0 +1,82 @@
+package rules
+
+import (
+	"fmt"
+
+	"github.com/mcptriage/mcptriage/parse"
+)
+
+var EdgeBlocksClaudeUser = &Rule{
+	ID:    "edge_blocks_claude_user",
+	Title: "the CDN or WAF blocks the Claude-User MCP requests",
+	Stage: StageMCP,
+	Side:  SideInfra,
+	Doc: `The whole OAuth flow succeeds (its server-to-server legs use the
+python-httpx user agent), and then the first authenticated MCP request,
+sent with user agent Claude-User within a second of the token, is blocked
+at the edge: Cloudflare's "Block AI bots" / "Manage AI bots" / AI Crawl
+Control treat Claude-User like a crawler. The origin log shows the token
+exchange and then nothing; the CDN's security events show a 403 to POST
+<mcp path> from 160.79.104.0/21. This is the most common cause of
+"Authorization with the MCP server failed".
+
+Look-alikes: server_rejects_token (the request reaches the origin and your
+stack answers 401/403); token_never_presented (no request at the edge
+either). Only the edge's logs decide between "blocked" and "never sent".`,
+	Fix:     "Allow Claude-User for the MCP path: turn off Block AI Bots or allow Claude-User in AI Crawl Control, or add a WAF rule that skips bot rules for 160.79.104.0/21 on the MCP path.",
+	Tracker: []int{125, 680, 49, 75, 79, 80, 100, 294, 335, 336, 364, 430, 438, 620, 872, 968},
+	Run: func(a *Attempt) *Finding {
+		// A Claude-User probe refused while python-httpx got the challenge.
+		var uaBlocked, brokerOK *Ev
+		for _, p := range a.ByRole(RoleProbe) {
+			switch {
+			case isClaudeUserUA(p.UserAgent) && (p.Status == 403 || p.Status == 444):
+				if uaBlocked == nil {
+					uaBlocked = p
+				}
+			case isBrokerUA(p.UserAgent) && p.Status == 401:
+				brokerOK = p
+			}
+		}
+		if uaBlocked != nil && brokerOK != nil && a.Outcome != OutcomeConnected {
+			return found(High, fmt.Sprintf("The same endpoint answered python-httpx with 401 (%s) but Claude-User with %d (%s): something in front of the server blocks by user agent.", req(brokerOK), uaBlocked.Status, req(uaBlocked)), brokerOK, uaBlocked)
+		}
+
+		tok := a.TokenOK()
+		if tok == nil || a.Outcome == OutcomeConnected {
+			return nil
+		}
+		after := a.mcpAfter(tok)
+		next := fmt.Sprintf("Open your CDN or WAF security events for %s to %s UTC: a blocked POST %s with user agent Claude-User from 160.79.104.0/21 decides it. Or test from outside: curl -si -X POST -A Claude-User https://<host>%s — a 403 from the CDN, not your server, is the block.",
+			clock(tok.Time), clock(tok.Time.Add(15e9)), pathOr(a.ConnectorPath, "/mcp"), pathOr(a.ConnectorPath, "/mcp"))
+		if len(after) == 0 {
+			conf := Low
+			if a.Env != nil && a.Env.BehindCloudflare {
+				conf = Medium
+			}
+			return found(conf, fmt.Sprintf("The token was issued at %s (%s) and no MCP request reached this server afterwards, although the connector sends one within a second.%s", clock(tok.Time), req(tok), a.cdnHint()), tok).next(next)
+		}
+		// A 403 to Claude-User after the token may also be an edge rule
+		// on the same host; server_rejects_token ranks it first.
+		var blocked []*Ev
+		for _, e := range after {
+			if isClaudeUserUA(e.UserAgent) && (e.Status == 403 || e.Status == 444) && !e.OK() {
+				blocked = append(blocked, e)
+			}
+		}
+		if len(blocked) == 0 || len(blocked) < len(after) {
+			return nil
+		}
+		if a.logsAuthorization() && blocked[0].Authorization == parse.Absent {
+			return nil
+		}
+		return found(Low, fmt.Sprintf("After the token (%s), the Claude-User request was refused (%s); a bot rule in front of the application answers the same way.%s", clock(tok.Time), req(blocked[0]), a.cdnHint()), append([]*Ev{tok}, firstN(blocked, 2)...)...).next(next)
+	},
+}
+
+func pathOr(p, def string) string {
+	if p == "" {
+		return def
+	}
+	return p
+}

@@ -1,0 +1,154 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// AuthLogSnippet is the nginx configuration that makes the access log say
+// whether each request carried an Authorization header (never its value).
+// The combined parser reads its auth= and rt= fields.
+const AuthLogSnippet = `map $http_authorization $mcp_auth { default present; "" absent; }
+log_format mcptriage '$remote_addr - $remote_user [$time_local] "$request" '
+                     '$status $body_bytes_sent "$http_referer" "$http_user_agent" '
+                     '"$http_x_forwarded_for" rt=$request_time auth=$mcp_auth';
+access_log /var/log/nginx/access.log mcptriage;`
+
+// clock renders a time for a summary: "14:02:07Z" (UTC, always).
+func clock(t time.Time) string {
+	if t.IsZero() {
+		return "(no time)"
+	}
+	if t.Nanosecond() != 0 {
+		return t.UTC().Format("15:04:05.000Z")
+	}
+	return t.UTC().Format("15:04:05Z")
+}
+
+// span renders a duration between two events: "0.4 s", "3 min 12 s".
+func span(from, to time.Time) string {
+	d := to.Sub(from)
+	switch {
+	case d < 0:
+		d = -d
+	case d < time.Second:
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	}
+	if d < time.Minute {
+		return fmt.Sprintf("%.0f s", d.Seconds())
+	}
+	return fmt.Sprintf("%d min %d s", int(d.Minutes()), int(d.Seconds())%60)
+}
+
+func seconds(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
+
+// req renders one request: "POST /mcp → 401 at 14:02:07Z".
+func req(e *Ev) string {
+	return fmt.Sprintf("%s %s → %d at %s", e.Method, e.Path, e.Status, clock(e.Time))
+}
+
+func found(conf Confidence, summary string, evidence ...*Ev) *Finding {
+	return &Finding{Confidence: conf, Summary: summary, Evidence: compact(evidence)}
+}
+
+func (f *Finding) next(s string) *Finding {
+	f.Next = s
+	return f
+}
+
+// compact drops nils and duplicates, keeping order.
+func compact(evs []*Ev) []*Ev {
+	var out []*Ev
+	seen := map[*Ev]bool{}
+	for _, e := range evs {
+		if e != nil && !seen[e] {
+			seen[e] = true
+			out = append(out, e)
+		}
+	}
+	sortByTime(out)
+	return out
+}
+
+// stalled: the attempt failed and never got past stage s.
+func (a *Attempt) stalledAt(s Stage) bool {
+	return a.Outcome != OutcomeConnected && a.LastCompleted < s
+}
+
+// failedStatus lists events of a role whose answer was not 2xx.
+func failing(evs []*Ev) []*Ev {
+	var out []*Ev
+	for _, e := range evs {
+		if !e.OK() {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func withStatus(evs []*Ev, codes ...int) []*Ev {
+	var out []*Ev
+	for _, e := range evs {
+		for _, c := range codes {
+			if e.Status == c {
+				out = append(out, e)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// firstN keeps evidence lists short.
+func firstN(evs []*Ev, n int) []*Ev {
+	if len(evs) > n {
+		return evs[:n]
+	}
+	return evs
+}
+
+// isRootPRM: the PRM fetched at the origin root rather than path-inserted.
+func isRootPRM(e *Ev) bool {
+	return strings.TrimSuffix(strings.ToLower(e.Path), "/") == "/.well-known/oauth-protected-resource"
+}
+
+// isRootASMeta: AS metadata at the origin root.
+func isRootASMeta(e *Ev) bool {
+	p := strings.TrimSuffix(strings.ToLower(e.Path), "/")
+	return p == "/.well-known/oauth-authorization-server" || p == "/.well-known/openid-configuration"
+}
+
+// atOriginRoot: an OAuth endpoint Claude synthesises when discovery fails.
+func atOriginRoot(e *Ev) bool {
+	p := strings.TrimSuffix(strings.ToLower(e.Path), "/")
+	return p == "/register" || p == "/authorize" || p == "/token"
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// cdnHint is said where Cloudflare makes an edge block likely.
+func (a *Attempt) cdnHint() string {
+	if a.Env != nil && a.Env.BehindCloudflare {
+		return " The log shows the server behind Cloudflare, whose AI-bot rules block Claude-User by default."
+	}
+	return ""
+}
+
+func (a *Attempt) logsAuthorization() bool { return a.Env != nil && a.Env.LogsAuthorization }
+
+// mcpAfter lists the connector's MCP requests after ev.
+func (a *Attempt) mcpAfter(ev *Ev) []*Ev {
+	var out []*Ev
+	for _, e := range a.After(ev) {
+		if e.Role == RoleMCP {
+			out = append(out, e)
+		}
+	}
+	return out
+}

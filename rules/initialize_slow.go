@@ -1,0 +1,33 @@
+package rules
+
+import "fmt"
+
+var InitializeSlow = &Rule{
+	ID:    "initialize_slow",
+	Title: "the first authenticated MCP request is too slow",
+	Stage: StageMCP,
+	Side:  SideServer,
+	Doc: `The connector gives the verifying initialize a 10-second read deadline
+(and tools/list less). A cold start or heavy setup in the handler makes it
+time out: nginx shows a 200 with a large $request_time, or a 499 when the
+connector hung up. The connector may show "connected" with no tools, or
+"Authorization … failed".`,
+	Fix:     "Keep initialize and tools/list fast: a warm instance, heavy work deferred to the first tool call.",
+	Tracker: []int{473},
+	Run: func(a *Attempt) *Finding {
+		if a.Outcome == OutcomeConnected {
+			return nil
+		}
+		for _, e := range a.ByRole(RoleMCP) {
+			if !tooSlow(e) {
+				continue
+			}
+			took := "before the answer"
+			if e.HasDuration {
+				took = "after " + seconds(e.Duration)
+			}
+			return found(High, fmt.Sprintf("%s: the connector's first authenticated request was answered %s; it stops waiting at about 10 s.", req(e), took), e)
+		}
+		return nil
+	},
+}

@@ -1,0 +1,173 @@
+package rules
+
+import (
+	"sort"
+	"time"
+)
+
+// StageStatus is how far one stage got.
+type StageStatus string
+
+const (
+	StatusOK      StageStatus = "ok"
+	StatusFailed  StageStatus = "failed"
+	StatusNotSeen StageStatus = "not_seen"
+	// StatusStarted: requests of the stage were seen, but not its end
+	// (a login page shown, with no redirect back to Claude).
+	StatusStarted StageStatus = "started"
+	// StatusSkipped: the stage does not apply (an authless server needs
+	// no discovery, registration, authorization or token).
+	StatusSkipped StageStatus = "skipped"
+)
+
+// StageResult is one rung of the ladder.
+type StageResult struct {
+	Status   StageStatus
+	At       time.Time // the first request of the stage
+	Evidence []*Ev
+}
+
+// Outcome is how the attempt ended.
+type Outcome string
+
+const (
+	OutcomeConnected  Outcome = "connected"
+	OutcomeFailed     Outcome = "failed"
+	OutcomeIncomplete Outcome = "incomplete"
+)
+
+// The connector gives the token endpoint and initialize about ten seconds.
+const deadline = 10 * time.Second
+
+// tooSlow: a request the connector will have given up on.
+func tooSlow(e *Ev) bool {
+	return e.Status == 499 || (e.HasDuration && e.Duration >= deadline-500*time.Millisecond)
+}
+
+func (a *Attempt) computeStages() {
+	set := func(s Stage, status StageStatus, evs []*Ev) {
+		r := StageResult{Status: status, Evidence: evs}
+		if len(evs) > 0 {
+			r.At = evs[0].Time
+		}
+		a.Stages[s] = r
+	}
+	for s := StageProbe; s <= StageMCP; s++ {
+		set(s, StatusNotSeen, nil)
+	}
+	a.Stages[StageReach] = StageResult{Status: StatusOK}
+
+	probes := a.ByRole(RoleProbe)
+	if len(probes) > 0 {
+		status := StatusFailed
+		for _, p := range probes {
+			if p.Status == 401 || (p.OK() && p.Method != "HEAD") {
+				status = StatusOK
+			}
+		}
+		set(StageProbe, status, probes)
+	}
+
+	authless := a.Authless()
+	disc := append(a.ByRole(RolePRM), a.ByRole(RoleASMeta)...)
+	sortByTime(disc)
+	switch {
+	case authless:
+		set(StageDiscovery, StatusSkipped, disc)
+	case len(disc) > 0:
+		status := StatusFailed
+		prmOK, asOK := a.AnyOK(RolePRM), a.AnyOK(RoleASMeta)
+		laterSteps := a.Has(RoleRegister) || a.Has(RoleAuthorize) || a.Has(RoleToken) || a.Has(RoleMCP)
+		// The authorization server may live elsewhere: then only the
+		// protected-resource metadata is fetched here.
+		if prmOK && (asOK || !a.Has(RoleASMeta) || laterSteps) {
+			status = StatusOK
+		} else if !a.Has(RolePRM) && asOK {
+			status = StatusOK
+		}
+		set(StageDiscovery, status, disc)
+	}
+
+	if regs := a.ByRole(RoleRegister); len(regs) > 0 {
+		status := StatusFailed
+		if a.AnyOK(RoleRegister) {
+			status = StatusOK
+		}
+		set(StageRegistration, status, regs)
+	} else if authless {
+		set(StageRegistration, StatusSkipped, nil)
+	}
+
+	browser := append(a.ByRole(RoleAuthorize), a.ByRole(RoleBrowser)...)
+	sortByTime(browser)
+	if len(browser) > 0 {
+		status := StatusStarted
+		for _, e := range browser {
+			if e.Status == 302 || e.Status == 303 {
+				status = StatusOK
+			}
+		}
+		for _, e := range browser {
+			if e.Status >= 400 || ((e.Status == 307 || e.Status == 308) && e.Method == "POST") {
+				status = StatusFailed
+			}
+		}
+		if a.AnyOK(RoleToken) {
+			status = StatusOK
+		}
+		set(StageAuthorization, status, browser)
+	} else if authless {
+		set(StageAuthorization, StatusSkipped, nil)
+	}
+
+	if toks := a.ByRole(RoleToken); len(toks) > 0 {
+		status := StatusFailed
+		for _, t := range toks {
+			if t.OK() && !tooSlow(t) {
+				status = StatusOK
+			}
+		}
+		set(StageToken, status, toks)
+	} else if authless {
+		set(StageToken, StatusSkipped, nil)
+	}
+
+	if mcp := a.ByRole(RoleMCP); len(mcp) > 0 {
+		status := StatusFailed
+		for _, m := range mcp {
+			if m.OK() && !tooSlow(m) {
+				status = StatusOK
+			}
+		}
+		set(StageMCP, status, mcp)
+	}
+
+	a.LastCompleted = StageReach
+	for s := StageProbe; s <= StageMCP; s++ {
+		if a.Stages[s].Status == StatusOK {
+			a.LastCompleted = s
+		}
+	}
+	// An authless server that answered the probe and then served MCP
+	// requests has connected without stages 2 to 5.
+	a.Outcome = OutcomeFailed
+	switch {
+	case a.Stages[StageMCP].Status == StatusOK:
+		a.Outcome = OutcomeConnected
+	case a.awaitingHuman() && a.Env != nil && !a.Env.LogEnd.IsZero() && a.Env.LogEnd.Sub(a.End) < attemptGap && !a.anyFailed():
+		a.Outcome = OutcomeIncomplete
+	}
+}
+
+func (a *Attempt) anyFailed() bool {
+	for _, s := range a.Stages {
+		if s.Status == StatusFailed {
+			return true
+		}
+	}
+	return false
+}
+
+func sortByTime(evs []*Ev) {
+	sort.SliceStable(evs, func(i, j int) bool { return evs[i].Time.Before(evs[j].Time) })
+}

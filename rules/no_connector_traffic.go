@@ -1,0 +1,43 @@
+package rules
+
+import "fmt"
+
+var NoConnectorTraffic = &Rule{
+	ID:    "no_connector_traffic",
+	Title: "no request from Claude's connector reached these logs",
+	Stage: StageReach,
+	Side:  SideInfra,
+	Doc: `Nothing in the logs came from Anthropic's egress range (160.79.104.0/21,
+or the retired 34.162.x addresses), and no request on an MCP or OAuth path
+carried the connector's user agents (python-httpx for OAuth, Claude-User
+for MCP). Either the attempt never left Anthropic, or something in front of
+this server stopped it before it was logged.
+
+Stage-0 causes to rule out, roughly from most to least common:
+  - the connector URL points at a private, CGNAT, link-local or .internal
+    address, or a name that only resolves inside your network;
+  - the URL has a port other than 443 (Claude's backend only uses 443);
+  - the TLS handshake fails: an incomplete certificate chain, mTLS, or a
+    firewall resetting connections from datacenter addresses;
+  - a firewall, WAF, CDN or geo-block drops 160.79.104.0/21 (check the
+    edge's own logs: an origin log cannot show what the edge stopped);
+  - a tunnel (cloudflared, Tailscale Funnel, ngrok) is down;
+  - a Claude-side failure to start the flow: the host is public, on 443,
+    valid TLS, and still nothing arrives.
+Make sure the log covers the minute of the attempt, in UTC.`,
+	Fix:     "Confirm the log covers the attempt's time, then check DNS, port 443, the TLS chain and your edge's logs for 160.79.104.0/21; if all are clean, file an issue with the ofid.",
+	Tracker: []int{616, 646, 699, 705, 722, 724, 738, 803, 824, 913, 214, 479, 1026},
+	Check: func(r *Run) *Finding {
+		if len(r.Attempts) > 0 {
+			return nil
+		}
+		summary := fmt.Sprintf("None of the %d requests read came from Anthropic's egress range or looked like the connector's traffic.", r.Events)
+		if r.Events == 0 {
+			summary = "The logs hold no requests at all."
+		}
+		if r.Env != nil && r.Env.BehindCloudflare {
+			summary += " These requests reached the origin through Cloudflare: if the edge blocked Claude, only Cloudflare's own logs show it."
+		}
+		return found(Medium, summary).next("Check that the log covers the minute of the attempt (in UTC); then test the URL from outside your network: public DNS, port 443, a full TLS chain. Your CDN or firewall logs for 160.79.104.0/21 show requests stopped before this server.")
+	},
+}

@@ -1,0 +1,51 @@
+package rules
+
+import "fmt"
+
+var PRMResourceMismatch = &Rule{
+	ID:    "prm_resource_mismatch",
+	Title: "the metadata's resource does not match the connector URL",
+	Stage: StageDiscovery,
+	Side:  SideServer,
+	Doc: `Discovery succeeds (probe 401, protected-resource metadata 200,
+authorization-server metadata 200) and then nothing: no registration, no
+browser. A few seconds later the connector may probe again and give up.
+The connector validates the metadata's "resource" against the URL exactly
+as typed (scheme, host, path, trailing slash, case); a mismatch fails
+silently. An access log cannot see the document, so this is inferred from
+where the flow stopped.
+
+Look-alikes: dcr_not_supported and cimd_not_selected stop at the same
+place but show "Automatic client registration isn't supported" in Claude.`,
+	Fix:     "Set the metadata's resource to the connector URL byte for byte (https, the public host, the path, no trailing slash unless the URL has one).",
+	Tracker: []int{199},
+	Run: func(a *Attempt) *Finding {
+		if !discoveryStall(a) {
+			return nil
+		}
+		prm := a.FirstOK(RolePRM)
+		last := a.ByRole(RoleProbe)
+		conf := Low
+		var reprobe *Ev
+		for _, p := range last {
+			if p.Time.After(prm.Time) {
+				reprobe = p
+				conf = Medium
+			}
+		}
+		summary := fmt.Sprintf("Discovery succeeded (%s) and the connector went no further: no registration, no browser authorization.", req(prm))
+		if reprobe != nil {
+			summary += fmt.Sprintf(" It probed again %s later (%s) and stopped.", span(prm.Time, reprobe.Time), req(reprobe))
+		}
+		ev := []*Ev{prm, a.FirstOK(RoleASMeta), reprobe}
+		return found(conf, summary, ev...).next(
+			"Compare the metadata's \"resource\" with the URL typed into Claude, byte for byte (curl -s https://<host>/.well-known/oauth-protected-resource/<path>). If Claude said \"Automatic client registration isn't supported\", the cause is client registration instead (dcr_not_supported).")
+	},
+}
+
+// discoveryStall: discovery completed and nothing of stages 3-6 followed.
+func discoveryStall(a *Attempt) bool {
+	return a.AnyOK(RolePRM) && a.Stages[StageDiscovery].Status == StatusOK &&
+		!a.Has(RoleRegister) && !a.Has(RoleAuthorize) && !a.Has(RoleBrowser) && !a.Has(RoleToken) && !a.Has(RoleMCP) &&
+		a.Outcome == OutcomeFailed
+}

@@ -1,0 +1,176 @@
+// Package rules reconstructs Claude.ai connector attempts from log events
+// and explains how each one ended. Each failure mode is one Rule value in
+// its own file, with its fixtures under testdata/<id>/; All lists them.
+package rules
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Stage is a step of the connector's flow. The ladder runs from 0
+// (nothing reached the server) to 6 (authenticated MCP).
+type Stage int
+
+const (
+	StageReach Stage = iota
+	StageProbe
+	StageDiscovery
+	StageRegistration
+	StageAuthorization
+	StageToken
+	StageMCP
+)
+
+var stageNames = [...]string{"reachability", "probe", "discovery", "registration", "authorization", "token", "mcp"}
+
+func (s Stage) String() string {
+	if s < 0 || int(s) >= len(stageNames) {
+		return fmt.Sprintf("stage%d", int(s))
+	}
+	return stageNames[s]
+}
+
+// Title is the stage as a person would say it.
+func (s Stage) Title() string {
+	switch s {
+	case StageReach:
+		return "reachability"
+	case StageProbe:
+		return "unauthenticated probe"
+	case StageDiscovery:
+		return "OAuth discovery"
+	case StageRegistration:
+		return "client registration"
+	case StageAuthorization:
+		return "browser authorization"
+	case StageToken:
+		return "token exchange"
+	case StageMCP:
+		return "authenticated MCP"
+	}
+	return s.String()
+}
+
+// Side says who has to act on a finding.
+type Side string
+
+const (
+	SideServer    Side = "server"
+	SideInfra     Side = "infrastructure"
+	SideIdP       Side = "identity_provider"
+	SideConfig    Side = "configuration"
+	SideConnector Side = "connector"
+	SideBrowser   Side = "browser"
+)
+
+var validSides = map[Side]bool{SideServer: true, SideInfra: true, SideIdP: true, SideConfig: true, SideConnector: true, SideBrowser: true}
+
+// Confidence ranks findings; a rule never claims more than its evidence shows.
+type Confidence int
+
+const (
+	Low Confidence = iota + 1
+	Medium
+	High
+)
+
+func (c Confidence) String() string {
+	switch c {
+	case High:
+		return "high"
+	case Medium:
+		return "medium"
+	case Low:
+		return "low"
+	}
+	return "none"
+}
+
+// Rule declares one failure mode: its id (the same as in the tracker
+// catalogue; public, never renamed), the stage at which it stops the
+// flow, who must act, how to recognise it, how to fix it, and the
+// tracker issues about it.
+//
+// Run looks at one connect attempt; Check looks at the run as a whole
+// (the connector URL, or the absence of any attempt). A rule has one or
+// both. They return nil when the rule does not apply.
+type Rule struct {
+	ID      string
+	Title   string
+	Stage   Stage
+	Side    Side
+	Doc     string
+	Fix     string
+	Tracker []int
+
+	Run   func(a *Attempt) *Finding
+	Check func(r *Run) *Finding
+}
+
+// Finding is a rule's verdict on one attempt (or on the run).
+type Finding struct {
+	Rule       *Rule
+	Confidence Confidence
+	// Summary says what this attempt's evidence shows, in plain words.
+	Summary string
+	// Evidence are the events that show it, in time order.
+	Evidence []*Ev
+	// Next is what would decide between this and a look-alike, when the
+	// evidence cannot.
+	Next string
+}
+
+var idPattern = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
+
+// Validate checks a rule list the way analysis.Validate checks analyzers:
+// ids unique and snake_case, every field that a user reads filled in.
+func Validate(list []*Rule) error {
+	seen := map[string]bool{}
+	var problems []string
+	for _, r := range list {
+		bad := func(format string, args ...any) {
+			problems = append(problems, r.ID+": "+fmt.Sprintf(format, args...))
+		}
+		if !idPattern.MatchString(r.ID) {
+			bad("id is not snake_case")
+		}
+		if seen[r.ID] {
+			bad("duplicate id")
+		}
+		seen[r.ID] = true
+		if r.Title == "" || strings.HasSuffix(r.Title, ".") || r.Title != strings.ToLower(r.Title[:1])+r.Title[1:] {
+			bad("title must be set, start lower-case and have no trailing period")
+		}
+		if len(r.Title) > 72 {
+			bad("title longer than 72 characters")
+		}
+		if r.Stage < StageReach || r.Stage > StageMCP {
+			bad("stage %d out of range", r.Stage)
+		}
+		if !validSides[r.Side] {
+			bad("unknown side %q", r.Side)
+		}
+		if strings.TrimSpace(r.Doc) == "" || strings.TrimSpace(r.Fix) == "" {
+			bad("doc and fix must be set")
+		}
+		if r.Run == nil && r.Check == nil {
+			bad("neither Run nor Check is set")
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("invalid rules:\n  %s", strings.Join(problems, "\n  "))
+	}
+	return nil
+}
+
+// ByID finds a rule in All.
+func ByID(id string) *Rule {
+	for _, r := range All {
+		if r.ID == id {
+			return r
+		}
+	}
+	return nil
+}

@@ -1,0 +1,51 @@
+package rules
+
+import (
+	"fmt"
+
+	"github.com/mcptriage/mcptriage/parse"
+)
+
+var ServerRejectsToken = &Rule{
+	ID:    "server_rejects_token",
+	Title: "the server rejects the token it just issued",
+	Stage: StageMCP,
+	Side:  SideServer,
+	Doc: `The token exchange succeeds and, within a second, the connector's
+authenticated POST to the MCP endpoint (user agent Claude-User, with
+Authorization: Bearer …) is answered 401 or 403 by your own stack, up to
+three times. Causes seen: the validator expects a different audience,
+issuer or resource than the authorization server puts in the token; JWKS
+or issuer URLs that differ by a trailing slash; middleware that requires
+claims the token lacks; a load balancer routing bare /mcp to a protected
+backend. Auth middleware often rejects before route logging, so the
+access log is where it shows.
+
+Look-alikes: token_never_presented (the request carries no Authorization
+header: log its presence to tell), edge_blocks_claude_user (the CDN, not
+the server, answers 403).`,
+	Fix:     "Validate exactly what your authorization server issues (aud equal to the metadata's resource, the same iss, the same keys), and answer 401 with WWW-Authenticate: Bearer error=\"invalid_token\" and a reason you log.",
+	Tracker: []int{125, 627, 1068, 100, 126, 299, 323, 335, 336, 397, 420, 442, 480, 872, 902, 912},
+	Run: func(a *Attempt) *Finding {
+		tok := a.TokenOK()
+		if tok == nil || a.Outcome == OutcomeConnected {
+			return nil
+		}
+		rejected := withStatus(a.mcpAfter(tok), 401, 403)
+		if len(rejected) == 0 {
+			return nil
+		}
+		first := rejected[0]
+		ev := append([]*Ev{tok}, firstN(rejected, 3)...)
+		if a.logsAuthorization() {
+			for _, e := range rejected {
+				if e.Authorization == parse.Present {
+					return found(High, fmt.Sprintf("The token was issued at %s and the next request carried an Authorization header, yet %s: your server refused its own token.", clock(tok.Time), req(e)), ev...)
+				}
+			}
+			return nil // sent without the header: token_never_presented
+		}
+		return found(Medium, fmt.Sprintf("The token was issued at %s and %s later the authenticated request was refused (%s, %d %s). The access log does not say whether it carried the token.", clock(tok.Time), span(tok.Time, first.Time), req(first), len(rejected), plural(len(rejected), "time", "times")), ev...).next(
+			"Log whether requests carry an Authorization header (never its value) and connect again; \"present\" means your server rejects the token, \"absent\" means the connector did not send it:\n" + AuthLogSnippet)
+	},
+}

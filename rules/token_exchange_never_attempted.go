@@ -1,0 +1,39 @@
+package rules
+
+import "fmt"
+
+var TokenExchangeNeverAttempted = &Rule{
+	ID:    "token_exchange_never_attempted",
+	Title: "the browser returned to Claude and no token exchange followed",
+	Stage: StageToken,
+	Side:  SideConnector,
+	Doc: `The user consented and the authorization server redirected the browser
+to Claude's callback with a code, and the connector never POSTed to the
+token endpoint. Before concluding it is the connector: the token endpoint
+advertised in the metadata may be on another host or path (its logs hold
+the call), the redirect may have been a 307 (callback_redirect_307), or
+the user's browser may have lost claude.ai's session on the way back
+(callback_session_lost).`,
+	Fix:     "Rule out a token endpoint on another host and a browser that blocks claude.ai cookies; then file an issue with the ofid and the callback's time.",
+	Tracker: []int{506, 632, 799, 215, 480, 550, 719, 823},
+	Run: func(a *Attempt) *Finding {
+		redirect := callbackRedirect(a)
+		if redirect == nil || a.Has(RoleToken) || a.Outcome == OutcomeConnected {
+			return nil
+		}
+		return found(Medium, fmt.Sprintf("The browser was sent back to Claude at %s (%s), and no token request reached this server afterwards.", clock(redirect.Time), req(redirect)), redirect).next(
+			"Check token_endpoint in your authorization-server metadata: if it is another host or path, look there. Then retry in a browser profile without blockers; if the callback still leads nowhere, file with the ofid.")
+	},
+}
+
+// callbackRedirect is the browser step that sent the user back to Claude:
+// the last 302/303 of the browser leg.
+func callbackRedirect(a *Attempt) *Ev {
+	var last *Ev
+	for _, e := range a.Events {
+		if (e.Role == RoleAuthorize || e.Role == RoleBrowser) && (e.Status == 302 || e.Status == 303) {
+			last = e
+		}
+	}
+	return last
+}

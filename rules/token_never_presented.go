@@ -1,0 +1,52 @@
+package rules
+
+import (
+	"fmt"
+
+	"github.com/mcptriage/mcptriage/parse"
+)
+
+var TokenNeverPresented = &Rule{
+	ID:    "token_never_presented",
+	Title: "the connector never presents the token it obtained",
+	Stage: StageMCP,
+	Side:  SideConnector,
+	Doc: `The token exchange succeeds, and then the connector either sends no MCP
+request at all (not even one blocked at the edge) or sends one without an
+Authorization header, which is answered 401, sometimes restarting the
+whole flow with a fresh registration. The server did everything right.
+
+Most reports of this turned out to be an edge block
+(edge_blocks_claude_user) or the server refusing the token
+(server_rejects_token): rule those out with the CDN's security events and
+an access log that records whether Authorization was present. What is
+left is a connector bug: file it with the ofid.`,
+	Fix:     "After ruling out the edge and the server, file an issue with the ofid and the token's UTC time; moving the endpoint to /mcp has helped some.",
+	Tracker: []int{125, 546, 654, 680, 690, 741, 801, 825, 878, 905, 970, 978, 980, 41, 64, 79},
+	Run: func(a *Attempt) *Finding {
+		tok := a.TokenOK()
+		if tok == nil || a.Outcome == OutcomeConnected {
+			return nil
+		}
+		after := a.mcpAfter(tok)
+		if len(after) == 0 {
+			return found(Low, fmt.Sprintf("The token was issued at %s and no MCP request followed; if your CDN shows no blocked request either, the connector never sent one.", clock(tok.Time)), tok).next(
+				"Your CDN's security events for that minute decide it: a blocked Claude-User request means edge_blocks_claude_user, nothing at all means this.")
+		}
+		var bare []*Ev
+		for _, e := range after {
+			if e.Authorization == parse.Absent && !e.OK() {
+				bare = append(bare, e)
+			}
+		}
+		if len(bare) > 0 && len(bare) == len(withStatus(after, 401, 403)) {
+			return found(High, fmt.Sprintf("The token was issued at %s and the next MCP request arrived without an Authorization header (%s).", clock(tok.Time), req(bare[0])), append([]*Ev{tok}, firstN(bare, 3)...)...)
+		}
+		unauth := withStatus(after, 401)
+		if len(unauth) == 0 || a.logsAuthorization() {
+			return nil
+		}
+		return found(Low, fmt.Sprintf("The token was issued at %s and the MCP request was answered 401 (%s); if it carried no Authorization header, the connector dropped the token.", clock(tok.Time), req(unauth[0])), tok, unauth[0]).next(
+			"Log whether Authorization was present (never its value) and connect again:\n" + AuthLogSnippet)
+	},
+}

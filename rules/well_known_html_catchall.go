@@ -1,0 +1,47 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+)
+
+var WellKnownHTMLCatchall = &Rule{
+	ID:    "well_known_html_catchall",
+	Title: "OAuth metadata paths return an HTML page",
+	Stage: StageDiscovery,
+	Side:  SideServer,
+	Doc: `A single-page app's fallback route, a maintenance page or a login redirect
+answers /.well-known/oauth-protected-resource or
+/.well-known/oauth-authorization-server with 200 and text/html. The
+connector needs JSON there, so discovery fails with a success status.
+
+Decisive when the response content type is logged
+($sent_http_content_type); otherwise a metadata response far larger than
+such a document ever is hints at it.`,
+	Fix:     "Exclude /.well-known/*, /register, /token and /authorize from SPA fallbacks and auth middleware; return the JSON documents, or a 404.",
+	Tracker: nil,
+	Run: func(a *Attempt) *Finding {
+		if !a.stalledAt(StageRegistration) || a.Has(RoleAuthorize) {
+			return nil
+		}
+		var html, big []*Ev
+		for _, e := range append(a.ByRole(RolePRM), a.ByRole(RoleASMeta)...) {
+			if !e.OK() {
+				continue
+			}
+			if strings.Contains(strings.ToLower(e.ContentType), "html") {
+				html = append(html, e)
+			} else if e.ContentType == "" && e.Bytes > 4096 {
+				big = append(big, e)
+			}
+		}
+		if len(html) > 0 {
+			return found(High, fmt.Sprintf("%s with Content-Type %s: the connector needs JSON there.", req(html[0]), html[0].ContentType), firstN(html, 3)...)
+		}
+		if len(big) > 0 {
+			return found(Low, fmt.Sprintf("%s with %d bytes: far larger than a metadata document, the size of a web page.", req(big[0]), big[0].Bytes), firstN(big, 3)...).next(
+				"curl -si https://<host>" + big[0].Path + " | head: an HTML body decides it.")
+		}
+		return nil
+	},
+}
