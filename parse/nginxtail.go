@@ -15,6 +15,7 @@ func readTail(tail []byte, ev *Event, base string) string {
 		bareFloats                  int
 	)
 	for _, tok := range splitTail(string(tail)) {
+		tok.text = string(unescapeNginx([]byte(tok.text)))
 		key, val, isKV := tok.keyValue()
 		switch {
 		case isKV:

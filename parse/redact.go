@@ -27,6 +27,7 @@ var (
 	reJSONbs = regexp.MustCompile(`(?i)(\\"(?:` + secretNames + `)\\"\s*:\s*(?:\[\s*)?\\")(.*?)(\\")`)
 	// Authorization schemes followed by a credential, anywhere.
 	reScheme = regexp.MustCompile(`(?i)\b(bearer|basic)(\s+|%20|\+)([A-Za-z0-9._~+/=-]{10,})`)
+	reChallengeParam = regexp.MustCompile(`^[a-z_]+=$`)
 	// Header lines: "Cookie: a=b; c=d" up to the end of the quoted value or line.
 	reHeader = regexp.MustCompile(`(?i)\b((?:set-)?cookie|x-api-key|proxy-authorization)(\s*[:=]\s*)([^"\r\n]+)`)
 	// JSON Web Tokens: base64url header, payload and signature.
@@ -63,7 +64,10 @@ func Redact(line []byte) []byte {
 	out = reJSONbs.ReplaceAll(out, []byte("${1}"+Redacted+"${3}"))
 	out = reScheme.ReplaceAllFunc(out, func(m []byte) []byte {
 		sub := reScheme.FindSubmatchIndex(m)
-		if isRedactedOrEmpty(m[sub[6]:sub[7]]) {
+		cred := m[sub[6]:sub[7]]
+		// "Bearer resource_metadata=…", "Basic realm=…" are challenges
+		// with parameters, not credentials.
+		if isRedactedOrEmpty(cred) || reChallengeParam.Match(cred) {
 			return m
 		}
 		return concat(m[:sub[6]], []byte(Redacted))

@@ -6,7 +6,7 @@ import (
 
 var ASPathIssuerOriginFallback = &Rule{
 	ID:    "as_path_issuer_origin_fallback",
-	Title: "authorization-server discovery fails and the connector falls back to the MCP origin",
+	Title: "the connector falls back to endpoints on the MCP origin",
 	Stage: StageDiscovery,
 	Side:  SideConnector,
 	Doc: `The protected-resource metadata is found, but its authorization server

@@ -91,6 +91,7 @@ type Env struct {
 	LogsWWWAuth       bool
 	LogsContentType   bool
 	LogEnd            time.Time // the latest time in any input
+	ClaudeError       string    // the message Claude showed, if given
 }
 
 // Grouping windows. Claude's own retries follow within seconds; the user

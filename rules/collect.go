@@ -16,6 +16,9 @@ type Options struct {
 	URL *ConnectorURL
 	// MaxEvents caps the connector-related events kept in memory.
 	MaxEvents int
+	// ClaudeError is the error message Claude showed, when the user gives
+	// it: some messages decide between modes a log cannot tell apart.
+	ClaudeError string
 }
 
 // DefaultMaxEvents is far more than any real set of attempts needs;
@@ -216,6 +219,7 @@ type Run struct {
 // Analyze groups the kept events into attempts and runs every rule.
 func (c *Collector) Analyze() *Run {
 	env := c.env
+	env.ClaudeError = c.opts.ClaudeError
 	env.BehindCloudflare = env.BehindCloudflare || c.env.CloudflarePeers > 0
 	sort.SliceStable(c.kept, func(i, j int) bool { return c.kept[i].Time.Before(c.kept[j].Time) })
 	r := &Run{URL: c.opts.URL, Env: &env, Events: c.seen, Kept: len(c.kept), Capped: c.capped}

@@ -152,3 +152,13 @@ func (a *Attempt) mcpAfter(ev *Ev) []*Ev {
 	}
 	return out
 }
+
+// claudeSaid reports whether the error Claude showed contains text
+// (case-insensitive, ignoring the apostrophe style).
+func (a *Attempt) claudeSaid(text string) bool {
+	if a.Env == nil || a.Env.ClaudeError == "" {
+		return false
+	}
+	norm := func(s string) string { return strings.ReplaceAll(strings.ToLower(s), "’", "'") }
+	return strings.Contains(norm(a.Env.ClaudeError), norm(text))
+}

@@ -154,9 +154,34 @@ func (a *Attempt) computeStages() {
 	switch {
 	case a.Stages[StageMCP].Status == StatusOK:
 		a.Outcome = OutcomeConnected
-	case a.awaitingHuman() && a.Env != nil && !a.Env.LogEnd.IsZero() && a.Env.LogEnd.Sub(a.End) < attemptGap && !a.anyFailed():
+	case a.waitingOnUser() && a.Env != nil && !a.Env.LogEnd.IsZero() && a.Env.LogEnd.Sub(a.End) < attemptGap && !a.anyFailed():
 		a.Outcome = OutcomeIncomplete
 	}
+}
+
+// waitingOnUser: the log ends while the user may still be in the browser:
+// the last thing that happened was a registration or a browser step.
+func (a *Attempt) waitingOnUser() bool {
+	if len(a.Events) == 0 {
+		return false
+	}
+	last := a.Events[len(a.Events)-1]
+	if last.Browser {
+		return true
+	}
+	if last.Role != RoleRegister || !last.OK() {
+		return false
+	}
+	// A probe after an earlier registration is the connector starting
+	// over, not waiting for the user.
+	if reg := a.FirstOK(RoleRegister); reg != nil {
+		for _, e := range a.After(reg) {
+			if e.Role == RoleProbe {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (a *Attempt) anyFailed() bool {

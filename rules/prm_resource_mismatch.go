@@ -23,6 +23,9 @@ place but show "Automatic client registration isn't supported" in Claude.`,
 		if !discoveryStall(a) {
 			return nil
 		}
+		if a.claudeSaid("automatic client registration isn't supported") {
+			return nil // dcr_not_supported, by Claude's own words
+		}
 		prm := a.FirstOK(RolePRM)
 		last := a.ByRole(RoleProbe)
 		conf := Low

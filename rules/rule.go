@@ -140,7 +140,7 @@ func Validate(list []*Rule) error {
 			bad("duplicate id")
 		}
 		seen[r.ID] = true
-		if r.Title == "" || strings.HasSuffix(r.Title, ".") || r.Title != strings.ToLower(r.Title[:1])+r.Title[1:] {
+		if r.Title == "" || strings.HasSuffix(r.Title, ".") || capitalised(r.Title) {
 			bad("title must be set, start lower-case and have no trailing period")
 		}
 		if len(r.Title) > 72 {
@@ -173,4 +173,14 @@ func ByID(id string) *Rule {
 		}
 	}
 	return nil
+}
+
+// capitalised: the title starts with an ordinary capitalised word
+// ("Token …"); acronyms such as MCP or OAuth are fine.
+func capitalised(title string) bool {
+	word, _, _ := strings.Cut(title, " ")
+	if word == "" || word[0] < 'A' || word[0] > 'Z' {
+		return false
+	}
+	return word[1:] == strings.ToLower(word[1:])
 }

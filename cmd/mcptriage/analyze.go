@@ -29,6 +29,7 @@ type analyzeOptions struct {
 	Files          []string
 	JSON           bool
 	Server         string
+	ClaudeError    string
 	Egress         []string
 	NginxLogFormat string
 	Format         string
@@ -86,6 +87,7 @@ Exit status: 0 when every attempt connected, 1 when a failure was found
 	fl := cmd.Flags()
 	fl.BoolVar(&opts.JSON, "json", false, "print the machine-readable report (contract version 1)")
 	fl.StringVar(&opts.Server, "server", "", "the connector URL exactly as typed into Claude; checked on its own and used to focus the analysis")
+	fl.StringVar(&opts.ClaudeError, "error", "", "the error message Claude showed, pasted as is; some messages decide between look-alike causes")
 	fl.StringArrayVar(&opts.Egress, "egress", nil, "treat this CIDR as the connector's egress instead of Anthropic's ranges (repeatable)")
 	fl.StringVar(&opts.NginxLogFormat, "nginx-log-format", "", "the nginx log_format of the logs (the directive or its quoted strings)")
 	fl.StringVar(&opts.Format, "format", "", "force a format instead of detecting it: "+strings.Join(parse.FormatNames(), ", "))
@@ -106,7 +108,7 @@ type input struct {
 }
 
 func runAnalyze(opts *analyzeOptions) error {
-	ropts := rules.Options{}
+	ropts := rules.Options{ClaudeError: opts.ClaudeError}
 	if opts.Server != "" {
 		u, err := rules.ParseConnectorURL(opts.Server)
 		if err != nil {
