@@ -26,7 +26,7 @@ var (
 	reJSONx  = regexp.MustCompile(`(?i)(\\x22(?:` + secretNames + `)\\x22\s*:\s*(?:\[\s*)?\\x22)(.*?)(\\x22)`)
 	reJSONbs = regexp.MustCompile(`(?i)(\\"(?:` + secretNames + `)\\"\s*:\s*(?:\[\s*)?\\")(.*?)(\\")`)
 	// Authorization schemes followed by a credential, anywhere.
-	reScheme = regexp.MustCompile(`(?i)\b(bearer|basic)(\s+|%20|\+)([A-Za-z0-9._~+/=-]{10,})`)
+	reScheme         = regexp.MustCompile(`(?i)\b(bearer|basic)(\s+|%20|\+)([A-Za-z0-9._~+/=-]{10,})`)
 	reChallengeParam = regexp.MustCompile(`^[a-z_]+=$`)
 	// Header lines: "Cookie: a=b; c=d" up to the end of the quoted value or line.
 	reHeader = regexp.MustCompile(`(?i)\b((?:set-)?cookie|x-api-key|proxy-authorization)(\s*[:=]\s*)([^"\r\n]+)`)
