@@ -3,6 +3,7 @@ module github.com/mcptriage/mcptriage
 go 1.26.0
 
 require (
+	github.com/google/go-cmp v0.6.0
 	github.com/klauspost/compress v1.20.4
 	github.com/rogpeppe/go-internal v1.16.0
 	github.com/spf13/cobra v1.10.2

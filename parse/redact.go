@@ -89,7 +89,7 @@ func RedactString(s string) string {
 }
 
 func isRedactedOrEmpty(v []byte) bool {
-	return len(v) == 0 || string(v) == "-" || bytes.HasPrefix(v, []byte(Redacted)) ||
+	return len(v) == 0 || string(v) == "-" || bytes.HasPrefix(v, []byte(Redacted[:len(Redacted)-1])) ||
 		bytes.EqualFold(v, []byte("present")) || bytes.EqualFold(v, []byte("absent"))
 }
 

@@ -1,0 +1,165 @@
+package parse
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+const okLine = `160.79.106.35 - - [18/Nov/2026:09:14:02 +0000] "POST /mcp HTTP/1.1" 401 68 "-" "python-httpx/0.28.1"`
+
+func scanAll(t *testing.T, r io.Reader, maxLine int) ([]Event, *Scanner) {
+	t.Helper()
+	ps, err := Parsers(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := Decompress(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewScanner(in, "access.log", ps, maxLine)
+	var evs []Event
+	for s.Next() {
+		evs = append(evs, *s.Event())
+	}
+	return evs, s
+}
+
+func TestScannerSkipsAndCountsBadLines(t *testing.T) {
+	long := strings.Repeat("x", 2<<20)
+	var b strings.Builder
+	b.WriteString(okLine + "\r\n")                                                                              // 1: CRLF
+	b.WriteString(long + "\n")                                                                                  // 2: too long
+	b.WriteString(okLine + "\n")                                                                                // 3
+	b.WriteString("\x00\x01\x02 binary \xff\xfe\n")                                                             // 4: binary
+	b.WriteString("\n")                                                                                         // 5: blank, not a skip
+	b.WriteString(`{"msg":"not nginx"}` + "\n")                                                                 // 6
+	b.WriteString(okLine[:60] + "\n")                                                                           // 7: truncated
+	b.WriteString(strings.Replace(okLine, "python-httpx/0.28.1", "Mozilla \xe2\x28\xa1 broken utf8", 1) + "\n") // 8
+	b.WriteString(okLine)                                                                                       // 9: no final newline
+	evs, s := scanAll(t, strings.NewReader(b.String()), 1<<20)
+	st := s.Stats()
+	if len(evs) != 4 {
+		t.Fatalf("got %d events, want 4 (lines 1, 3, 8, 9)", len(evs))
+	}
+	for i, want := range []int{1, 3, 8, 9} {
+		if evs[i].Pos.Line != want {
+			t.Errorf("event %d at line %d, want %d", i, evs[i].Pos.Line, want)
+		}
+	}
+	if st.Lines != 9 || st.Skipped != 4 {
+		t.Errorf("stats: %d lines, %d skipped; want 9 and 4", st.Lines, st.Skipped)
+	}
+	wantSkips := []string{"access.log:2", "access.log:4", "access.log:6", "access.log:7"}
+	for i, w := range wantSkips {
+		if i >= len(st.FirstSkipped) || st.FirstSkipped[i].Pos.String() != w {
+			t.Errorf("first skipped %v, want %v", st.FirstSkipped, wantSkips)
+			break
+		}
+	}
+	if !strings.Contains(st.FirstSkipped[0].Reason, "longer than") {
+		t.Errorf("long line reason: %q", st.FirstSkipped[0].Reason)
+	}
+	if strings.HasSuffix(evs[0].Text, "\r") {
+		t.Error("CR kept at the end of a CRLF line")
+	}
+	if !utf8.ValidString(evs[2].Text) {
+		t.Errorf("evidence text is not valid UTF-8: %q", evs[2].Text)
+	}
+}
+
+func TestScannerKeepsOnlyFirstFiveSkips(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i < 40; i++ {
+		fmt.Fprintf(&b, "garbage line %d\n", i)
+	}
+	b.WriteString(okLine + "\n")
+	evs, s := scanAll(t, strings.NewReader(b.String()), 0)
+	if len(evs) != 1 {
+		t.Fatalf("got %d events, want the one good line after 40 bad ones", len(evs))
+	}
+	if st := s.Stats(); st.Skipped != 40 || len(st.FirstSkipped) != 5 {
+		t.Errorf("skipped %d (first %d), want 40 (first 5)", st.Skipped, len(st.FirstSkipped))
+	}
+	if s.Format() != "" {
+		t.Errorf("format %q detected from garbage", s.Format())
+	}
+}
+
+func TestScannerBOMAndEmptyInput(t *testing.T) {
+	evs, _ := scanAll(t, strings.NewReader("\xEF\xBB\xBF"+okLine+"\n"), 0)
+	if len(evs) != 1 {
+		t.Errorf("a BOM before the first line lost it")
+	}
+	evs, s := scanAll(t, strings.NewReader(""), 0)
+	if len(evs) != 0 || s.Stats().Lines != 0 || s.Err() != nil {
+		t.Errorf("empty input: %d events, %d lines, err %v", len(evs), s.Stats().Lines, s.Err())
+	}
+}
+
+func gz(t *testing.T, s string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	if _, err := w.Write([]byte(s)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestScannerGzip(t *testing.T) {
+	// Two members, as concatenated rotations produce.
+	data := append(gz(t, okLine+"\n"), gz(t, okLine+"\n"+okLine+"\n")...)
+	evs, s := scanAll(t, bytes.NewReader(data), 0)
+	if len(evs) != 3 || s.Err() != nil {
+		t.Fatalf("gzip: %d events, err %v; want 3", len(evs), s.Err())
+	}
+
+	big := strings.Repeat(okLine+"\n", 2000)
+	cut := gz(t, big)
+	cut = cut[:len(cut)/2]
+	evs, s = scanAll(t, bytes.NewReader(cut), 0)
+	if s.Err() == nil || !strings.Contains(s.Err().Error(), "cut short") {
+		t.Errorf("truncated gzip: err %v, want one that says the file is cut short", s.Err())
+	}
+	if len(evs) == 0 {
+		t.Error("truncated gzip: the lines before the cut were lost")
+	}
+}
+
+func TestScannerDetectsCustomFormat(t *testing.T) {
+	ps, err := Parsers(Config{NginxLogFormat: `$remote_addr|$time_iso8601|$request|$status|$http_user_agent`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := "160.79.106.35|2026-11-18T09:14:02+00:00|POST /mcp HTTP/1.1|401|Claude-User\n" + okLine + "\n"
+	s := NewScanner(strings.NewReader(in), "x.log", ps, 0)
+	var formats []string
+	for s.Next() {
+		formats = append(formats, s.Event().Format)
+	}
+	if s.Format() != "nginx-custom" || strings.Join(formats, ",") != "nginx-custom,nginx-combined" {
+		t.Errorf("detected %q, per line %v; want nginx-custom, then a combined line read by its own parser", s.Format(), formats)
+	}
+}
+
+func TestParsersRejectsUnknownFormat(t *testing.T) {
+	if _, err := Parsers(Config{Format: "apache-vhost"}); err == nil || !strings.Contains(err.Error(), "nginx-combined") {
+		t.Errorf("unknown --format: %v, want an error listing the known ones", err)
+	}
+	if _, err := Parsers(Config{Format: "nginx-custom"}); err == nil {
+		t.Error("--format nginx-custom without a log format was accepted")
+	}
+	ps, err := Parsers(Config{Format: "nginx-common"})
+	if err != nil || len(ps) != 1 || ps[0].Name() != "nginx-common" {
+		t.Errorf("--format nginx-common: %v %v", ps, err)
+	}
+}
