@@ -133,6 +133,15 @@ func writeAttempt(b *strings.Builder, p painter, a Attempt, st Style) {
 		return
 	}
 	b.WriteString("\n")
+	if a.Outcome == "connected" {
+		// A connected attempt's findings are notes about later trouble or
+		// about Claude's own display, not why it failed.
+		for _, f := range a.Findings {
+			fmt.Fprintf(b, "  %s %s · %s · %s confidence\n", p.yellow("!"), p.bold(f.Mode), f.Side, f.Confidence)
+			writeWrapped(b, "    ", f.Summary, st.Width)
+		}
+		return
+	}
 	writeFinding(b, p, a.Findings[0], lines, "  ", st)
 	if len(a.Findings) > 1 {
 		fmt.Fprintf(b, "\n  %s\n", p.bold("also possible"))
