@@ -67,6 +67,14 @@ func (p *NginxParser) Parse(line []byte, ev *Event) error {
 		spans = make([][2]int, len(p.format.segs))
 	}
 	end, ok := p.format.match(line, spans, p.tail)
+	if !ok && p.format.escape != escapeJSON && bytes.Count(line, []byte{'"'})%2 == 1 {
+		// A line cut inside its last quoted field (a pasted excerpt, a
+		// crash mid-write) still holds a whole request: close the quote.
+		closed := append(append(make([]byte, 0, len(line)+1), line...), '"')
+		if end, ok = p.format.match(closed, spans, p.tail); ok {
+			line = closed
+		}
+	}
 	if !ok {
 		return p.mismatch(line)
 	}

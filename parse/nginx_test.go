@@ -188,7 +188,7 @@ func TestBrokenLinesAreSkippedWithAReason(t *testing.T) {
 	tests := []struct {
 		line, reason string
 	}{
-		{`160.79.106.35 - - [18/Nov/2026:09:14:02 +0000] "POST /mcp HTTP/1.1" 401 68 "-" "python-ht`, "never closed"},
+		{`160.79.106.35 - - [18/Nov/2026:09:14:02 +0000] "POST /mcp HTTP/1.1`, "never closed"},
 		{`160.79.106.35 - - [18/Nov/2026:09:14:02 +0000] "POST /mcp HTTP/1.1" abc 68 "-" "ua"`, "do not line up"},
 		{`160.79.106.35 - - [32/Nov/2026:09:14:02 +0000] "POST /mcp HTTP/1.1" 401 68 "-" "ua"`, "time"},
 		{`{"level":"info","msg":"token issued"}`, "JSON"},
@@ -207,6 +207,20 @@ func TestBrokenLinesAreSkippedWithAReason(t *testing.T) {
 		if strings.Contains(reason, "python-ht") || strings.Contains(reason, "token issued") {
 			t.Errorf("reason quotes the line: %q", reason)
 		}
+	}
+}
+
+// A line cut inside its user agent still holds the request.
+func TestTruncatedUserAgentIsSalvaged(t *testing.T) {
+	ev, reason := parseOne(t, "", `160.79.106.35 - - [18/Nov/2026:09:14:02 +0000] "POST /mcp HTTP/1.1" 401 68 "-" "python-ht`)
+	if ev == nil {
+		t.Fatalf("skipped: %s", reason)
+	}
+	if ev.Status != 401 || ev.Path != "/mcp" || ev.UserAgent != "python-ht" {
+		t.Errorf("salvaged %+v", ev)
+	}
+	if strings.HasSuffix(ev.Text, `ht"`) {
+		t.Error("the evidence text shows a quote the log did not have")
 	}
 }
 
