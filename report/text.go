@@ -41,8 +41,8 @@ func WriteText(w io.Writer, r *Report, st Style) error {
 		lines += in.Lines
 		events += in.Events
 	}
-	fmt.Fprintf(b, "%s %s in %s (%s lines, %s requests)\n",
-		p.bold("mcptriage:"), countAttempts(r.Attempts), inputNames(r.Inputs), group(lines), group(events))
+	writeWrapped(b, p.bold("mcptriage:")+" ", fmt.Sprintf("%s in %s (%s lines, %s requests)",
+		countAttempts(r.Attempts), inputNames(r.Inputs), group(lines), group(events)), st.Width)
 	if r.ConnectorURL != "" {
 		fmt.Fprintf(b, "connector URL: %s\n", r.ConnectorURL)
 	}
@@ -117,7 +117,7 @@ func writeAttempt(b *strings.Builder, p painter, a Attempt, st Style) {
 		host := a.Host
 		fmt.Fprintf(b, "  endpoint %s%s\n", host, a.ConnectorPath)
 	}
-	fmt.Fprintf(b, "  ladder  %s\n", ladder(p, a, start))
+	writeLadder(b, "  ladder  ", ladder(p, a, start), st.Width)
 	fmt.Fprintf(b, "  reached stage %d (%s)\n", a.LastCompletedStage.Number, a.LastCompletedStage.Name)
 	lines := map[string]string{}
 	for _, e := range a.Events {
@@ -157,7 +157,24 @@ func writeAttempt(b *strings.Builder, p painter, a Attempt, st Style) {
 
 var ladderMarks = map[string]string{"ok": "✓", "failed": "✗", "not_seen": "·", "started": "…", "skipped": "–"}
 
-func ladder(p painter, a Attempt, start time.Time) string {
+// writeLadder puts the rungs on one line, or on several when narrow.
+func writeLadder(b *strings.Builder, prefix string, rungs []string, width int) {
+	line := prefix
+	for i, r := range rungs {
+		sep := "  "
+		if i == 0 {
+			sep = ""
+		}
+		if width > 0 && i > 0 && visibleLen(line)+len(sep)+visibleLen(r) > width {
+			b.WriteString(line + "\n")
+			line, sep = strings.Repeat(" ", visibleLen(prefix)), ""
+		}
+		line += sep + r
+	}
+	b.WriteString(line + "\n")
+}
+
+func ladder(p painter, a Attempt, start time.Time) []string {
 	var parts []string
 	for _, s := range a.Stages {
 		mark := ladderMarks[s.Status]
@@ -179,7 +196,7 @@ func ladder(p painter, a Attempt, start time.Time) string {
 		}
 		parts = append(parts, label)
 	}
-	return strings.Join(parts, "  ")
+	return parts
 }
 
 func offset(d time.Duration) string {
