@@ -14,6 +14,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/rogpeppe/go-internal/txtar"
+
+	"github.com/mcptriage/mcptriage/rules"
 )
 
 func TestNewCmdAnalyzeFlags(t *testing.T) {
@@ -227,6 +229,28 @@ func TestColorDecision(t *testing.T) {
 		io.getenv = func(k string) string { return tt.env[k] }
 		if got := io.ColorEnabled(tt.mode); got != tt.want {
 			t.Errorf("tty=%v env=%v mode=%s: colour %v, want %v", tt.tty, tt.env, tt.mode, got, tt.want)
+		}
+	}
+}
+
+// The README documents every failure mode, and CI runs the README's test command.
+func TestREADMEAndCI(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rules.All {
+		if !strings.Contains(string(readme), "`"+r.ID+"`") {
+			t.Errorf("README.md does not list %s", r.ID)
+		}
+	}
+	ci, err := os.ReadFile("../../.ci/run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"go test ./...", "go run ./cmd/mcptriage analyze --demo"} {
+		if !strings.Contains(string(readme), cmd) || !strings.Contains(string(ci), cmd) {
+			t.Errorf("%q must be both in README.md and in .ci/run", cmd)
 		}
 	}
 }
