@@ -89,11 +89,7 @@ func (a *Attempt) computeStages() {
 	}
 
 	if regs := a.ByRole(RoleRegister); len(regs) > 0 {
-		status := StatusFailed
-		if a.AnyOK(RoleRegister) {
-			status = StatusOK
-		}
-		set(StageRegistration, status, regs)
+		set(StageRegistration, okIf(a.AnyOK(RoleRegister)), regs)
 	} else if authless {
 		set(StageRegistration, StatusSkipped, nil)
 	}
@@ -121,25 +117,13 @@ func (a *Attempt) computeStages() {
 	}
 
 	if toks := a.ByRole(RoleToken); len(toks) > 0 {
-		status := StatusFailed
-		for _, t := range toks {
-			if t.OK() && !tooSlow(t) {
-				status = StatusOK
-			}
-		}
-		set(StageToken, status, toks)
+		set(StageToken, okIf(usable(toks) != nil), toks)
 	} else if authless {
 		set(StageToken, StatusSkipped, nil)
 	}
 
 	if mcp := a.ByRole(RoleMCP); len(mcp) > 0 {
-		status := StatusFailed
-		for _, m := range mcp {
-			if m.OK() && !tooSlow(m) {
-				status = StatusOK
-			}
-		}
-		set(StageMCP, status, mcp)
+		set(StageMCP, okIf(usable(mcp) != nil), mcp)
 	}
 
 	a.LastCompleted = StageReach
@@ -182,6 +166,23 @@ func (a *Attempt) waitingOnUser() bool {
 		}
 	}
 	return true
+}
+
+// usable returns the first 2xx answered in time for the connector.
+func usable(evs []*Ev) *Ev {
+	for _, e := range evs {
+		if e.OK() && !tooSlow(e) {
+			return e
+		}
+	}
+	return nil
+}
+
+func okIf(ok bool) StageStatus {
+	if ok {
+		return StatusOK
+	}
+	return StatusFailed
 }
 
 func (a *Attempt) anyFailed() bool {

@@ -18,16 +18,7 @@ MCP request).`,
 	Fix:     "Keep the token endpoint well under 10 s: warm instances, move provisioning out of the request, cache upstream metadata and keys.",
 	Tracker: nil,
 	Run: func(a *Attempt) *Finding {
-		toks := a.ByRole(RoleToken)
-		if len(toks) == 0 || a.Outcome == OutcomeConnected {
-			return nil
-		}
-		for _, t := range toks {
-			if t.OK() && !tooSlow(t) {
-				return nil
-			}
-		}
-		for _, t := range toks {
+		for _, t := range tokenFailures(a) {
 			switch {
 			case t.Status == 499:
 				took := ""

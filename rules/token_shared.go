@@ -1,16 +1,17 @@
 package rules
 
-// tokenFailures returns the failed token requests when the token exchange
-// is where the attempt stopped.
+// tokenFailures returns the token requests that failed or came too late
+// for the connector, when the token exchange is where the attempt stopped.
 func tokenFailures(a *Attempt) []*Ev {
 	toks := a.ByRole(RoleToken)
-	if len(toks) == 0 || a.Outcome == OutcomeConnected {
+	if len(toks) == 0 || a.Outcome == OutcomeConnected || usable(toks) != nil {
 		return nil
 	}
+	var out []*Ev
 	for _, t := range toks {
-		if t.OK() && !tooSlow(t) {
-			return nil
+		if !t.OK() || tooSlow(t) {
+			out = append(out, t)
 		}
 	}
-	return failing(toks)
+	return out
 }
