@@ -3,6 +3,7 @@ package parse
 import (
 	"bytes"
 	"regexp"
+	"strings"
 )
 
 // Redacted replaces every secret value the tool removes.
@@ -34,15 +35,14 @@ var (
 	reJWT = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*`)
 )
 
-// redactTriggers are cheap substring checks that let most lines skip the
-// regular expressions entirely. Every pattern above contains one of them
-// (case-insensitively).
-var redactTriggers = [][]byte{
-	[]byte("code"), []byte("secret"), []byte("token"), []byte("key"), []byte("sig"),
-	[]byte("passw"), []byte("assertion"), []byte("jwt"), []byte("bearer"), []byte("basic"),
-	[]byte("cookie"), []byte("authorization"),
-	[]byte("session-id"), []byte("eyj"),
-}
+// secretNameSet holds the secretNames alternatives, for the prefilter.
+var secretNameSet = func() map[string]bool {
+	m := map[string]bool{}
+	for _, n := range strings.Split(secretNames, "|") {
+		m[n] = true
+	}
+	return m
+}()
 
 // Redact returns line with every secret value masked. It returns line
 // itself when nothing needed masking.
@@ -50,6 +50,11 @@ func Redact(line []byte) []byte {
 	if !mayHoldSecret(line) {
 		return line
 	}
+	return redactAll(line)
+}
+
+// redactAll applies every pattern; Redact skips it for lines that cannot match.
+func redactAll(line []byte) []byte {
 	out := line
 	out = reJWT.ReplaceAll(out, []byte(Redacted))
 	out = reParam.ReplaceAllFunc(out, func(m []byte) []byte {
@@ -98,13 +103,82 @@ func concat(a, b []byte) []byte {
 	return append(append(out, a...), b...)
 }
 
+// mayHoldSecret is the cheap test that lets most lines skip the regular
+// expressions: every pattern above needs a secret name before "=" or as
+// a quoted key, a JWT, an authorization scheme or a cookie header.
 func mayHoldSecret(line []byte) bool {
-	for _, t := range redactTriggers {
-		if indexFold(line, t) >= 0 {
+	if bytes.Contains(line, []byte("eyJ")) {
+		return true
+	}
+	for i := bytes.IndexByte(line, '='); i >= 0; {
+		if secretNameBefore(line, i) {
+			return true
+		}
+		next := bytes.IndexByte(line[i+1:], '=')
+		if next < 0 {
+			break
+		}
+		i += 1 + next
+	}
+	for i := bytes.IndexByte(line, ':'); i >= 0; {
+		// "key": or \x22key\x22: or \"key\":, maybe with spaces before the colon
+		j := i
+		for j > 0 && (line[j-1] == ' ' || line[j-1] == '\t') {
+			j--
+		}
+		switch {
+		case j >= 1 && line[j-1] == '"':
+			j--
+			if j >= 1 && line[j-1] == '\\' {
+				j--
+			}
+		case j >= 4 && string(line[j-4:j]) == `\x22`:
+			j -= 4
+		}
+		if j < i && j > 0 && line[j] != ':' && secretNameBefore(line, j) {
+			return true
+		}
+		next := bytes.IndexByte(line[i+1:], ':')
+		if next < 0 {
+			break
+		}
+		i += 1 + next
+	}
+	for _, word := range [][]byte{[]byte("bearer"), []byte("basic"), []byte("cookie"), []byte("x-api-key"), []byte("proxy-authorization")} {
+		if indexFold(line, word) >= 0 {
 			return true
 		}
 	}
 	return false
+}
+
+// secretNameBefore reports whether the name ending at line[end] (letters,
+// digits, '_' and '-', compared without case) is a secret's name.
+func secretNameBefore(line []byte, end int) bool {
+	start := end
+	for start > 0 && end-start < 32 {
+		c := line[start-1]
+		if !(c == '_' || c == '-' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9')) {
+			break
+		}
+		start--
+	}
+	// An nginx-escaped opening quote (\x22) is not part of the name.
+	if start >= 1 && line[start-1] == '\\' && end-start > 3 && string(line[start:start+3]) == "x22" {
+		start += 3
+	}
+	if start == end || end-start >= 32 {
+		return false
+	}
+	var buf [32]byte
+	name := buf[:end-start]
+	for k, c := range line[start:end] {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		name[k] = c
+	}
+	return secretNameSet[string(name)]
 }
 
 // indexFold finds lower-case ASCII needle in s, ignoring ASCII case.
