@@ -102,6 +102,8 @@ type Stats struct {
 	FirstSkipped []LineError // the first few, in order
 	// Zones lists the distinct non-UTC offsets seen, in order of appearance.
 	Zones []string
+	// First and Last are the earliest and latest event times (UTC).
+	First, Last time.Time
 }
 
 const maxFirstSkipped = 5
@@ -110,6 +112,18 @@ func (s *Stats) skip(pos Pos, reason string) {
 	s.Skipped++
 	if len(s.FirstSkipped) < maxFirstSkipped {
 		s.FirstSkipped = append(s.FirstSkipped, LineError{Pos: pos, Reason: reason})
+	}
+}
+
+func (s *Stats) noteTime(t time.Time) {
+	if t.IsZero() {
+		return
+	}
+	if s.First.IsZero() || t.Before(s.First) {
+		s.First = t
+	}
+	if t.After(s.Last) {
+		s.Last = t
 	}
 }
 

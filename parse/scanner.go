@@ -129,6 +129,7 @@ func (s *Scanner) Next() bool {
 		if s.parse(line, pos) {
 			s.stats.Events++
 			s.stats.noteZone(s.ev.Zone)
+			s.stats.noteTime(s.ev.Time)
 			return true
 		}
 	}

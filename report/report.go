@@ -40,7 +40,11 @@ type Input struct {
 	// SourceTimezone is the offset the source wrote its times in, before
 	// conversion to UTC ("+0200"; "UTC"; several, comma-separated).
 	SourceTimezone string `json:"source_timezone"`
-	Error          string `json:"error,omitempty"`
+	// FirstTime and LastTime bound the requests read: an attempt outside
+	// them is simply not in this input.
+	FirstTime string `json:"first_time,omitempty"`
+	LastTime  string `json:"last_time,omitempty"`
+	Error     string `json:"error,omitempty"`
 }
 
 // Attempt is one connect attempt.
@@ -155,6 +159,8 @@ func buildInput(in InputSummary) Input {
 		Events:       in.Stats.Events,
 		Skipped:      in.Stats.Skipped,
 		FirstSkipped: []string{},
+		FirstTime:    utc(in.Stats.First),
+		LastTime:     utc(in.Stats.Last),
 	}
 	if out.Format == "" {
 		out.Format = "unknown"

@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/mcptriage/mcptriage/rules"
 )
 
 // Style is how the terminal view may look. The caller decides it from
@@ -55,7 +57,7 @@ func WriteText(w io.Writer, r *Report, st Style) error {
 		writeAttempt(b, p, a, st)
 	}
 	b.WriteString("\n")
-	writeInputs(b, p, r)
+	writeInputs(b, p, r, st.Width)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -285,24 +287,36 @@ func visibleLen(s string) int {
 	return n
 }
 
-func writeInputs(b *strings.Builder, p painter, r *Report) {
+func writeInputs(b *strings.Builder, p painter, r *Report, width int) {
 	for _, in := range r.Inputs {
-		fmt.Fprintf(b, "%s %s: %s, %s lines, %s requests", p.dim("input"), in.Path, in.Format, group(in.Lines), group(in.Events))
-		if in.SourceTimezone != "UTC" && in.SourceTimezone != "" {
-			fmt.Fprintf(b, "; times converted to UTC from %s", in.SourceTimezone)
+		line := fmt.Sprintf("%s: %s, %s lines, %s requests", in.Path, in.Format, group(in.Lines), group(in.Events))
+		if in.FirstTime != "" {
+			line += fmt.Sprintf(", %s → %s", shortTime(in.FirstTime), shortTime(in.LastTime))
 		}
-		b.WriteString("\n")
+		if in.SourceTimezone != "UTC" && in.SourceTimezone != "" {
+			line += fmt.Sprintf("; times converted to UTC from %s", in.SourceTimezone)
+		}
+		writeWrapped(b, p.dim("input")+" ", line, width)
 		if in.Skipped > 0 {
-			fmt.Fprintf(b, "      skipped %s %s: %s\n", group(in.Skipped), pluralize(in.Skipped, "line", "lines"), strings.Join(in.SkipReasons, "; "))
+			writeWrapped(b, "      ", fmt.Sprintf("skipped %s %s: %s", group(in.Skipped), pluralize(in.Skipped, "line", "lines"), strings.Join(in.SkipReasons, "; ")), width)
 		}
 		if in.Error != "" {
-			fmt.Fprintf(b, "      %s %s\n", p.yellow("warning:"), in.Error)
+			writeWrapped(b, "      "+p.yellow("warning:")+" ", in.Error, width)
 		}
 	}
 	for _, n := range r.Notes {
-		fmt.Fprintf(b, "%s %s\n", p.yellow("note:"), n)
+		writeWrapped(b, p.yellow("note:")+" ", n, width)
 	}
 	b.WriteString(p.dim("All times are UTC.") + "\n")
+}
+
+// shortTime renders an RFC 3339 UTC time as "2026-11-24 08:52:48Z".
+func shortTime(s string) string {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return s
+	}
+	return t.UTC().Format("2006-01-02 15:04:05Z")
 }
 
 func pluralize(n int, one, many string) string {
@@ -313,17 +327,4 @@ func pluralize(n int, one, many string) string {
 }
 
 // group writes 12345 as 12,345.
-func group(n int) string {
-	s := fmt.Sprint(n)
-	if n < 0 || len(s) <= 3 {
-		return s
-	}
-	var out []byte
-	for i := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, s[i])
-	}
-	return string(out)
-}
+func group(n int) string { return rules.Thousands(n) }

@@ -101,6 +101,7 @@ const (
 	humanWindow    = 30 * time.Minute
 	browserLegGap  = 15 * time.Minute
 	probeLookBack  = 5 * time.Second
+	humanPause     = 5 * time.Second // longer than any gap between the connector's own steps
 	maxUsageWindow = 24 * time.Hour
 )
 
@@ -249,7 +250,18 @@ func (a *Attempt) assignRoles() {
 	if a.URL != nil && a.URL.Path != "" {
 		a.ConnectorPath = a.URL.Path
 	}
-	var tokenOK, authless, prmOK bool
+	// With no authorization-server metadata fetched here, the authorization
+	// server is elsewhere: its token exchange is not in these logs.
+	asHere := false
+	for _, e := range a.Events {
+		if e.kind == kindASMeta || e.kind == kindToken || e.kind == kindRegister || e.Browser {
+			asHere = true
+		}
+	}
+	var (
+		tokenOK, authless, prmOK bool
+		lastBackend              time.Time
+	)
 	for _, e := range a.Events {
 		switch {
 		case e.Browser && e.kind == kindAuthorize:
@@ -276,7 +288,11 @@ func (a *Attempt) assignRoles() {
 			if a.ConnectorPath == "" {
 				a.ConnectorPath = e.Path
 			}
-			if tokenOK || authless {
+			// After a login at an external authorization server, the
+			// connector's next request is authenticated: it comes from its
+			// MCP client after human time, or says it carries a token.
+			external := prmOK && !asHere && isClaudeUserUA(e.UserAgent) && e.Time.Sub(lastBackend) > humanPause
+			if tokenOK || authless || external || e.Authorization == parse.Present {
 				e.Role = RoleMCP
 			} else {
 				e.Role = RoleProbe
@@ -285,7 +301,33 @@ func (a *Attempt) assignRoles() {
 				}
 			}
 		}
+		if !e.Browser {
+			lastBackend = e.Time
+		}
 	}
+}
+
+// ExternalAS: the protected-resource metadata was served here but the
+// authorization server's traffic (metadata, registration, token) is not in
+// these logs.
+func (a *Attempt) ExternalAS() bool {
+	return a.AnyOK(RolePRM) && !a.Has(RoleASMeta) && !a.Has(RoleRegister) && !a.Has(RoleToken) && !a.Has(RoleAuthorize)
+}
+
+// AuthorizedFrom returns the event after which the connector should be
+// authenticated: the successful token exchange, or, with an external
+// authorization server, the first authenticated MCP request. ok is false
+// when the attempt never got that far.
+func (a *Attempt) AuthorizedFrom() (from *Ev, external bool, ok bool) {
+	if tok := a.TokenOK(); tok != nil {
+		return tok, false, true
+	}
+	if a.ExternalAS() {
+		if m := a.ByRole(RoleMCP); len(m) > 0 {
+			return m[0], true, true
+		}
+	}
+	return nil, false, false
 }
 
 // Helpers the rules share.
@@ -392,4 +434,17 @@ func keepRecent(evs []*Ev) []*Ev {
 		return append(evs[:0], evs[len(evs)-max:]...)
 	}
 	return evs
+}
+
+// authenticatedRequests lists the MCP requests made once the connector
+// should hold a token, with the event they follow.
+func (a *Attempt) authenticatedRequests() (reqs []*Ev, from *Ev, external bool) {
+	from, external, ok := a.AuthorizedFrom()
+	switch {
+	case !ok:
+		return nil, nil, false
+	case external:
+		return a.ByRole(RoleMCP), from, true
+	}
+	return a.mcpAfter(from), from, false
 }

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -161,4 +162,20 @@ func (a *Attempt) claudeSaid(text string) bool {
 	}
 	norm := func(s string) string { return strings.ReplaceAll(strings.ToLower(s), "’", "'") }
 	return strings.Contains(norm(a.Env.ClaudeError), norm(text))
+}
+
+// Thousands writes 12345 as 12,345 (the report's renderers use it too).
+func Thousands(n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 || len(s) <= 3 {
+		return s
+	}
+	var out []byte
+	for i := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ',')
+		}
+		out = append(out, s[i])
+	}
+	return string(out)
 }

@@ -2,6 +2,16 @@ package rules
 
 import "fmt"
 
+// stageZeroChecks lists what to rule out when nothing arrived, most
+// common first.
+const stageZeroChecks = `First make sure the log covers the minute of the attempt, in UTC. Then rule out, in order:
+  1. a private, CGNAT or internal address: resolve the host from outside your network (public DNS must give a public address);
+  2. a port other than 443 in the connector URL;
+  3. a failing TLS handshake: an incomplete certificate chain, mTLS, a firewall resetting datacenter addresses;
+  4. a firewall, WAF, CDN or geo rule dropping 160.79.104.0/21: the edge's own logs show what it stopped;
+  5. a tunnel (cloudflared, Tailscale Funnel, ngrok) that is down;
+  6. if the host is public, on 443, with a valid chain, and still nothing arrives: a Claude-side failure to start the flow; file it with the ofid.`
+
 var NoConnectorTraffic = &Rule{
 	ID:    "no_connector_traffic",
 	Title: "no request from Claude's connector reached these logs",
@@ -31,13 +41,13 @@ Make sure the log covers the minute of the attempt, in UTC.`,
 		if len(r.Attempts) > 0 {
 			return nil
 		}
-		summary := fmt.Sprintf("None of the %d requests read came from Anthropic's egress range or looked like the connector's traffic.", r.Events)
+		summary := fmt.Sprintf("None of the %s requests read came from Anthropic's egress range or looked like the connector's traffic.", Thousands(r.Events))
 		if r.Events == 0 {
 			summary = "The logs hold no requests at all."
 		}
 		if r.Env != nil && r.Env.BehindCloudflare {
 			summary += " These requests reached the origin through Cloudflare: if the edge blocked Claude, only Cloudflare's own logs show it."
 		}
-		return found(Medium, summary).next("Check that the log covers the minute of the attempt (in UTC); then test the URL from outside your network: public DNS, port 443, a full TLS chain. Your CDN or firewall logs for 160.79.104.0/21 show requests stopped before this server.")
+		return found(Medium, summary).next(stageZeroChecks)
 	},
 }

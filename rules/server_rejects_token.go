@@ -27,25 +27,32 @@ the server, answers 403).`,
 	Fix:     "Validate exactly what your authorization server issues (aud equal to the metadata's resource, the same iss, the same keys), and answer 401 with WWW-Authenticate: Bearer error=\"invalid_token\" and a reason you log.",
 	Tracker: []int{125, 627, 1068, 100, 126, 299, 323, 335, 336, 397, 420, 442, 480, 872, 902, 912},
 	Run: func(a *Attempt) *Finding {
-		tok := a.TokenOK()
-		if tok == nil || a.Outcome == OutcomeConnected {
+		if a.Outcome == OutcomeConnected {
 			return nil
 		}
-		rejected := withStatus(a.mcpAfter(tok), 401, 403)
+		reqs, from, external := a.authenticatedRequests()
+		rejected := withStatus(reqs, 401, 403)
 		if len(rejected) == 0 {
 			return nil
 		}
 		first := rejected[0]
-		ev := append([]*Ev{tok}, firstN(rejected, 3)...)
+		ev := append([]*Ev{from}, firstN(rejected, 3)...)
+		issued := fmt.Sprintf("The token was issued at %s", clock(from.Time))
+		after := span(from.Time, first.Time) + " later "
+		if external {
+			issued = "After the login at your authorization server (its traffic is not in these logs)"
+			after = ""
+			ev = firstN(rejected, 3)
+		}
 		if a.logsAuthorization() {
 			for _, e := range rejected {
 				if e.Authorization == parse.Present {
-					return found(High, fmt.Sprintf("The token was issued at %s and the next request carried an Authorization header, yet %s: your server refused its own token.", clock(tok.Time), req(e)), ev...)
+					return found(High, fmt.Sprintf("%s and the next request carried an Authorization header, yet %s: your server refused the token.", issued, req(e)), ev...)
 				}
 			}
 			return nil // sent without the header: token_never_presented
 		}
-		return found(Medium, fmt.Sprintf("The token was issued at %s and %s later the authenticated request was refused (%s, %d %s). The access log does not say whether it carried the token.", clock(tok.Time), span(tok.Time, first.Time), req(first), len(rejected), plural(len(rejected), "time", "times")), ev...).next(
+		return found(Medium, fmt.Sprintf("%s and %sthe authenticated request was refused (%s, %d %s). The access log does not say whether it carried the token.", issued, after, req(first), len(rejected), plural(len(rejected), "time", "times")), ev...).next(
 			"Log whether requests carry an Authorization header (never its value) and connect again; \"present\" means your server rejects the token, \"absent\" means the connector did not send it:\n" + AuthLogSnippet)
 	},
 }

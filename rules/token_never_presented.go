@@ -24,29 +24,37 @@ left is a connector bug: file it with the ofid.`,
 	Fix:     "After ruling out the edge and the server, file an issue with the ofid and the token's UTC time; moving the endpoint to /mcp has helped some.",
 	Tracker: []int{125, 546, 654, 680, 690, 741, 801, 825, 878, 905, 970, 978, 980, 41, 64, 79},
 	Run: func(a *Attempt) *Finding {
-		tok := a.TokenOK()
-		if tok == nil || a.Outcome == OutcomeConnected {
+		if a.Outcome == OutcomeConnected {
 			return nil
 		}
-		after := a.mcpAfter(tok)
-		if len(after) == 0 {
-			return found(Low, fmt.Sprintf("The token was issued at %s and no MCP request followed; if your CDN shows no blocked request either, the connector never sent one.", clock(tok.Time)), tok).next(
-				"Your CDN's security events for that minute decide it: a blocked Claude-User request means edge_blocks_claude_user, nothing at all means this.")
+		reqs, from, external := a.authenticatedRequests()
+		if from == nil {
+			return nil
+		}
+		if len(reqs) == 0 {
+			return found(Low, fmt.Sprintf("The token was issued at %s and no MCP request followed; if your CDN shows no blocked request either, the connector never sent one.", clock(from.Time)), from).next(
+				"Your CDN's security events for that minute decide it: a blocked Claude-User request means edge_blocks_claude_user, nothing at all means this. To see a token-less request if one comes, log whether Authorization is present:\n" + AuthLogSnippet)
+		}
+		issued := fmt.Sprintf("The token was issued at %s and", clock(from.Time))
+		lead := []*Ev{from}
+		if external {
+			issued = "After the login at your authorization server,"
+			lead = nil
 		}
 		var bare []*Ev
-		for _, e := range after {
+		for _, e := range reqs {
 			if e.Authorization == parse.Absent && !e.OK() {
 				bare = append(bare, e)
 			}
 		}
-		if len(bare) > 0 && len(bare) == len(withStatus(after, 401, 403)) {
-			return found(High, fmt.Sprintf("The token was issued at %s and the next MCP request arrived without an Authorization header (%s).", clock(tok.Time), req(bare[0])), append([]*Ev{tok}, firstN(bare, 3)...)...)
+		if len(bare) > 0 && len(bare) == len(withStatus(reqs, 401, 403)) {
+			return found(High, fmt.Sprintf("%s the next MCP request arrived without an Authorization header (%s).", issued, req(bare[0])), append(lead, firstN(bare, 3)...)...)
 		}
-		unauth := withStatus(after, 401)
+		unauth := withStatus(reqs, 401)
 		if len(unauth) == 0 || a.logsAuthorization() {
 			return nil
 		}
-		return found(Low, fmt.Sprintf("The token was issued at %s and the MCP request was answered 401 (%s); if it carried no Authorization header, the connector dropped the token.", clock(tok.Time), req(unauth[0])), tok, unauth[0]).next(
+		return found(Low, fmt.Sprintf("%s the MCP request was answered 401 (%s); if it carried no Authorization header, the connector dropped the token.", issued, req(unauth[0])), append(lead, unauth[0])...).next(
 			"Log whether Authorization was present (never its value) and connect again:\n" + AuthLogSnippet)
 	},
 }
