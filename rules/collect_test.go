@@ -1,0 +1,75 @@
+package rules
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mcptriage/mcptriage/parse"
+)
+
+func probeEvent(t time.Time, ip string) *parse.Event {
+	return &parse.Event{Time: t, Peer: netip.MustParseAddr(ip), Method: "POST", Path: "/mcp", Status: 401, UserAgent: "python-httpx/0.28.1", Bytes: 68}
+}
+
+// A log with an absurd number of connector requests keeps a bounded
+// number of them and says so.
+func TestCollectorCapsKeptEvents(t *testing.T) {
+	c := NewCollector(Options{MaxEvents: 5})
+	start := time.Date(2026, 11, 18, 9, 0, 0, 0, time.UTC)
+	for i := 0; i < 50; i++ {
+		c.Add(probeEvent(start.Add(time.Duration(i)*time.Second), "160.79.106.35"))
+	}
+	run := c.Analyze()
+	if !run.Capped || run.Kept != 5 || run.Events != 50 {
+		t.Errorf("capped=%v kept=%d events=%d; want true, 5, 50", run.Capped, run.Kept, run.Events)
+	}
+}
+
+// --egress replaces Anthropic's ranges: a request from the new range is
+// confirmed, one from 160.79.104.0/21 no longer is.
+func TestEgressOverride(t *testing.T) {
+	c := NewCollector(Options{Egress: []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24")}})
+	start := time.Date(2026, 11, 18, 9, 0, 0, 0, time.UTC)
+	c.Add(probeEvent(start, "198.51.100.7"))
+	c.Add(probeEvent(start.Add(10*time.Minute), "160.79.106.35"))
+	run := c.Analyze()
+	if len(run.Attempts) != 2 || !run.Attempts[0].Confirmed || run.Attempts[1].Confirmed {
+		t.Fatalf("attempts %d; confirmed %v", len(run.Attempts), func() []bool {
+			var out []bool
+			for _, a := range run.Attempts {
+				out = append(out, a.Confirmed)
+			}
+			return out
+		}())
+	}
+}
+
+// Retired egress addresses still count, and are marked as retired.
+func TestRetiredEgress(t *testing.T) {
+	c := NewCollector(Options{})
+	c.Add(probeEvent(time.Date(2026, 11, 18, 9, 0, 0, 0, time.UTC), "34.162.46.92"))
+	run := c.Analyze()
+	if len(run.Attempts) != 1 || !run.Attempts[0].Events[0].Retired {
+		t.Errorf("a request from a retired address was not recognised as such")
+	}
+}
+
+func TestParseConnectorURL(t *testing.T) {
+	u, err := ParseConnectorURL("  https://MCP.Example.com:8443/Api/mcp/?apiKey=sk_live_xyz ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Host != "mcp.example.com" || u.Port != "8443" || u.Path != "/Api/mcp/" || u.Scheme != "https" {
+		t.Errorf("parsed %+v", u)
+	}
+	if strings.Contains(u.Raw, "sk_live_xyz") || strings.Contains(u.RawQuery, "sk_live_xyz") {
+		t.Errorf("the credential survived in %q / %q", u.Raw, u.RawQuery)
+	}
+	for _, bad := range []string{"mcp.example.com/mcp", "https://", "https://%zz/"} {
+		if _, err := ParseConnectorURL(bad); err == nil {
+			t.Errorf("ParseConnectorURL(%q) accepted it", bad)
+		}
+	}
+}
