@@ -78,7 +78,10 @@ type Attempt struct {
 	URL *ConnectorURL
 
 	browserIPs map[netip.Addr]bool
-	lastBack   time.Time // the last backend event
+	// Running state while grouping, kept up to date by add.
+	tokenIssued bool // a token exchange succeeded
+	isConnected bool // and then a Claude-User request succeeded
+	discovered  bool // metadata or registration answered, or the browser came
 }
 
 // Env holds facts about the logs as a whole that change how evidence
@@ -163,7 +166,6 @@ func group(evs []*Ev, url *ConnectorURL, env *Env) []*Attempt {
 				continue
 			}
 			cur.add(e)
-			cur.lastBack = e.Time
 		}
 	}
 	for _, a := range out {
@@ -186,38 +188,22 @@ func (a *Attempt) add(e *Ev) {
 	if e.Time.After(a.End) {
 		a.End = e.Time
 	}
+	switch {
+	case e.kind == kindToken && e.OK():
+		a.tokenIssued = true
+	case e.Browser, (e.kind == kindPRM || e.kind == kindASMeta || e.kind == kindRegister) && e.OK():
+		a.discovered = true
+	case a.tokenIssued && e.OK() && isClaudeUserUA(e.UserAgent):
+		a.isConnected = true
+	}
 }
 
 // connected: an authenticated MCP request has already succeeded.
-func (a *Attempt) connected() bool {
-	sawToken := false
-	for _, e := range a.Events {
-		if e.kind == kindToken && e.OK() {
-			sawToken = true
-		}
-		if sawToken && e.kind != kindToken && e.kind != kindASMeta && e.kind != kindPRM && !e.Browser && e.OK() && isClaudeUserUA(e.UserAgent) {
-			return true
-		}
-	}
-	return false
-}
+func (a *Attempt) connected() bool { return a.isConnected }
 
 // awaitingHuman: discovery or registration is done and the user is in the
 // browser (or at an authorization server whose logs we do not have).
-func (a *Attempt) awaitingHuman() bool {
-	var discovered, token bool
-	for _, e := range a.Events {
-		switch {
-		case e.kind == kindToken && e.OK():
-			token = true
-		case (e.kind == kindPRM || e.kind == kindASMeta || e.kind == kindRegister) && e.OK():
-			discovered = true
-		case e.Browser:
-			discovered = true
-		}
-	}
-	return discovered && !token
-}
+func (a *Attempt) awaitingHuman() bool { return a.discovered && !a.tokenIssued }
 
 // finish assigns roles, the connector path, egress addresses and the ladder.
 func (a *Attempt) finish() {

@@ -58,8 +58,8 @@ func NewCollector(opts Options) *Collector {
 func (c *Collector) Add(pe *parse.Event) {
 	c.seen++
 	c.noteEnv(pe)
-	e := c.classify(pe)
-	if e == nil {
+	e, keep := c.classify(pe)
+	if !keep {
 		return
 	}
 	if len(c.kept) >= c.opts.MaxEvents {
@@ -68,7 +68,7 @@ func (c *Collector) Add(pe *parse.Event) {
 	}
 	cp := *pe
 	e.Event = &cp
-	c.kept = append(c.kept, e)
+	c.kept = append(c.kept, &e)
 }
 
 func (c *Collector) noteEnv(pe *parse.Event) {
@@ -96,12 +96,13 @@ func (c *Collector) noteEnv(pe *parse.Event) {
 }
 
 // classify decides whether an event can belong to a connect attempt.
-// It returns nil for unrelated traffic.
-func (c *Collector) classify(pe *parse.Event) *Ev {
+// Most lines are unrelated: it returns keep=false for them without
+// allocating.
+func (c *Collector) classify(pe *parse.Event) (e Ev, keep bool) {
 	if pe.Method == "" || pe.Time.IsZero() {
-		return nil
+		return e, false
 	}
-	e := &Ev{Event: pe}
+	e.Event = pe
 	e.Client, e.ClientVia = clientOf(pe)
 	for _, a := range addressesOf(pe) {
 		if inAny(a, c.egress) {
@@ -117,11 +118,11 @@ func (c *Collector) classify(pe *parse.Event) *Ev {
 		if pe.Time.After(c.lastAuthorize) {
 			c.lastAuthorize = pe.Time
 		}
-		return e
+		return e, true
 	}
 	onURLPath := c.opts.URL != nil && c.opts.URL.Path != "" && c.opts.URL.Path != "/" && samePathFold(pe.Path, c.opts.URL.Path)
 	if c.opts.URL != nil && pe.Host != "" && !sameHost(pe.Host, c.opts.URL.Host) && (e.kind == kindMCPish || e.kind == kindOther) {
-		return nil // another site on the same server
+		return e, false // another site on the same server
 	}
 	switch {
 	case e.Confirmed:
@@ -129,7 +130,7 @@ func (c *Collector) classify(pe *parse.Event) *Ev {
 		// the MCP or OAuth endpoints, or any POST, belong to the connector.
 		page := (e.kind == kindOther || e.kind == kindAuthish) && (pe.Method == "GET" || pe.Method == "HEAD") && !onURLPath
 		if page {
-			return nil
+			return e, false
 		}
 		e.strong = true
 	case isConnectorUA(ua) || ua == "":
@@ -142,18 +143,18 @@ func (c *Collector) classify(pe *parse.Event) *Ev {
 		case pe.Method == "POST" && isConnectorUA(ua):
 			// A probe on an unusual path; kept if discovery follows.
 		default:
-			return nil
+			return e, false
 		}
 	case e.kind == kindAuthish || e.kind == kindAuthorize:
 		// A login or consent step, if its browser shows up on an attempt.
 		if c.lastAuthorize.IsZero() || absDuration(pe.Time.Sub(c.lastAuthorize)) > humanWindow {
-			return nil
+			return e, false
 		}
 		e.Browser = true
 	default:
-		return nil
+		return e, false
 	}
-	return e
+	return e, true
 }
 
 func absDuration(d time.Duration) time.Duration {
