@@ -10,17 +10,21 @@ import (
 // version is set at release time with -ldflags "-X main.version=…".
 var version = ""
 
+// devVersion names builds that are neither released nor installed from a
+// tagged module version.
+const devVersion = "0.1.0-dev"
+
 func buildVersion() string {
 	if version != "" {
 		return version
 	}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
-		return "(devel)"
+		return devVersion
 	}
 	v := info.Main.Version
-	if v == "" {
-		v = "(devel)"
+	if v == "" || v == "(devel)" {
+		v = devVersion
 	}
 	for _, s := range info.Settings {
 		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
