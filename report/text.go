@@ -139,7 +139,7 @@ func writeAttempt(b *strings.Builder, p painter, a Attempt, st Style) {
 		// A connected attempt's findings are notes about later trouble or
 		// about Claude's own display, not why it failed.
 		for _, f := range a.Findings {
-			fmt.Fprintf(b, "  %s %s · %s · %s confidence\n", p.yellow("!"), p.bold(f.Mode), f.Side, f.Confidence)
+			fmt.Fprintf(b, "  %s %s · %s · %s confidence\n", p.yellow("!"), p.bold(f.Mode), sideWords(f.Side), f.Confidence)
 			writeWrapped(b, "    ", f.Summary, st.Width)
 		}
 		return
@@ -148,7 +148,7 @@ func writeAttempt(b *strings.Builder, p painter, a Attempt, st Style) {
 	if len(a.Findings) > 1 {
 		fmt.Fprintf(b, "\n  %s\n", p.bold("also possible"))
 		for _, f := range a.Findings[1:] {
-			fmt.Fprintf(b, "    %s · %s · %s confidence\n", p.cyan(f.Mode), f.Side, f.Confidence)
+			fmt.Fprintf(b, "    %s · %s · %s confidence\n", p.cyan(f.Mode), sideWords(f.Side), f.Confidence)
 			writeWrapped(b, "      ", f.Summary, st.Width)
 			if f.DecisiveNextStep != "" {
 				writeWrapped(b, "      decide: ", f.DecisiveNextStep, st.Width)
@@ -212,7 +212,7 @@ func offset(d time.Duration) string {
 }
 
 func writeFinding(b *strings.Builder, p painter, f Finding, lines map[string]string, indent string, st Style) {
-	fmt.Fprintf(b, "%s%s %s · %s · %s confidence\n", indent, p.red("✗"), p.bold(f.Mode), f.Side, f.Confidence)
+	fmt.Fprintf(b, "%s%s %s · %s · %s confidence\n", indent, p.red("✗"), p.bold(f.Mode), sideWords(f.Side), f.Confidence)
 	writeWrapped(b, indent+"  ", f.Summary, st.Width)
 	if len(f.Evidence) > 0 {
 		fmt.Fprintf(b, "%s  %s\n", indent, p.bold("evidence"))
@@ -309,6 +309,9 @@ func writeInputs(b *strings.Builder, p painter, r *Report, width int) {
 	}
 	b.WriteString(p.dim("All times are UTC.") + "\n")
 }
+
+// sideWords renders a side id for people: "identity provider".
+func sideWords(side string) string { return strings.ReplaceAll(side, "_", " ") }
 
 // shortTime renders an RFC 3339 UTC time as "2026-11-24 08:52:48Z".
 func shortTime(s string) string {

@@ -177,6 +177,9 @@ func resolveInputs(opts *analyzeOptions) ([]input, error) {
 	}
 	files := opts.Files
 	if len(files) == 0 {
+		if opts.IO.IsStdinTTY() {
+			return nil, usageErrorf("no log given: name log files, pipe one in (… | mcptriage analyze -), or try --demo")
+		}
 		files = []string{"-"}
 	}
 	var out []input

@@ -254,3 +254,16 @@ func TestREADMEAndCI(t *testing.T) {
 		}
 	}
 }
+
+// Run with no file from a terminal, analyze says what it needs instead of
+// waiting for input that will not come.
+func TestNoInputFromATerminal(t *testing.T) {
+	io, _, out, errOut := testIO()
+	io.SetStdinTTY(true)
+	if code := run([]string{"analyze"}, io); code != exitUsage {
+		t.Fatalf("exit %d, want %d", code, exitUsage)
+	}
+	if !strings.Contains(errOut.String(), "no log given") || out.Len() != 0 {
+		t.Errorf("stdout %q, stderr %q", out, errOut)
+	}
+}

@@ -17,12 +17,14 @@ type IOStreams struct {
 	ErrOut io.Writer
 
 	stdoutTTY bool
+	stdinTTY  bool
 	width     int
 	getenv    func(string) string
 }
 
 func systemIO() *IOStreams {
 	io := &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, getenv: os.Getenv}
+	io.stdinTTY = term.IsTerminal(int(os.Stdin.Fd()))
 	if fd := int(os.Stdout.Fd()); term.IsTerminal(fd) {
 		io.stdoutTTY = true
 		if w, _, err := term.GetSize(fd); err == nil {
@@ -44,6 +46,12 @@ func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
 
 // SetStdoutTTY is for tests.
 func (s *IOStreams) SetStdoutTTY(tty bool) { s.stdoutTTY = tty }
+
+// IsStdinTTY reports whether stdin is a terminal (nobody is piping a log in).
+func (s *IOStreams) IsStdinTTY() bool { return s.stdinTTY }
+
+// SetStdinTTY is for tests.
+func (s *IOStreams) SetStdinTTY(tty bool) { s.stdinTTY = tty }
 
 // ColorEnabled decides colour once: --color always/never win; otherwise
 // NO_COLOR, CLICOLOR=0 and TERM=dumb turn it off, CLICOLOR_FORCE turns it
