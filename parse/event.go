@@ -38,16 +38,43 @@ func (p Presence) String() string {
 	return "unknown"
 }
 
+// Layer says where on a request's way the log was written.
+type Layer uint8
+
+const (
+	// LayerOrigin: a web server or proxy in front of the application
+	// (nginx, Caddy, Traefik, a load balancer).
+	LayerOrigin Layer = iota
+	// LayerEdge: a CDN or WAF (Cloudflare). It sees requests the origin
+	// never gets.
+	LayerEdge
+	// LayerApp: the application (its access log or its own messages).
+	LayerApp
+)
+
+var layerNames = [...]string{"origin", "edge", "app"}
+
+func (l Layer) String() string { return layerNames[l] }
+
 // Event is one request (or one app message about a request) read from a log.
 // Strings are copies: an Event stays valid after the reader moves on.
 type Event struct {
 	Pos    Pos
 	Format string // name of the parser that read it
+	Layer  Layer
 
 	Time time.Time // always UTC; zero when the line carried no time
 	// Zone is the source's UTC offset as written ("+0200") when the time
 	// was converted from another zone; empty when the source was UTC.
 	Zone string
+	// ZoneAssumed: the source wrote local times without a zone; they were
+	// read in the --tz zone (UTC unless given).
+	ZoneAssumed bool
+	// TimeInherited: the line had no time; it took its neighbour's.
+	TimeInherited bool
+	// TimeSynthetic: the whole input had no times; Time only keeps the
+	// lines in order and means nothing else.
+	TimeSynthetic bool
 
 	Peer         netip.Addr   // the address that connected to the logging server
 	ForwardedFor []netip.Addr // X-Forwarded-For, left to right, when logged
@@ -65,7 +92,13 @@ type Event struct {
 	Status    int   // 0 when unknown
 	Bytes     int64 // -1 when unknown
 	UserAgent string
-	Referer   string // redacted
+	// UAKnown: the format records the user agent, so an empty UserAgent
+	// means the request sent none.
+	UAKnown bool
+	Referer string // redacted
+
+	RequestID string
+	RayID     string // Cloudflare's ray id, without the colo suffix
 
 	Duration         time.Duration
 	HasDuration      bool
@@ -82,8 +115,25 @@ type Event struct {
 	HasWWWAuth      Presence
 	Location        string
 
+	// What the edge did, for Cloudflare events.
+	EdgeBlocked  bool   // the edge answered; the origin never saw it
+	EdgeAction   string // block, managed_challenge, challenge, jschallenge, …
+	EdgeRule     string // the rule's name (or id)
+	EdgeSource   string // the product: botManagement, firewallManaged, …
+	OriginStatus int    // the origin's answer as the edge saw it; 0: not contacted
+
+	// An application's own words (a log message), redacted, its level,
+	// and the facts they state.
+	Message string
+	Level   string
+	Signals Signal
+
 	Text string // the whole line, redacted, for evidence
 }
+
+// IsRequest reports whether the event records an HTTP request (rather
+// than only a message).
+func (e *Event) IsRequest() bool { return e.Method != "" }
 
 // LineError says why a line was skipped. Reason never quotes the line:
 // it may hold secrets.
@@ -98,12 +148,20 @@ func (e *LineError) Error() string { return e.Pos.String() + ": " + e.Reason }
 type Stats struct {
 	Lines        int
 	Events       int
+	Requests     int // events that record a request (the rest are app messages)
 	Skipped      int
 	FirstSkipped []LineError // the first few, in order
 	// Zones lists the distinct non-UTC offsets seen, in order of appearance.
 	Zones []string
 	// First and Last are the earliest and latest event times (UTC).
 	First, Last time.Time
+	// ZoneAssumed: some times carried no zone and were read in --tz (UTC
+	// unless given). NoTimes: some events had no time at all.
+	ZoneAssumed bool
+	NoTimes     bool
+	// Hint is what the user should do for this input, when the reader
+	// knows (a Cloudflare CSV without its header).
+	Hint string
 }
 
 const maxFirstSkipped = 5

@@ -80,6 +80,7 @@ func (p *NginxParser) Parse(line []byte, ev *Event) error {
 	}
 	ev.Format = p.name
 	ev.Bytes = -1
+	ev.UAKnown = p.format.hasUA
 	var masks [][2]int
 	for i, seg := range p.format.segs {
 		if seg.lit != "" {

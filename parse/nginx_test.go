@@ -46,7 +46,7 @@ func parseOne(t *testing.T, format, line string) (*Event, string) {
 }
 
 func TestNginxFormats(t *testing.T) {
-	ignore := cmpopts.IgnoreFields(Event{}, "Text", "Pos")
+	ignore := cmpopts.IgnoreFields(Event{}, "Text", "Pos", "UAKnown")
 	tests := []struct {
 		name   string
 		format string
@@ -164,6 +164,18 @@ func TestNginxFormats(t *testing.T) {
 	}
 }
 
+// A format that logs the user agent tells "none sent" from "not logged".
+func TestNginxUAKnown(t *testing.T) {
+	ev, _ := parseOne(t, "", `160.79.106.35 - - [18/Nov/2026:09:14:02 +0000] "POST /mcp HTTP/1.1" 401 68 "-" "-"`)
+	if ev == nil || !ev.UAKnown || ev.UserAgent != "" {
+		t.Errorf("combined with \"-\": %+v", ev)
+	}
+	ev, _ = parseOne(t, "", `203.0.113.57 - - [18/Nov/2026:09:14:02 +0000] "GET /authorize HTTP/1.1" 200 3921`)
+	if ev == nil || ev.UAKnown {
+		t.Errorf("common log format claims to know the user agent: %+v", ev)
+	}
+}
+
 func TestNginxSecretVariablesAreMasked(t *testing.T) {
 	format := `$remote_addr [$time_local] "$request" $status "$http_authorization" "$http_cookie" "$http_user_agent"`
 	line := `160.79.106.35 [18/Nov/2026:09:14:02 +0000] "POST /mcp HTTP/1.1" 401 "opaque-token-7f3c9a" "sid=s3ss10nV4lu3" "Claude-User"`
@@ -195,32 +207,32 @@ func TestBrokenLinesAreSkippedWithAReason(t *testing.T) {
 		{"\x00\x01\x02\x03binary\x00junk", "binary"},
 		{`INFO:     127.0.0.1:51409 - "POST /mcp HTTP/1.1" 401 Unauthorized`, "no [time] field"},
 	}
+	p := NginxCombined()
 	for _, tt := range tests {
-		ev, reason := parseOne(t, "", tt.line)
-		if ev != nil {
-			t.Errorf("%q parsed, want skipped", tt.line)
+		var ev Event
+		err := p.Parse([]byte(tt.line), &ev)
+		if err == nil {
+			t.Errorf("%q parsed as nginx, want an error", tt.line)
 			continue
 		}
-		if !strings.Contains(reason, tt.reason) {
-			t.Errorf("%q: reason %q, want it to mention %q", tt.line, reason, tt.reason)
+		if !strings.Contains(err.Error(), tt.reason) {
+			t.Errorf("%q: reason %q, want it to mention %q", tt.line, err, tt.reason)
 		}
-		if strings.Contains(reason, "python-ht") || strings.Contains(reason, "token issued") {
-			t.Errorf("reason quotes the line: %q", reason)
+		if strings.Contains(err.Error(), "POST /mcp") || strings.Contains(err.Error(), "token issued") {
+			t.Errorf("reason quotes the line: %q", err)
 		}
 	}
 }
 
-// A line cut inside its user agent still holds the request.
-func TestTruncatedUserAgentIsSalvaged(t *testing.T) {
-	ev, reason := parseOne(t, "", `160.79.106.35 - - [18/Nov/2026:09:14:02 +0000] "POST /mcp HTTP/1.1" 401 68 "-" "python-ht`)
-	if ev == nil {
-		t.Fatalf("skipped: %s", reason)
-	}
-	if ev.Status != 401 || ev.Path != "/mcp" || ev.UserAgent != "python-ht" {
-		t.Errorf("salvaged %+v", ev)
-	}
-	if strings.HasSuffix(ev.Text, `ht"`) {
-		t.Error("the evidence text shows a quote the log did not have")
+// Lines no parser reads at all are skipped, with the reason of the
+// input's own format.
+func TestJunkIsSkipped(t *testing.T) {
+	for _, junk := range []string{"\x00\x01\x02\x03binary\x00junk", "just some words", `{"a":1}`, "server:\n  port: 8080"} {
+		if ev, reason := parseOne(t, "", junk); ev != nil {
+			t.Errorf("%q became an event: %+v", junk, ev)
+		} else if reason == "" {
+			t.Errorf("%q skipped without a reason", junk)
+		}
 	}
 }
 

@@ -62,6 +62,7 @@ type nginxFormat struct {
 	source string
 	segs   []segment
 	escape escapeMode
+	hasUA  bool // the format logs $http_user_agent
 }
 
 // variableKind maps an nginx variable name onto what it tells us.
@@ -179,6 +180,7 @@ func compileNginxFormat(text string) (*nginxFormat, error) {
 		}
 		return false
 	}
+	f.hasUA = has(vUserAgent)
 	if !has(vRequest, vRequestURI, vURI) {
 		return nil, errors.New("the log format has no $request, $request_uri or $uri, so requests cannot be recognised")
 	}

@@ -43,12 +43,8 @@ type lineReader struct {
 	err     error
 }
 
-func newLineReader(r io.Reader, max int) *lineReader {
-	if max <= 0 {
-		max = DefaultMaxLineBytes
-	}
-	return &lineReader{br: bufio.NewReaderSize(r, 64<<10), max: max}
-}
+func (r *lineReader) current() (int, []byte, bool) { return r.n, r.line, r.tooLong }
+func (r *lineReader) error() error                 { return r.err }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 

@@ -1,10 +1,14 @@
 package parse
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"sort"
+	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -12,27 +16,52 @@ import (
 // returns an error (its reason never quotes the line) when the line is
 // not in this format. Pos and Text are set by the Scanner; a parser sets
 // Text only when it must mask more than the generic redaction did.
+// A parser may keep state for its input (a CSV header): build a fresh
+// list with Parsers for every input.
 type Parser interface {
 	Name() string
 	Parse(line []byte, ev *Event) error
 }
+
+// errNotRecord marks a line that is part of the format but records
+// nothing (a CSV header): neither an event nor a skip.
+var errNotRecord = errors.New("not a record")
 
 // Config chooses the parsers for an input.
 type Config struct {
 	// NginxLogFormat, when set, is the user's log_format; it is tried
 	// before the built-in formats.
 	NginxLogFormat string
-	// Format forces one parser by name ("nginx-combined", "nginx-common",
-	// "nginx-custom"); empty detects per input.
+	// Format forces one parser by name; empty detects per input.
 	Format string
 	// MaxLineBytes bounds the length of a line (DefaultMaxLineBytes if 0).
 	MaxLineBytes int
+	// Location is the zone of logs whose times carry none (UTC if nil);
+	// TZExplicit says the user chose it (--tz), so nothing is "assumed".
+	Location   *time.Location
+	TZExplicit bool
+	// CloudflareFields is the field list of a Logpush job whose CSV has
+	// no header row.
+	CloudflareFields []string
+	// JSONFields maps our field names to gjson paths, for JSON loggers
+	// mcptriage does not know (--json-field name=path).
+	JSONFields map[string]string
 }
 
 // FormatNames lists the names --format accepts.
-func FormatNames() []string { return []string{"nginx-combined", "nginx-common", "nginx-custom"} }
+func FormatNames() []string {
+	ps, _ := Parsers(Config{})
+	names := []string{"nginx-custom"}
+	for _, p := range ps {
+		names = append(names, p.Name())
+	}
+	sort.Strings(names)
+	return names
+}
 
-// Parsers builds the parser list for cfg, in detection order.
+// Parsers builds a fresh parser list for one input, in detection order:
+// the specific formats first, the generic recogniser and the message
+// reader last.
 func Parsers(cfg Config) ([]Parser, error) {
 	var list []Parser
 	if cfg.NginxLogFormat != "" {
@@ -42,7 +71,9 @@ func Parsers(cfg Config) ([]Parser, error) {
 		}
 		list = append(list, p)
 	}
-	list = append(list, NginxCombined(), NginxCommon())
+	list = append(list, NginxCombined(), NginxCommon(), newCloudflareJSON(cfg), newCloudflareCSV(cfg), newJSONLog(cfg))
+	list = append(list, plainParsers(cfg)...)
+	list = append(list, &genericParser{cfg: cfg}, &messageParser{cfg: cfg})
 	if cfg.Format == "" {
 		return list, nil
 	}
@@ -54,11 +85,22 @@ func Parsers(cfg Config) ([]Parser, error) {
 	if cfg.Format == "nginx-custom" {
 		return nil, errors.New("--format nginx-custom needs --nginx-log-format")
 	}
-	return nil, fmt.Errorf("unknown --format %q (known: %v)", cfg.Format, FormatNames())
+	var names []string
+	for _, p := range list {
+		names = append(names, p.Name())
+	}
+	return nil, fmt.Errorf("unknown --format %q (known: %s)", cfg.Format, strings.Join(names, ", "))
 }
 
 // sniffLines is how many non-empty lines detection looks at.
 const sniffLines = 32
+
+// maxHeld bounds the events kept while waiting for a line with a time.
+const maxHeld = 4096
+
+// synthBase anchors the invented times of an input that has none: its
+// events keep their order and nothing else.
+var synthBase = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Scanner reads events from one input. Use it like bufio.Scanner:
 //
@@ -68,16 +110,33 @@ const sniffLines = 32
 // Lines no parser understands are counted in Stats, never fatal.
 type Scanner struct {
 	name    string
-	lr      *lineReader
+	in      *bufio.Reader
+	maxLine int
+	lines   lineSource
 	parsers []Parser
 	primary int // index of the detected parser, -1 while unknown
 
-	pending    []pendingLine // lines read during detection, replayed in order
-	ev         Event
-	stats      Stats
-	format     string
-	detected   bool
-	recognised bool
+	pending []pendingLine // lines read during detection, replayed in order
+	ev      Event
+	stats   Stats
+	formats map[string]int
+	started bool
+	known   bool
+
+	// Time backfill: events without a time take their neighbour's.
+	held      []Event
+	ready     []Event
+	lastTime  time.Time
+	synthetic bool
+	eof       bool
+}
+
+// lineSource yields lines: from the text itself, or from the records of
+// a JSON document.
+type lineSource interface {
+	next() bool
+	current() (n int, line []byte, tooLong bool)
+	error() error
 }
 
 type pendingLine struct {
@@ -86,87 +145,205 @@ type pendingLine struct {
 	long bool
 }
 
-// NewScanner reads r (gzip is detected) as the input called name.
+// NewScanner reads r as the input called name with a parser list from
+// Parsers (fresh for this input).
 func NewScanner(r io.Reader, name string, parsers []Parser, maxLine int) *Scanner {
-	return &Scanner{
-		name:    name,
-		lr:      newLineReader(r, maxLine),
-		parsers: parsers,
-		primary: -1,
+	if maxLine <= 0 {
+		maxLine = DefaultMaxLineBytes
 	}
+	s := &Scanner{name: name, in: bufio.NewReaderSize(r, 64<<10), maxLine: maxLine, parsers: parsers, primary: -1, formats: map[string]int{}}
+	for _, p := range parsers {
+		if j, ok := p.(*jsonLogParser); ok {
+			j.dispatch = s.parseInner
+		}
+	}
+	return s
 }
 
 // Next advances to the next event.
 func (s *Scanner) Next() bool {
-	if !s.detected {
+	if !s.started {
+		s.started = true
+		s.open()
 		s.detect()
 	}
 	for {
-		var (
-			n    int
-			line []byte
-			long bool
-		)
-		if len(s.pending) > 0 {
-			p := s.pending[0]
-			s.pending = s.pending[1:]
-			n, line, long = p.n, p.line, p.long
-		} else {
-			if !s.lr.next() {
+		if len(s.ready) > 0 {
+			s.ev = s.ready[0]
+			s.ready = s.ready[1:]
+			s.emit()
+			return true
+		}
+		if s.eof {
+			if len(s.held) == 0 {
 				return false
 			}
-			n, line, long = s.lr.n, s.lr.line, s.lr.tooLong
+			s.release()
+			continue
+		}
+		ev, ok := s.nextParsed()
+		if !ok {
+			s.eof = true
+			continue
+		}
+		s.place(ev)
+	}
+}
+
+// place puts an event in time: its own, its predecessor's, its
+// successor's, or, for an input without any, an invented one.
+func (s *Scanner) place(ev Event) {
+	switch {
+	case !ev.Time.IsZero():
+		s.lastTime = ev.Time
+		for i := range s.held {
+			s.held[i].Time, s.held[i].TimeInherited = ev.Time, true
+		}
+		s.ready = append(s.ready, s.held...)
+		s.held = s.held[:0]
+		s.ready = append(s.ready, ev)
+	case !s.lastTime.IsZero() && !s.synthetic:
+		ev.Time, ev.TimeInherited = s.lastTime, true
+		s.ready = append(s.ready, ev)
+	case s.synthetic:
+		s.ready = append(s.ready, synthesize(ev))
+	default:
+		s.held = append(s.held, ev)
+		if len(s.held) >= maxHeld {
+			s.release()
+		}
+	}
+}
+
+// release gives held events invented times: no time came to inherit.
+func (s *Scanner) release() {
+	s.synthetic = true
+	for _, ev := range s.held {
+		s.ready = append(s.ready, synthesize(ev))
+	}
+	s.held = s.held[:0]
+}
+
+func synthesize(ev Event) Event {
+	ev.Time = synthBase.Add(time.Duration(ev.Pos.Line) * time.Millisecond)
+	ev.TimeSynthetic = true
+	return ev
+}
+
+func (s *Scanner) emit() {
+	s.stats.Events++
+	if s.ev.IsRequest() {
+		s.stats.Requests++
+	}
+	s.formats[s.ev.Format]++
+	if !s.ev.TimeSynthetic {
+		s.stats.noteZone(s.ev.Zone)
+		s.stats.noteTime(s.ev.Time)
+	}
+	if s.ev.ZoneAssumed {
+		s.stats.ZoneAssumed = true
+	}
+	if s.ev.TimeSynthetic {
+		s.stats.NoTimes = true
+	}
+}
+
+// nextParsed reads lines until one parses, counting the others.
+func (s *Scanner) nextParsed() (Event, bool) {
+	for {
+		var p pendingLine
+		if len(s.pending) > 0 {
+			p = s.pending[0]
+			s.pending = s.pending[1:]
+		} else {
+			if !s.lines.next() {
+				return Event{}, false
+			}
+			p.n, p.line, p.long = s.lines.current()
 		}
 		s.stats.Lines++
-		pos := Pos{File: s.name, Line: n}
-		if long {
-			s.stats.skip(pos, fmt.Sprintf("line longer than %d bytes", s.lr.max))
+		pos := Pos{File: s.name, Line: p.n}
+		if p.long {
+			s.stats.skip(pos, fmt.Sprintf("line longer than %d bytes", s.maxLine))
 			continue
 		}
-		if len(bytes.TrimSpace(line)) == 0 {
+		if len(bytes.TrimSpace(p.line)) == 0 {
 			continue
 		}
-		if s.parse(line, pos) {
-			s.stats.Events++
-			s.stats.noteZone(s.ev.Zone)
-			s.stats.noteTime(s.ev.Time)
-			return true
+		if ev, ok := s.parse(p.line, pos); ok {
+			return ev, true
 		}
 	}
 }
 
 // parse tries the detected parser first, then the others: one file can
 // hold more than one format (a paste, a restart with a new format).
-func (s *Scanner) parse(line []byte, pos Pos) bool {
+func (s *Scanner) parse(line []byte, pos Pos) (Event, bool) {
 	line = Redact(line)
+	ev, err := s.try(line, pos, s.order())
+	if err == nil {
+		return ev, true
+	}
+	if errors.Is(err, errNotRecord) {
+		return Event{}, false
+	}
+	reason := err.Error()
+	if errors.Is(err, ErrHeaderlessCSV) {
+		s.stats.Hint = ErrHeaderlessCSV.Error()
+	}
+	if bytes.IndexByte(line, 0) >= 0 || (!utf8.Valid(line) && binaryShare(line) > 0.3) {
+		reason = "binary data, not a log line"
+	} else if !s.known {
+		reason = "matches no known log format (" + reason + ")"
+	}
+	s.stats.skip(pos, reason)
+	return Event{}, false
+}
+
+// try runs parsers in order; the error is the first parser's, which
+// says most about why the line is not in the input's format.
+func (s *Scanner) try(line []byte, pos Pos, order []int) (Event, error) {
 	var firstErr error
-	order := s.order()
 	for _, i := range order {
-		s.ev = Event{Pos: pos}
-		err := s.parsers[i].Parse(line, &s.ev)
+		ev := Event{Pos: pos}
+		err := s.parsers[i].Parse(line, &ev)
 		if err == nil {
-			if s.ev.Text == "" {
-				s.ev.Text = evidenceText(line)
+			if ev.Text == "" {
+				ev.Text = evidenceText(line)
 			} else {
-				s.ev.Text = evidenceText([]byte(s.ev.Text))
+				ev.Text = evidenceText([]byte(ev.Text))
 			}
-			return true
+			return ev, nil
 		}
-		if firstErr == nil {
+		if errors.Is(err, errNotRecord) {
+			return Event{}, err
+		}
+		if firstErr == nil || errors.Is(err, ErrHeaderlessCSV) {
 			firstErr = err
 		}
 	}
-	reason := "no known log format"
-	switch {
-	case bytes.IndexByte(line, 0) >= 0 || !utf8.Valid(line) && binaryShare(line) > 0.3:
-		reason = "binary data, not a log line"
-	case firstErr != nil && s.primary >= 0:
-		reason = firstErr.Error()
-	case firstErr != nil:
-		reason = "matches no known log format (" + firstErr.Error() + ")"
+	if firstErr == nil {
+		firstErr = errors.New("no parser")
 	}
-	s.stats.skip(pos, reason)
-	return false
+	return Event{}, firstErr
+}
+
+// parseInner reads a line found inside an envelope (Docker's json-file,
+// journald, a Cloud Logging textPayload) with every parser but the
+// envelope's own.
+func (s *Scanner) parseInner(line []byte, ev *Event) error {
+	order := make([]int, 0, len(s.parsers))
+	for i, p := range s.parsers {
+		if _, isJSON := p.(*jsonLogParser); !isJSON {
+			order = append(order, i)
+		}
+	}
+	inner, err := s.try(line, ev.Pos, order)
+	if err != nil {
+		return err
+	}
+	*ev = inner
+	return nil
 }
 
 func (s *Scanner) order() []int {
@@ -182,32 +359,39 @@ func (s *Scanner) order() []int {
 	return out
 }
 
+// open decides how to split the input into records: lines, or the
+// elements of a JSON document (an array, or pretty-printed objects).
+func (s *Scanner) open() {
+	if isJSONDocument(s.in) {
+		s.lines = newJSONDocument(s.in, s.maxLine)
+		return
+	}
+	s.lines = &lineReader{br: s.in, max: s.maxLine}
+}
+
 // detect reads up to sniffLines non-empty lines, keeps them for replay,
 // and picks the parser that reads most of them.
 func (s *Scanner) detect() {
-	s.detected = true
 	score := make([]int, len(s.parsers))
-	variants := make([]map[string]int, len(s.parsers))
-	for i := range variants {
-		variants[i] = map[string]int{}
-	}
 	seen := 0
-	for seen < sniffLines && s.lr.next() {
-		p := pendingLine{n: s.lr.n, long: s.lr.tooLong}
-		if !p.long {
-			p.line = append([]byte(nil), s.lr.line...)
+	for seen < sniffLines && s.lines.next() {
+		var p pendingLine
+		n, line, long := s.lines.current()
+		p.n, p.long = n, long
+		if !long {
+			p.line = append([]byte(nil), line...)
 		}
 		s.pending = append(s.pending, p)
 		if p.long || len(bytes.TrimSpace(p.line)) == 0 {
 			continue
 		}
 		seen++
-		line := Redact(p.line)
-		for i, parser := range s.parsers {
-			var ev Event
-			if parser.Parse(line, &ev) == nil {
+		redacted := Redact(p.line)
+		for i := range s.parsers {
+			// A parser's verdict on a sample must not disturb its state
+			// (the CSV header), so detection uses fresh copies.
+			if probe(s.parsers[i], redacted) {
 				score[i]++
-				variants[i][ev.Format]++
 			}
 		}
 	}
@@ -217,19 +401,19 @@ func (s *Scanner) detect() {
 			best = i
 		}
 	}
-	if best < 0 {
-		return
+	if best >= 0 {
+		s.primary, s.known = best, true
 	}
-	s.primary = best
-	s.recognised = true
-	s.format = s.parsers[best].Name()
-	// Name the variant most lines used ("nginx-main+timing").
-	top := 0
-	for v, c := range variants[best] {
-		if c > top || (c == top && v < s.format) {
-			top, s.format = c, v
-		}
+}
+
+// probe tells whether p reads line, without touching p's state.
+func probe(p Parser, line []byte) bool {
+	if c, ok := p.(interface{ sample() Parser }); ok {
+		p = c.sample()
 	}
+	var ev Event
+	err := p.Parse(line, &ev)
+	return err == nil || errors.Is(err, errNotRecord)
 }
 
 // Event returns the current event. It is overwritten by the next call to Next.
@@ -237,24 +421,49 @@ func (s *Scanner) Event() *Event { return &s.ev }
 
 // Err returns the read error that ended the input early, if any.
 func (s *Scanner) Err() error {
-	if s.lr.err == nil {
+	if s.lines == nil || s.lines.error() == nil {
 		return nil
 	}
-	if errors.Is(s.lr.err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("%s: the input ends in the middle of a compressed block (a gzip file cut short?); the %d lines before that were read", s.name, s.lr.n)
+	err := s.lines.error()
+	n, _, _ := s.lines.current()
+	var de *documentError
+	switch {
+	case errors.As(err, &de):
+		return fmt.Errorf("%s:%d: %s", s.name, de.line, de.reason)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("%s: the input ends in the middle of a compressed block (a gzip file cut short?); the %d lines before that were read", s.name, n)
 	}
-	return fmt.Errorf("%s: read error after line %d: %w", s.name, s.lr.n, s.lr.err)
+	return fmt.Errorf("%s: read error after line %d: %w", s.name, n, err)
 }
 
 // Stats reports what has been read so far.
 func (s *Scanner) Stats() Stats { return s.stats }
 
-// Format names the format detected for this input, or "" if none matched
-// the first lines.
-func (s *Scanner) Format() string { return s.format }
+// Format names the input's format: the one most events were read with,
+// joined by "+" with any other that read at least a tenth of them.
+func (s *Scanner) Format() string {
+	type fc struct {
+		name string
+		n    int
+	}
+	var list []fc
+	for name, n := range s.formats {
+		list = append(list, fc{name, n})
+	}
+	sort.Slice(list, func(i, j int) bool {
+		return list[i].n > list[j].n || (list[i].n == list[j].n && list[i].name < list[j].name)
+	})
+	var names []string
+	for i, f := range list {
+		if i == 0 || f.n*10 >= s.stats.Events {
+			names = append(names, f.name)
+		}
+	}
+	return strings.Join(names, " + ")
+}
 
 // Recognised says whether detection found a format in the first lines.
-func (s *Scanner) Recognised() bool { return s.recognised }
+func (s *Scanner) Recognised() bool { return s.known }
 
 // maxEvidenceBytes bounds the evidence text kept per event.
 const maxEvidenceBytes = 2048

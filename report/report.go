@@ -33,6 +33,7 @@ type Input struct {
 	Format       string   `json:"format"`
 	Lines        int      `json:"lines"`
 	Events       int      `json:"events"`
+	Requests     int      `json:"requests"`
 	Skipped      int      `json:"skipped"`
 	FirstSkipped []string `json:"first_skipped"`
 	// SkipReasons parallels FirstSkipped: "file:line: why".
@@ -45,6 +46,8 @@ type Input struct {
 	FirstTime string `json:"first_time,omitempty"`
 	LastTime  string `json:"last_time,omitempty"`
 	Error     string `json:"error,omitempty"`
+	// Warnings say how to read this input's times, or what it needs.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Attempt is one connect attempt.
@@ -114,6 +117,8 @@ type InputSummary struct {
 	Err    error
 	// Unrecognised: no line of the input matched any known format.
 	Unrecognised bool
+	// TZName names the zone assumed for times without one.
+	TZName string
 }
 
 // TimeFormat is how every time is written: RFC 3339 in UTC.
@@ -157,6 +162,7 @@ func buildInput(in InputSummary) Input {
 		Format:       in.Format,
 		Lines:        in.Stats.Lines,
 		Events:       in.Stats.Events,
+		Requests:     in.Stats.Requests,
 		Skipped:      in.Stats.Skipped,
 		FirstSkipped: []string{},
 		FirstTime:    utc(in.Stats.First),
@@ -177,6 +183,15 @@ func buildInput(in InputSummary) Input {
 	}
 	if in.Err != nil {
 		out.Error = in.Err.Error()
+	}
+	if in.Stats.ZoneAssumed {
+		out.Warnings = append(out.Warnings, "some times carry no zone and were read as "+in.TZName+"; pass --tz with the server's zone if that is wrong")
+	}
+	if in.Stats.NoTimes {
+		out.Warnings = append(out.Warnings, "some lines carry no time at all; their order in the file was used")
+	}
+	if in.Stats.Hint != "" {
+		out.Warnings = append(out.Warnings, in.Stats.Hint)
 	}
 	if in.Unrecognised && out.Error == "" && in.Stats.Lines > 0 {
 		out.Error = "no line matched a known log format"

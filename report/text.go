@@ -41,7 +41,7 @@ func WriteText(w io.Writer, r *Report, st Style) error {
 	lines, events := 0, 0
 	for _, in := range r.Inputs {
 		lines += in.Lines
-		events += in.Events
+		events += in.Requests
 	}
 	writeWrapped(b, p.bold("mcptriage:")+" ", fmt.Sprintf("%s in %s (%s lines, %s requests)",
 		countAttempts(r.Attempts), inputNames(r.Inputs), group(lines), group(events)), st.Width)
@@ -289,7 +289,10 @@ func visibleLen(s string) int {
 
 func writeInputs(b *strings.Builder, p painter, r *Report, width int) {
 	for _, in := range r.Inputs {
-		line := fmt.Sprintf("%s: %s, %s lines, %s requests", in.Path, in.Format, group(in.Lines), group(in.Events))
+		line := fmt.Sprintf("%s: %s, %s lines, %s requests", in.Path, in.Format, group(in.Lines), group(in.Requests))
+		if msgs := in.Events - in.Requests; msgs > 0 {
+			line += fmt.Sprintf(", %s app %s", group(msgs), pluralize(msgs, "message", "messages"))
+		}
 		if in.FirstTime != "" {
 			line += fmt.Sprintf(", %s → %s", shortTime(in.FirstTime), shortTime(in.LastTime))
 		}
@@ -302,6 +305,9 @@ func writeInputs(b *strings.Builder, p painter, r *Report, width int) {
 		}
 		if in.Error != "" {
 			writeWrapped(b, "      "+p.yellow("warning:")+" ", in.Error, width)
+		}
+		for _, w := range in.Warnings {
+			writeWrapped(b, "      "+p.yellow("note:")+" ", w, width)
 		}
 	}
 	for _, n := range r.Notes {

@@ -264,8 +264,8 @@ func unreadable(sums []report.InputSummary) string {
 	if len(bad) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("cannot read %s as an access log: no line matched a known format (%s). For a custom nginx format, pass its log_format with --nginx-log-format",
-		strings.Join(bad, ", "), strings.Join(parse.FormatNames(), ", "))
+	return fmt.Sprintf("cannot read %s as a log: no line matched a known format (mcptriage reads nginx, Cloudflare, JSON app logs and the access lines of common servers). For a custom nginx format, pass its log_format with --nginx-log-format; for JSON keys it does not know, map them with --json-field",
+		strings.Join(bad, ", "))
 }
 
 func failed(r *report.Report) bool {

@@ -87,7 +87,7 @@ func TestJSONContractFields(t *testing.T) {
 		}
 	}
 	check("report", doc, "version", "inputs", "attempts", "findings")
-	check("input", doc["inputs"].([]any)[0], "path", "format", "lines", "events", "skipped", "first_skipped", "source_timezone", "first_time", "last_time")
+	check("input", doc["inputs"].([]any)[0], "path", "format", "lines", "events", "requests", "skipped", "first_skipped", "source_timezone", "first_time", "last_time")
 	attempts := doc["attempts"].([]any)
 	check("attempt", attempts[0], "id", "start", "end", "egress_ips", "egress_confirmed", "outcome", "last_completed_stage", "stages", "findings", "connector_path", "events")
 	a := attempts[0].(map[string]any)

@@ -1,0 +1,257 @@
+package parse
+
+import (
+	"errors"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Plain-text access lines of the servers MCP developers run, and a
+// last-resort recogniser for any line that carries a request and its
+// status. Each parser is a regular expression plus a small setter.
+
+var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;]*[A-Za-z]")
+
+// stripANSI removes colour codes (morgan's dev format writes them even to files).
+func stripANSI(line []byte) string {
+	if !strings.Contains(string(line), "\x1b[") {
+		return string(line)
+	}
+	return ansiEscape.ReplaceAllString(string(line), "")
+}
+
+// regexParser reads one line shape. The leading-timestamp handling is
+// shared: a timestamp before the line (Docker, a supervisor, a logging
+// prefix) becomes the event's time.
+type regexParser struct {
+	name  string
+	layer Layer
+	re    *regexp.Regexp
+	set   func(p *regexParser, m map[string]string, ev *Event) error
+	cfg   Config
+}
+
+func (p *regexParser) Name() string { return p.name }
+
+func (p *regexParser) Parse(line []byte, ev *Event) error {
+	text := stripANSI(line)
+	t, zone, assumed, rest, hasTS := p.cfg.cutTimestamp(text)
+	sub := p.re.FindStringSubmatch(rest)
+	if sub == nil && hasTS {
+		sub = p.re.FindStringSubmatch(text)
+		hasTS = false
+	}
+	if sub == nil {
+		return errors.New("not a " + p.name + " line")
+	}
+	m := make(map[string]string, len(sub))
+	for i, n := range p.re.SubexpNames() {
+		if n != "" {
+			m[n] = sub[i]
+		}
+	}
+	ev.Format, ev.Layer, ev.Bytes = p.name, p.layer, -1
+	if hasTS {
+		ev.Time, ev.Zone, ev.ZoneAssumed = t, zone, assumed
+	}
+	return p.set(p, m, ev)
+}
+
+func plainParsers(cfg Config) []Parser {
+	return []Parser{
+		&regexParser{name: "uvicorn", layer: LayerApp, cfg: cfg,
+			// INFO:     160.79.106.35:40112 - "POST /mcp HTTP/1.1" 401 Unauthorized
+			re:  regexp.MustCompile(`^(?:(?P<level>[A-Z]+):\s+)?(?P<client>\S+:\d+|\[[^\]]+\]:\d+) - "(?P<method>[A-Z]+) (?P<target>.*?) HTTP/(?P<ver>[\d.]+)" (?P<status>\d{3})(?: (?P<phrase>.*))?$`),
+			set: setUvicorn},
+		&regexParser{name: "morgan-dev", layer: LayerApp, cfg: cfg,
+			// POST /mcp 401 12.345 ms - 68   (dev)   POST /mcp 401 68 - 12.345 ms   (tiny)
+			re:  regexp.MustCompile(`^(?P<method>[A-Z]+) (?P<target>/\S*) (?P<status>\d{3}) (?:(?P<ms1>[\d.]+) ms - (?P<len1>\S+)|(?P<len2>\S+) - (?P<ms2>[\d.]+) ms)\s*$`),
+			set: setMorgan},
+		&regexParser{name: "morgan-short", layer: LayerApp, cfg: cfg,
+			// ::ffff:160.79.106.35 - POST /mcp HTTP/1.1 401 68 - 3.102 ms
+			re:  regexp.MustCompile(`^(?P<client>\S+) \S+ (?P<method>[A-Z]+) (?P<target>\S+) HTTP/(?P<ver>[\d.]+) (?P<status>\d{3}) (?P<len1>\S+) - (?P<ms1>[\d.]+) ms$`),
+			set: setMorgan},
+		&regexParser{name: "nextjs", layer: LayerApp, cfg: cfg,
+			//  POST /api/mcp 401 in 12ms
+			re:  regexp.MustCompile(`^\s*(?P<method>GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (?P<target>/\S*) (?P<status>\d{3}) in (?P<dur>[\d.]+)(?P<unit>ms|s)\b`),
+			set: setNext},
+		&regexParser{name: "envoy", layer: LayerOrigin, cfg: cfg,
+			// [2026-11-18T09:14:02.412Z] "POST /mcp HTTP/1.1" 401 - 0 68 3 2 "160.79.106.35" "Claude-User" "id" "mcp.example.com" "10.0.0.5:8080"
+			re:  regexp.MustCompile(`^\[(?P<ts>[^\]]+)\] "(?P<method>[A-Z]+) (?P<target>\S+) (?P<proto>[^"]*)" (?P<status>\d{1,3}) (?P<flags>\S+) (?P<rx>\d+) (?P<tx>\d+) (?P<dur>\d+|-) (?P<upst>\S+) "(?P<xff>[^"]*)" "(?P<ua>[^"]*)" "(?P<rid>[^"]*)" "(?P<authority>[^"]*)"`),
+			set: setEnvoy},
+		&regexParser{name: "aws-alb", layer: LayerOrigin, cfg: cfg,
+			re:  regexp.MustCompile(`^(?P<type>https?|h2|grpcs|ws|wss) (?P<ts>\d{4}-\d{2}-\d{2}T\S+Z) (?P<elb>\S+) (?P<client>\S+) (?P<target>\S+) (?P<t1>-?[\d.]+) (?P<t2>-?[\d.]+) (?P<t3>-?[\d.]+) (?P<elbstatus>\d{3}|-) (?P<tstatus>\d{3}|-) (?P<rx>\d+) (?P<tx>\d+) "(?P<method>[A-Z-]+) (?P<url>\S+) (?P<proto>[^"]*)" "(?P<ua>[^"]*)"`),
+			set: setALB},
+		&regexParser{name: "tower-http", layer: LayerApp, cfg: cfg,
+			// request{method=POST uri=/mcp version=HTTP/1.1}: tower_http::trace::on_response: finished processing request latency=3 ms status=401
+			re:  regexp.MustCompile(`(?P<level>TRACE|DEBUG|INFO|WARN|ERROR)?\s*request\{(?P<fields>[^}]*)\}:\s*tower_http::trace::(?P<phase>on_request|on_response|on_failure)\S*:?\s*(?P<msg>.*)$`),
+			set: setTower},
+		&regexParser{name: "nginx-error", layer: LayerOrigin, cfg: cfg,
+			re:  regexp.MustCompile(`^(?P<ts>\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}) \[(?P<level>\w+)\] \d+#\d+: (?:\*\d+ )?(?P<msg>.*?)(?:, client: (?P<client>[^,]+))?(?:, server: [^,]*)?(?:, request: "(?P<request>[^"]*)")?(?:, upstream: "[^"]*")?(?:, host: "(?P<host>[^"]*)")?(?:, referrer: "[^"]*")?$`),
+			set: setNginxError},
+	}
+}
+
+func atoiStatus(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > 999 {
+		return 0
+	}
+	return n
+}
+
+func setUvicorn(p *regexParser, m map[string]string, ev *Event) error {
+	ev.Peer = ParseAddr(m["client"])
+	ev.Method = m["method"]
+	setTarget(ev, strings.TrimSpace(m["target"]))
+	ev.Proto = "HTTP/" + m["ver"]
+	ev.Status = atoiStatus(m["status"])
+	ev.Level = m["level"]
+	return nil
+}
+
+func setMorgan(p *regexParser, m map[string]string, ev *Event) error {
+	ev.Method = m["method"]
+	setTarget(ev, m["target"])
+	ev.Status = atoiStatus(m["status"])
+	if a := ParseAddr(m["client"]); a.IsValid() {
+		ev.Peer = a
+	}
+	ms := m["ms1"] + m["ms2"]
+	if f, err := strconv.ParseFloat(ms, 64); err == nil {
+		ev.Duration, ev.HasDuration = time.Duration(f*float64(time.Millisecond)), true
+	}
+	if n, err := strconv.ParseInt(m["len1"]+m["len2"], 10, 64); err == nil {
+		ev.Bytes = n
+	}
+	return nil
+}
+
+func setNext(p *regexParser, m map[string]string, ev *Event) error {
+	ev.Method = m["method"]
+	setTarget(ev, m["target"])
+	ev.Status = atoiStatus(m["status"])
+	if f, err := strconv.ParseFloat(m["dur"], 64); err == nil {
+		unit := time.Millisecond
+		if m["unit"] == "s" {
+			unit = time.Second
+		}
+		ev.Duration, ev.HasDuration = time.Duration(f*float64(unit)), true
+	}
+	return nil
+}
+
+func setEnvoy(p *regexParser, m map[string]string, ev *Event) error {
+	t, zone, assumed, ok := p.cfg.parseTimestamp(m["ts"])
+	if !ok {
+		return errors.New("the time field could not be read")
+	}
+	ev.Time, ev.Zone, ev.ZoneAssumed = t, zone, assumed
+	ev.Method = m["method"]
+	setTarget(ev, m["target"])
+	ev.Proto = m["proto"]
+	ev.Status = atoiStatus(m["status"])
+	ev.Bytes, _ = strconv.ParseInt(m["tx"], 10, 64)
+	if ms, err := strconv.Atoi(m["dur"]); err == nil {
+		ev.Duration, ev.HasDuration = time.Duration(ms)*time.Millisecond, true
+	}
+	if m["xff"] != "-" {
+		ev.ForwardedFor = ParseAddrList(m["xff"])
+	}
+	ev.UserAgent, ev.UAKnown = dashEmpty(m["ua"]), true
+	ev.RequestID = dashEmpty(m["rid"])
+	ev.Host = dashEmpty(m["authority"])
+	return nil
+}
+
+func setALB(p *regexParser, m map[string]string, ev *Event) error {
+	t, err := time.Parse(time.RFC3339Nano, m["ts"])
+	if err != nil {
+		return errors.New("the time field could not be read")
+	}
+	ev.Time = t.UTC()
+	ev.Peer = ParseAddr(m["client"])
+	ev.Method = m["method"]
+	setTarget(ev, m["url"])
+	if h, _, found := strings.Cut(ev.Host, ":"); found {
+		ev.Host = h
+	}
+	ev.Proto = m["proto"]
+	ev.Status = atoiStatus(m["elbstatus"])
+	ev.Bytes, _ = strconv.ParseInt(m["tx"], 10, 64)
+	var total float64
+	known := true
+	for _, k := range []string{"t1", "t2", "t3"} {
+		f, err := strconv.ParseFloat(m[k], 64)
+		if err != nil || f < 0 {
+			known = false
+			break
+		}
+		total += f
+	}
+	if known {
+		ev.Duration, ev.HasDuration = time.Duration(total*float64(time.Second)), true
+	}
+	ev.UserAgent, ev.UAKnown = dashEmpty(m["ua"]), true
+	return nil
+}
+
+var towerField = regexp.MustCompile(`(\w+)=("[^"]*"|\S+)`)
+
+func setTower(p *regexParser, m map[string]string, ev *Event) error {
+	for _, kv := range towerField.FindAllStringSubmatch(m["fields"], -1) {
+		v := strings.Trim(kv[2], `"`)
+		switch kv[1] {
+		case "method":
+			ev.Method = v
+		case "uri":
+			setTarget(ev, v)
+		case "version":
+			ev.Proto = v
+		}
+	}
+	if ev.Method == "" {
+		return errors.New("a tower-http span without a method")
+	}
+	ev.Level = m["level"]
+	for _, kv := range towerField.FindAllStringSubmatch(m["msg"], -1) {
+		if kv[1] == "status" {
+			ev.Status = atoiStatus(strings.Trim(kv[2], `"`))
+		}
+	}
+	if lm := towerLatency.FindStringSubmatch(m["msg"]); lm != nil {
+		unit := strings.Replace(lm[2], "µs", "us", 1)
+		if d, err := time.ParseDuration(lm[1] + unit); err == nil {
+			ev.Duration, ev.HasDuration = d, true
+		}
+	}
+	return nil
+}
+
+var towerLatency = regexp.MustCompile(`latency=([\d.]+)\s*(ns|µs|us|ms|s)\b`)
+
+func setNginxError(p *regexParser, m map[string]string, ev *Event) error {
+	t, zone, assumed, ok := p.cfg.parseTimestamp(m["ts"])
+	if !ok {
+		return errors.New("the time field could not be read")
+	}
+	ev.Time, ev.Zone, ev.ZoneAssumed = t, zone, assumed
+	ev.Level = m["level"]
+	ev.Message = m["msg"]
+	ev.Signals = SignalsOf(m["msg"])
+	ev.Peer = ParseAddr(m["client"])
+	ev.Host = m["host"]
+	if m["request"] != "" {
+		setRequestLine(ev, m["request"])
+	}
+	return nil
+}
+
+func dashEmpty(s string) string {
+	if s == "-" {
+		return ""
+	}
+	return s
+}
