@@ -224,6 +224,9 @@ func (s *Scanner) release() {
 	s.held = s.held[:0]
 }
 
+// IsSynthetic reports whether t is an invented time (see TimeSynthetic).
+func IsSynthetic(t time.Time) bool { return !t.IsZero() && t.Year() == synthBase.Year() }
+
 func synthesize(ev Event) Event {
 	ev.Time = synthBase.Add(time.Duration(ev.Pos.Line) * time.Millisecond)
 	ev.TimeSynthetic = true
@@ -395,15 +398,31 @@ func (s *Scanner) detect() {
 			}
 		}
 	}
+	// A specific format that reads some lines beats the lenient
+	// recognisers, which read almost anything with a path in it.
 	best := -1
-	for i, sc := range score {
-		if sc > 0 && (best < 0 || sc > score[best]) {
-			best = i
+	for pass := 0; pass < 2 && best < 0; pass++ {
+		for i, sc := range score {
+			if isFallback(s.parsers[i]) != (pass == 1) {
+				continue
+			}
+			if sc > 0 && (best < 0 || sc > score[best]) {
+				best = i
+			}
 		}
 	}
 	if best >= 0 {
 		s.primary, s.known = best, true
 	}
+}
+
+// isFallback: the generic recogniser and the message reader, tried last.
+func isFallback(p Parser) bool {
+	switch p.(type) {
+	case *genericParser, *messageParser:
+		return true
+	}
+	return false
 }
 
 // probe tells whether p reads line, without touching p's state.

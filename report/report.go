@@ -125,7 +125,7 @@ type InputSummary struct {
 const TimeFormat = "2006-01-02T15:04:05.000Z07:00"
 
 func utc(t time.Time) string {
-	if t.IsZero() {
+	if t.IsZero() || parse.IsSynthetic(t) {
 		return ""
 	}
 	t = t.UTC()

@@ -104,7 +104,11 @@ func writeAttempt(b *strings.Builder, p painter, a Attempt, st Style) {
 	}
 	start, _ := time.Parse(time.RFC3339Nano, a.Start)
 	end, _ := time.Parse(time.RFC3339Nano, a.End)
-	fmt.Fprintf(b, "%s  %s → %s  %s\n", p.bold(fmt.Sprintf("Attempt %d", a.ID)), start.Format("2006-01-02 15:04:05Z"), end.Format("15:04:05Z"), outcome)
+	when := start.Format("2006-01-02 15:04:05Z") + " → " + end.Format("15:04:05Z")
+	if a.Start == "" {
+		when = "times not logged (line order)"
+	}
+	fmt.Fprintf(b, "%s  %s  %s\n", p.bold(fmt.Sprintf("Attempt %d", a.ID)), when, outcome)
 	from := strings.Join(a.EgressIPs, ", ")
 	if from == "" {
 		from = "(no address logged)"

@@ -3,7 +3,6 @@ package rules
 import (
 	"net/netip"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -23,9 +22,10 @@ const (
 	RoleBrowser        // other browser steps: login, consent, an IdP callback
 	RoleToken          // the token exchange
 	RoleMCP            // the MCP endpoint once authorized
+	RoleMessage        // an application's own words about the flow
 )
 
-var roleNames = [...]string{"other", "probe", "prm", "as_metadata", "register", "authorize", "browser", "token", "mcp"}
+var roleNames = [...]string{"other", "probe", "prm", "as_metadata", "register", "authorize", "browser", "token", "mcp", "message"}
 
 func (r Role) String() string { return roleNames[r] }
 
@@ -44,8 +44,13 @@ type Ev struct {
 	Client    netip.Addr // the best guess at the real client
 	ClientVia string     // where Client was read from
 
-	kind   pathKind
-	strong bool // may start an attempt on its own
+	// Views are other sightings of the same request: the edge's record of
+	// it, the application's own access line.
+	Views []*parse.Event
+
+	kind    pathKind
+	strong  bool // may start an attempt on its own
+	message bool // an app message, not a request
 }
 
 // OK is a 2xx answer.
@@ -135,6 +140,11 @@ func group(evs []*Ev, url *ConnectorURL, env *Env) []*Attempt {
 			gap = e.Time.Sub(cur.End)
 		}
 		switch {
+		case e.message:
+			// Words attach to the attempt they fall in, never start one.
+			if cur != nil && (gap <= attemptGap || cur.awaitingHuman() && gap <= humanWindow) {
+				cur.add(e)
+			}
 		case e.Browser && e.kind == kindAuthorize:
 			if cur == nil || gap > humanWindow {
 				start(e)
@@ -250,6 +260,11 @@ func (a *Attempt) assignRoles() {
 	)
 	for _, e := range a.Events {
 		switch {
+		case e.message:
+			e.Role = RoleMessage
+			if e.Signals.Has(parse.SigTokenIssued) {
+				tokenOK = true
+			}
 		case e.Browser && e.kind == kindAuthorize:
 			e.Role = RoleAuthorize
 		case e.Browser:
@@ -408,7 +423,7 @@ func (a *Attempt) FirstNonHead(r Role) *Ev {
 func describe(evs []*Ev) string {
 	var parts []string
 	for _, e := range evs {
-		parts = append(parts, e.Method+" "+e.Path+" → "+strconv.Itoa(e.Status))
+		parts = append(parts, e.Method+" "+e.Path+" → "+statusText(e.Status))
 	}
 	return strings.Join(parts, ", ")
 }

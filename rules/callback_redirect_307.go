@@ -29,7 +29,7 @@ NextResponse.redirect() defaults to 307.`,
 			if e.Method != "POST" && !toClaude {
 				continue
 			}
-			return found(High, fmt.Sprintf("The browser's %s %s at %s was answered %d: a method-preserving redirect, so the browser POSTs to Claude's callback, which only accepts GET. No token exchange followed.", e.Method, e.Path, clock(e.Time), e.Status), e)
+			return found(High, fmt.Sprintf("The browser's %s %s%s was answered %d: a method-preserving redirect, so the browser POSTs to Claude's callback, which only accepts GET. No token exchange followed.", e.Method, e.Path, at(e.Time), e.Status), e)
 		}
 		return nil
 	},

@@ -103,6 +103,11 @@ func classifyPath(method, path, query string) pathKind {
 	case method == "POST" && (last == "token" || strings.HasSuffix(lp, "/token/")):
 		return kindToken
 	}
+	switch last {
+	case "callback", "consent", "login", "signin", "approve", "oauth_callback":
+		// /mcp/oauth/callback is an identity provider coming back, not MCP.
+		return kindAuthish
+	}
 	for _, seg := range strings.Split(lp, "/") {
 		if strings.Contains(seg, "mcp") || seg == "sse" || seg == "messages" {
 			return kindMCPish

@@ -99,10 +99,19 @@ func (c *Collector) noteEnv(pe *parse.Event) {
 // Most lines are unrelated: it returns keep=false for them without
 // allocating.
 func (c *Collector) classify(pe *parse.Event) (e Ev, keep bool) {
-	if pe.Method == "" || pe.Time.IsZero() {
+	if pe.Time.IsZero() {
 		return e, false
 	}
 	e.Event = pe
+	if !pe.IsRequest() {
+		// An app's own words about the flow are evidence for the attempt
+		// they fall in; words about nothing in particular are not.
+		if pe.Signals == 0 {
+			return e, false
+		}
+		e.Role, e.message = RoleMessage, true
+		return e, true
+	}
 	e.Client, e.ClientVia = clientOf(pe)
 	for _, a := range addressesOf(pe) {
 		if inAny(a, c.egress) {
@@ -113,7 +122,7 @@ func (c *Collector) classify(pe *parse.Event) (e Ev, keep bool) {
 	}
 	e.kind = classifyPath(pe.Method, pe.Path, pe.RawQuery)
 	ua := pe.UserAgent
-	if e.kind == kindAuthorize && hasClaudeCallback(pe.RawQuery) {
+	if e.kind == kindAuthorize && (hasClaudeCallback(pe.RawQuery) || !pe.UAKnown) {
 		e.Browser, e.strong, e.Confirmed = true, true, false
 		if pe.Time.After(c.lastAuthorize) {
 			c.lastAuthorize = pe.Time
@@ -124,6 +133,14 @@ func (c *Collector) classify(pe *parse.Event) (e Ev, keep bool) {
 	if c.opts.URL != nil && pe.Host != "" && !sameHost(pe.Host, c.opts.URL.Host) && (e.kind == kindMCPish || e.kind == kindOther) {
 		return e, false // another site on the same server
 	}
+	browserStep := func() bool {
+		// A login or consent step, if its browser shows up on an attempt.
+		if c.lastAuthorize.IsZero() || absDuration(pe.Time.Sub(c.lastAuthorize)) > humanWindow {
+			return false
+		}
+		e.Browser = true
+		return true
+	}
 	switch {
 	case e.Confirmed:
 		// Claude-User also fetches web pages for chats; only requests to
@@ -133,7 +150,7 @@ func (c *Collector) classify(pe *parse.Event) (e Ev, keep bool) {
 			return e, false
 		}
 		e.strong = true
-	case isConnectorUA(ua) || ua == "":
+	case isConnectorUA(ua) || (pe.UAKnown && ua == ""):
 		switch {
 		case e.kind == kindPRM, onURLPath:
 			e.strong = true
@@ -145,12 +162,25 @@ func (c *Collector) classify(pe *parse.Event) (e Ev, keep bool) {
 		default:
 			return e, false
 		}
-	case e.kind == kindAuthish || e.kind == kindAuthorize:
-		// A login or consent step, if its browser shows up on an attempt.
-		if c.lastAuthorize.IsZero() || absDuration(pe.Time.Sub(c.lastAuthorize)) > humanWindow {
+	case !pe.UAKnown:
+		// The format does not log user agents (uvicorn, Next.js, a pasted
+		// summary): paths and timing are all there is.
+		switch {
+		case e.kind == kindPRM, e.kind == kindMCPish, onURLPath:
+			e.strong = true
+		case e.kind == kindASMeta, e.kind == kindRegister, e.kind == kindToken:
+		case e.kind == kindAuthish:
+			if !browserStep() {
+				return e, false
+			}
+		case pe.Method == "POST":
+		default:
 			return e, false
 		}
-		e.Browser = true
+	case e.kind == kindAuthish || e.kind == kindAuthorize:
+		if !browserStep() {
+			return e, false
+		}
 	default:
 		return e, false
 	}

@@ -54,7 +54,7 @@ either). Only the edge's logs decide between "blocked" and "never sent".`,
 			if a.Env != nil && a.Env.BehindCloudflare {
 				conf = Medium
 			}
-			return found(conf, fmt.Sprintf("The token was issued at %s (%s) and no MCP request reached this server afterwards, although the connector sends one within a second.%s", clock(tok.Time), req(tok), a.cdnHint()), tok).next(next)
+			return found(conf, fmt.Sprintf("The token was issued%s (%s) and no MCP request reached this server afterwards, although the connector sends one within a second.%s", at(tok.Time), req(tok), a.cdnHint()), tok).next(next)
 		}
 		// A 403 to Claude-User after the token may also be an edge rule
 		// on the same host; server_rejects_token ranks it first.
@@ -70,7 +70,7 @@ either). Only the edge's logs decide between "blocked" and "never sent".`,
 		if a.logsAuthorization() && blocked[0].Authorization == parse.Absent {
 			return nil
 		}
-		return found(Low, fmt.Sprintf("After the token (%s), the Claude-User request was refused (%s); a bot rule in front of the application answers the same way.%s", clock(tok.Time), req(blocked[0]), a.cdnHint()), append([]*Ev{tok}, firstN(blocked, 2)...)...).next(next)
+		return found(Low, fmt.Sprintf("After the token (%s), the Claude-User request was refused (%s); a bot rule in front of the application answers the same way.%s", req(tok), req(blocked[0]), a.cdnHint()), append([]*Ev{tok}, firstN(blocked, 2)...)...).next(next)
 	},
 }
 

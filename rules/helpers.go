@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"github.com/mcptriage/mcptriage/parse"
 	"strconv"
 	"strings"
 	"time"
@@ -18,13 +19,21 @@ access_log /var/log/nginx/access.log mcptriage;`
 
 // clock renders a time for a summary: "14:02:07Z" (UTC, always).
 func clock(t time.Time) string {
-	if t.IsZero() {
-		return "(no time)"
+	if t.IsZero() || parse.IsSynthetic(t) {
+		return "(time not logged)"
 	}
 	if t.Nanosecond() != 0 {
 		return t.UTC().Format("15:04:05.000Z")
 	}
 	return t.UTC().Format("15:04:05Z")
+}
+
+// at renders " at 14:02:07Z", or nothing when the log has no times.
+func at(t time.Time) string {
+	if t.IsZero() || parse.IsSynthetic(t) {
+		return ""
+	}
+	return " at " + clock(t)
 }
 
 // span renders a duration between two events: "0.4 s", "3 min 12 s".
@@ -46,7 +55,17 @@ func seconds(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds())
 
 // req renders one request: "POST /mcp → 401 at 14:02:07Z".
 func req(e *Ev) string {
-	return fmt.Sprintf("%s %s → %d at %s", e.Method, e.Path, e.Status, clock(e.Time))
+	if e.Method == "" {
+		return fmt.Sprintf("%q%s", e.Message, at(e.Time))
+	}
+	return fmt.Sprintf("%s %s → %s%s", e.Method, e.Path, statusText(e.Status), at(e.Time))
+}
+
+func statusText(code int) string {
+	if code == 0 {
+		return "(status not logged)"
+	}
+	return strconv.Itoa(code)
 }
 
 func found(conf Confidence, summary string, evidence ...*Ev) *Finding {

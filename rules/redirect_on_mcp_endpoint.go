@@ -40,7 +40,7 @@ ended in a slash and the connector removed it.`,
 		if e.Role == RoleMCP {
 			when = "the authenticated request after the token exchange"
 		}
-		summary := fmt.Sprintf("%s %s at %s, %s, was answered %d: a redirect the connector does not follow.", e.Method, e.Path, clock(e.Time), when, e.Status)
+		summary := fmt.Sprintf("%s %s%s, %s, was answered %d: a redirect the connector does not follow.", e.Method, e.Path, at(e.Time), when, e.Status)
 		if e.Location != "" {
 			summary += fmt.Sprintf(" It pointed to %s.", e.Location)
 			if strings.HasPrefix(e.Location, "http://") {

@@ -37,7 +37,7 @@ the server, answers 403).`,
 		}
 		first := rejected[0]
 		ev := append([]*Ev{from}, firstN(rejected, 3)...)
-		issued := fmt.Sprintf("The token was issued at %s", clock(from.Time))
+		issued := fmt.Sprintf("The token was issued%s", at(from.Time))
 		after := span(from.Time, first.Time) + " later "
 		if external {
 			issued = "After the login at your authorization server (its traffic is not in these logs)"

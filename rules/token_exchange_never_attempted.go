@@ -1,6 +1,10 @@
 package rules
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/mcptriage/mcptriage/parse"
+)
 
 var TokenExchangeNeverAttempted = &Rule{
 	ID:    "token_exchange_never_attempted",
@@ -21,17 +25,20 @@ the user's browser may have lost claude.ai's session on the way back
 		if redirect == nil || a.Has(RoleToken) || a.Outcome == OutcomeConnected {
 			return nil
 		}
-		return found(Medium, fmt.Sprintf("The browser was sent back to Claude at %s (%s), and no token request reached this server afterwards.", clock(redirect.Time), req(redirect)), redirect).next(
+		return found(Medium, fmt.Sprintf("The browser was sent back to Claude%s (%s), and no token request reached this server afterwards.", at(redirect.Time), req(redirect)), redirect).next(
 			"Check token_endpoint in your authorization-server metadata: if it is another host or path, look there. Then retry in a browser profile without blockers; if the callback still leads nowhere, file with the ofid.")
 	},
 }
 
-// callbackRedirect is the browser step that sent the user back to Claude:
-// the last 302/303 of the browser leg.
+// callbackRedirect is the step that sent the user back to Claude: the
+// last 302/303 of the browser leg, or what the app says it did.
 func callbackRedirect(a *Attempt) *Ev {
 	var last *Ev
 	for _, e := range a.Events {
-		if (e.Role == RoleAuthorize || e.Role == RoleBrowser) && (e.Status == 302 || e.Status == 303) {
+		switch {
+		case (e.Role == RoleAuthorize || e.Role == RoleBrowser) && (e.Status == 302 || e.Status == 303):
+			last = e
+		case e.Signals.Has(parse.SigCallbackRedirect) && e.Status != 307 && e.Status != 308:
 			last = e
 		}
 	}

@@ -32,10 +32,10 @@ left is a connector bug: file it with the ofid.`,
 			return nil
 		}
 		if len(reqs) == 0 {
-			return found(Low, fmt.Sprintf("The token was issued at %s and no MCP request followed; if your CDN shows no blocked request either, the connector never sent one.", clock(from.Time)), from).next(
+			return found(Low, fmt.Sprintf("The token was issued%s and no MCP request followed; if your CDN shows no blocked request either, the connector never sent one.", at(from.Time)), from).next(
 				"Your CDN's security events for that minute decide it: a blocked Claude-User request means edge_blocks_claude_user, nothing at all means this. To see a token-less request if one comes, log whether Authorization is present:\n" + AuthLogSnippet)
 		}
-		issued := fmt.Sprintf("The token was issued at %s and", clock(from.Time))
+		issued := fmt.Sprintf("The token was issued%s and", at(from.Time))
 		lead := []*Ev{from}
 		if external {
 			issued = "After the login at your authorization server,"

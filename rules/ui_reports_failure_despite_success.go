@@ -19,6 +19,6 @@ the server logs cannot explain it: the connector's own state is at fault
 			return nil
 		}
 		ok := a.FirstOK(RoleMCP)
-		return found(Low, fmt.Sprintf("The flow completed on the server side: the authenticated MCP request was answered at %s (%s). If Claude still reports a failure for this attempt, the cause is not in these logs.", clock(ok.Time), req(ok)), ok)
+		return found(Low, fmt.Sprintf("The flow completed on the server side: the authenticated MCP request was answered%s (%s). If Claude still reports a failure for this attempt, the cause is not in these logs.", at(ok.Time), req(ok)), ok)
 	},
 }

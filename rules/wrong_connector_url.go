@@ -60,11 +60,11 @@ addresses answers 403 to them but not to a browser (waf_blocks_backchannel).`,
 		if page {
 			what = fmt.Sprintf("was answered %d, but %s looks like a web page rather than an MCP endpoint", first.Status, first.Path)
 		} else {
-			what = fmt.Sprintf("was answered %d: nothing at %s handles MCP", bad[0].Status, bad[0].Path)
+			what = fmt.Sprintf("was answered %d: nothing%s handles MCP", bad[0].Status, bad[0].Path)
 			first = bad[0]
 			ev = append(ev, first)
 		}
-		summary := fmt.Sprintf("The connector's first request, %s %s at %s, %s.", first.Method, first.Path, clock(first.Time), what)
+		summary := fmt.Sprintf("The connector's first request, %s %s%s, %s.", first.Method, first.Path, at(first.Time), what)
 		if disc := append(a.ByRole(RolePRM), a.ByRole(RoleASMeta)...); len(disc) > 0 && !a.AnyOK(RolePRM) {
 			summary += fmt.Sprintf(" OAuth discovery found nothing either (%s).", describe(firstN(disc, 3)))
 			ev = append(ev, firstN(disc, 2)...)
