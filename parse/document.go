@@ -88,6 +88,9 @@ func (d *jsonDocument) next() bool {
 		if !d.dec.More() {
 			if d.array {
 				if _, err := d.dec.Token(); err != nil { // the closing ']'
+					if errors.Is(err, io.EOF) {
+						err = io.ErrUnexpectedEOF // the array never closed
+					}
 					d.finish(err)
 					return false
 				}
@@ -97,6 +100,9 @@ func (d *jsonDocument) next() bool {
 		}
 		var raw json.RawMessage
 		if err := d.dec.Decode(&raw); err != nil {
+			if d.array && errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF // the array never closed
+			}
 			d.finish(err)
 			return false
 		}

@@ -27,7 +27,7 @@ func (p *jsonLogParser) Name() string { return "json" }
 // Candidate keys per field, in order of preference. Header names are
 // matched without case; gjson paths are case-sensitive.
 var (
-	jsonTimeKeys    = []string{"time", "ts", "timestamp", "@timestamp", "datetime", "date", "StartUTC", "asctime", "eventTimestamp", "EventTimestampMs", "receiveTimestamp", "@t"}
+	jsonTimeKeys    = []string{"StartUTC", "time", "ts", "timestamp", "@timestamp", "datetime", "date", "asctime", "eventTimestamp", "EventTimestampMs", "receiveTimestamp", "@t"}
 	jsonMethodKeys  = []string{"method", "request.method", "req.method", "httpRequest.requestMethod", "RequestMethod", "http.request.method", "http_method", "request_method", "http.method", "event.request.method", "proxy.method", "verb"}
 	jsonTargetKeys  = []string{"uri", "url", "path", "request.uri", "req.url", "request.path", "request_uri", "httpRequest.requestUrl", "RequestPath", "url.path", "url.original", "http.target", "http.url", "event.request.url", "proxy.path", "requestUrl"}
 	jsonStatusKeys  = []string{"status", "status_code", "statusCode", "res.statusCode", "response.status", "response.status_code", "httpRequest.status", "DownstreamStatus", "http.response.status_code", "http.status_code", "event.response.status", "proxy.statusCode", "response_status", "res.status"}
@@ -122,6 +122,13 @@ func (p *jsonLogParser) record(r gjson.Result, ev *Event) error {
 
 	method := p.firstOf(r, jsonMethodKeys, "method").String()
 	target := p.firstOf(r, jsonTargetKeys, "path").String()
+	if method == "" && target == "" && p.firstOf(r, jsonStatusKeys, "status").Exists() {
+		// "Request completed: HEAD /mcp" with a status_code key: an
+		// access record whose request is in its message.
+		if m := genericRequest.FindStringSubmatch(p.message(r)); m != nil {
+			method, target = m[1], m[2]
+		}
+	}
 	headers := p.firstObject(r, jsonHeaderKeys)
 	if isMethod(strings.ToUpper(method)) && target != "" {
 		ev.Method = strings.ToUpper(method)
@@ -182,7 +189,7 @@ func jsonFamily(r gjson.Result) string {
 	case r.Get("message").Exists() && r.Get("time").Exists() && r.Get("level").Exists():
 		return "zerolog"
 	case r.Get("msg").Exists() && r.Get("time").Exists() && r.Get("level").Exists():
-		return "slog"
+		return "slog-logrus" // the same keys; only the values differ
 	case r.Get("message").Exists() && r.Get("level").Exists():
 		return "winston"
 	}

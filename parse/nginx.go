@@ -219,6 +219,10 @@ func (p *NginxParser) setVar(ev *Event, seg segment, raw []byte) error {
 		ev.HasWWWAuth = Present
 	case vLocation:
 		ev.Location = p.unescape(raw)
+	case vRay:
+		ev.RayID, _, _ = strings.Cut(p.unescape(raw), "-")
+	case vRequestID:
+		ev.RequestID = p.unescape(raw)
 	}
 	return nil
 }

@@ -50,6 +50,8 @@ const (
 	vContentType
 	vWWWAuth
 	vLocation
+	vRay      // $http_cf_ray: joins the origin's line to Cloudflare's record
+	vRequestID
 )
 
 type segment struct {
@@ -118,6 +120,10 @@ func variableKind(name string) varKind {
 		return vWWWAuth
 	case "sent_http_location":
 		return vLocation
+	case "http_cf_ray":
+		return vRay
+	case "request_id", "http_x_request_id":
+		return vRequestID
 	}
 	if strings.HasPrefix(name, "cookie_") {
 		return vSecret

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -279,12 +280,31 @@ func (s *Scanner) nextParsed() (Event, bool) {
 	}
 }
 
+// Container runtimes put their own prefix before each line: CRI's
+// "<time> stdout F <line>" and docker compose's "service-1  | <line>".
+var (
+	criPrefix     = regexp.MustCompile(`^(\d{4}-\d{2}-\d{2}T\S+) (?:stdout|stderr) [FP] `)
+	composePrefix = regexp.MustCompile(`^[A-Za-z0-9][\w.-]*\s+\| `)
+)
+
 // parse tries the detected parser first, then the others: one file can
 // hold more than one format (a paste, a restart with a new format).
 func (s *Scanner) parse(line []byte, pos Pos) (Event, bool) {
 	line = Redact(line)
+	var prefixTime string
+	if m := criPrefix.FindSubmatchIndex(line); m != nil {
+		prefixTime = string(line[m[2]:m[3]])
+		line = line[m[1]:]
+	} else if m := composePrefix.FindIndex(line); m != nil {
+		line = line[m[1]:]
+	}
 	ev, err := s.try(line, pos, s.order())
 	if err == nil {
+		if ev.Time.IsZero() && prefixTime != "" {
+			if t, perr := time.Parse(time.RFC3339Nano, prefixTime); perr == nil {
+				ev.Time = t.UTC()
+			}
+		}
 		return ev, true
 	}
 	if errors.Is(err, errNotRecord) {

@@ -54,6 +54,7 @@ var All = []*Rule{
 	EdgeBlocksClaudeUser,
 	ServerRejectsToken,
 	TokenNeverPresented,
+	AuthorizationHeaderStripped,
 	InitializeSlow,
 	SessionNotSticky,
 	TokenRefreshFailure,

@@ -100,6 +100,30 @@ type Env struct {
 	LogsContentType   bool
 	LogEnd            time.Time // the latest time in any input
 	ClaudeError       string    // the message Claude showed, if given
+	// What the edge's (Cloudflare's) and the application's logs cover,
+	// when they were given.
+	Edge, App        Span
+	GCPInternalPeers int
+}
+
+// Span is the time a log covers.
+type Span struct{ First, Last time.Time }
+
+func (s *Span) note(t time.Time) {
+	if t.IsZero() || parse.IsSynthetic(t) {
+		return
+	}
+	if s.First.IsZero() || t.Before(s.First) {
+		s.First = t
+	}
+	if t.After(s.Last) {
+		s.Last = t
+	}
+}
+
+// Covers reports whether the log covers from..to.
+func (s Span) Covers(from, to time.Time) bool {
+	return !s.First.IsZero() && !s.First.After(from) && !s.Last.Before(to)
 }
 
 // Grouping windows. Claude's own retries follow within seconds; the user

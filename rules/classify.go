@@ -59,6 +59,14 @@ func inAny(a netip.Addr, list []netip.Prefix) bool {
 // IsCloudflare reports whether a is one of Cloudflare's edge addresses.
 func IsCloudflare(a netip.Addr) bool { return inAny(a, cloudflareRanges) }
 
+// Google Cloud can hand Anthropic's traffic to a service as an internal
+// address instead of the published range.
+var gcpInternal = netip.MustParsePrefix("fda3:e722:ac3::/48")
+
+func isGCPInternal(a netip.Addr) bool {
+	return a.IsValid() && (a.IsUnspecified() || gcpInternal.Contains(a))
+}
+
 // isNonPublic is true for addresses only a proxy in front of the server
 // would log as the peer.
 func isNonPublic(a netip.Addr) bool {
@@ -171,6 +179,9 @@ func clientOf(e *parse.Event) (netip.Addr, string) {
 		if !isNonPublic(a) {
 			return a, "X-Forwarded-For"
 		}
+	}
+	if isGCPInternal(e.Peer) {
+		return e.Peer, "a Google Cloud internal address (on Google Cloud, Anthropic's requests can arrive so)"
 	}
 	return e.Peer, "remote address (a proxy; no forwarded address logged)"
 }

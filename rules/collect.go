@@ -28,13 +28,14 @@ const DefaultMaxEvents = 200_000
 // Collector keeps the connector-related events of a stream, in constant
 // memory for everything else.
 type Collector struct {
-	opts    Options
-	egress  []netip.Prefix
-	retired []netip.Prefix
-	kept    []*Ev
-	env     Env
-	seen    int
-	capped  bool
+	opts     Options
+	egress   []netip.Prefix
+	retired  []netip.Prefix
+	kept     []*Ev
+	env      Env
+	seen     int
+	requests int
+	capped   bool
 	// lastAuthorize is when the last authorize request with Claude's
 	// callback was seen: login and consent pages are only worth keeping
 	// shortly after one.
@@ -57,6 +58,9 @@ func NewCollector(opts Options) *Collector {
 // Add looks at one event; the collector copies what it keeps.
 func (c *Collector) Add(pe *parse.Event) {
 	c.seen++
+	if pe.IsRequest() {
+		c.requests++
+	}
 	c.noteEnv(pe)
 	e, keep := c.classify(pe)
 	if !keep {
@@ -90,8 +94,17 @@ func (c *Collector) noteEnv(pe *parse.Event) {
 	if pe.ContentType != "" {
 		c.env.LogsContentType = true
 	}
-	if pe.Time.After(c.env.LogEnd) {
+	if pe.Time.After(c.env.LogEnd) && !parse.IsSynthetic(pe.Time) {
 		c.env.LogEnd = pe.Time
+	}
+	switch pe.Layer {
+	case parse.LayerEdge:
+		c.env.Edge.note(pe.Time)
+	case parse.LayerApp:
+		c.env.App.note(pe.Time)
+	}
+	if isGCPInternal(pe.Peer) {
+		c.env.GCPInternalPeers++
 	}
 }
 
@@ -243,6 +256,7 @@ type Run struct {
 	URL      *ConnectorURL
 	Env      *Env
 	Events   int  // events read from all inputs
+	Requests int  // of which requests (the rest are app messages)
 	Kept     int  // connector-related events kept
 	Capped   bool // MaxEvents was reached; later events were not kept
 }
@@ -253,8 +267,8 @@ func (c *Collector) Analyze() *Run {
 	env.ClaudeError = c.opts.ClaudeError
 	env.BehindCloudflare = env.BehindCloudflare || c.env.CloudflarePeers > 0
 	sort.SliceStable(c.kept, func(i, j int) bool { return c.kept[i].Time.Before(c.kept[j].Time) })
-	r := &Run{URL: c.opts.URL, Env: &env, Events: c.seen, Kept: len(c.kept), Capped: c.capped}
-	r.Attempts = group(c.kept, c.opts.URL, &env)
+	r := &Run{URL: c.opts.URL, Env: &env, Events: c.seen, Requests: c.requests, Kept: len(c.kept), Capped: c.capped}
+	r.Attempts = group(merge(c.kept), c.opts.URL, &env)
 	diagnose(r, All)
 	return r
 }

@@ -1,6 +1,10 @@
 package rules
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/mcptriage/mcptriage/parse"
+)
 
 var DCRAuthMethodRejected = &Rule{
 	ID:    "dcr_auth_method_rejected",
@@ -19,14 +23,16 @@ From an access log this is one of three look-alikes
 	Fix:     "Accept the registration and return the method you support (for example \"token_endpoint_auth_method\": \"none\" with no secret) instead of rejecting it.",
 	Tracker: []int{667, 1043, 82},
 	Run: func(a *Attempt) *Finding {
-		bad := dcrRejection(a, 400, 401, 422)
-		if len(bad) == 0 {
-			return nil
-		}
-		conf := Medium
-		if bad[0].Status == 401 {
-			conf = High
-		}
-		return found(conf, fmt.Sprintf("%s: the registration was refused. Claude asks for client_secret_post; an authorization server that allows only public clients refuses that unless it answers with its own method.", req(bad[0])), firstN(bad, 2)...).next(dcrNext)
+		return dcrVerdict(a, parse.SigAuthMethod, []int{400, 401, 422},
+			func(bad []*Ev, said *Ev) *Finding {
+				return found(High, fmt.Sprintf("%s: the registration was refused, and the reason logged is the token endpoint auth method: %q.", req(bad[0]), said.Message), bad[0], said)
+			},
+			func(bad []*Ev) *Finding {
+				conf := Medium
+				if bad[0].Status == 401 {
+					conf = High
+				}
+				return found(conf, fmt.Sprintf("%s: the registration was refused. Claude asks for client_secret_post; an authorization server that allows only public clients refuses that unless it answers with its own method.", req(bad[0])), firstN(bad, 2)...).next(dcrNext)
+			})
 	},
 }

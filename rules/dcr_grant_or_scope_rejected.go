@@ -1,6 +1,10 @@
 package rules
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/mcptriage/mcptriage/parse"
+)
 
 var DCRGrantOrScopeRejected = &Rule{
 	ID:    "dcr_grant_or_scope_rejected",
@@ -15,10 +19,12 @@ registering a subset.`,
 	Fix:     "Register the client with the grants and scopes you allow and return them in the response; advertise in scopes_supported only scopes a dynamic client may get; support refresh_token.",
 	Tracker: []int{500, 772},
 	Run: func(a *Attempt) *Finding {
-		bad := dcrRejection(a, 400, 422)
-		if len(bad) == 0 {
-			return nil
-		}
-		return found(Medium, fmt.Sprintf("%s: the registration was refused; servers that do not allow the refresh_token grant, or a scope they advertise, answer this way.", req(bad[0])), firstN(bad, 2)...).next(dcrNext)
+		return dcrVerdict(a, parse.SigGrantOrScope, []int{400, 422},
+			func(bad []*Ev, said *Ev) *Finding {
+				return found(High, fmt.Sprintf("%s: the registration was refused, and the reason logged is a grant type or scope: %q.", req(bad[0]), said.Message), bad[0], said)
+			},
+			func(bad []*Ev) *Finding {
+				return found(Medium, fmt.Sprintf("%s: the registration was refused; servers that do not allow the refresh_token grant, or a scope they advertise, answer this way.", req(bad[0])), firstN(bad, 2)...).next(dcrNext)
+			})
 	},
 }

@@ -1,6 +1,10 @@
 package rules
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/mcptriage/mcptriage/parse"
+)
 
 var DCRRedirectURIRejected = &Rule{
 	ID:    "dcr_redirect_uri_rejected",
@@ -15,10 +19,12 @@ shows at /authorize instead.`,
 	Fix:     "Allow exactly https://claude.ai/api/mcp/auth_callback and https://claude.com/api/mcp/auth_callback.",
 	Tracker: []int{158},
 	Run: func(a *Attempt) *Finding {
-		bad := dcrRejection(a, 400, 422)
-		if len(bad) == 0 {
-			return nil
-		}
-		return found(Medium, fmt.Sprintf("%s: the registration was refused; a redirect URI allowlist without https://claude.ai/api/mcp/auth_callback answers this way.", req(bad[0])), firstN(bad, 2)...).next(dcrNext)
+		return dcrVerdict(a, parse.SigRedirectURI, []int{400, 422},
+			func(bad []*Ev, said *Ev) *Finding {
+				return found(High, fmt.Sprintf("%s: the registration was refused, and the reason logged is the redirect URI: %q.", req(bad[0]), said.Message), bad[0], said)
+			},
+			func(bad []*Ev) *Finding {
+				return found(Medium, fmt.Sprintf("%s: the registration was refused; a redirect URI allowlist without https://claude.ai/api/mcp/auth_callback answers this way.", req(bad[0])), firstN(bad, 2)...).next(dcrNext)
+			})
 	},
 }

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"net/netip"
 
 	"github.com/mcptriage/mcptriage/parse"
 )
@@ -26,6 +27,20 @@ either). Only the edge's logs decide between "blocked" and "never sent".`,
 	Fix:     "Allow Claude-User for the MCP path: turn off Block AI Bots or allow Claude-User in AI Crawl Control, or add a WAF rule that skips bot rules for 160.79.104.0/21 on the MCP path.",
 	Tracker: []int{125, 680, 49, 75, 79, 80, 100, 294, 335, 336, 364, 430, 438, 620, 872, 968},
 	Run: func(a *Attempt) *Finding {
+		// The edge's own log decides: it names the request it stopped.
+		for _, e := range a.Events {
+			v := e.EdgeView()
+			if v == nil || !v.EdgeBlocked || (e.Role != RoleMCP && e.Role != RoleProbe) || !isClaudeUserUA(e.UserAgent) {
+				continue
+			}
+			when := "after the token exchange"
+			if e.Role == RoleProbe {
+				when = "before any token"
+			}
+			return found(High, fmt.Sprintf("The edge answered %d to %s %s with user agent Claude-User from %s%s, %s, by %s (%s); your origin never saw it.",
+				v.Status, v.Method, v.Path, addrOr(e.Client), at(e.Time), when, ruleName(v), v.EdgeAction), e)
+		}
+
 		// A Claude-User probe refused while python-httpx got the challenge.
 		var uaBlocked, brokerOK *Ev
 		for _, p := range a.ByRole(RoleProbe) {
@@ -50,6 +65,9 @@ either). Only the edge's logs decide between "blocked" and "never sent".`,
 		next := fmt.Sprintf("Open your CDN or WAF security events for %s to %s UTC: a blocked POST %s with user agent Claude-User from 160.79.104.0/21 decides it. Or test from outside: curl -si -X POST -A Claude-User https://<host>%s — a 403 from the CDN, not your server, is the block.",
 			clock(tok.Time), clock(tok.Time.Add(15e9)), pathOr(a.ConnectorPath, "/mcp"), pathOr(a.ConnectorPath, "/mcp"))
 		if len(after) == 0 {
+			if a.edgeCovers(tok.Time, tok.Time.Add(15e9)) {
+				return nil // the edge saw nothing either: token_never_presented
+			}
 			conf := Low
 			if a.Env != nil && a.Env.BehindCloudflare {
 				conf = Medium
@@ -72,6 +90,13 @@ either). Only the edge's logs decide between "blocked" and "never sent".`,
 		}
 		return found(Low, fmt.Sprintf("After the token (%s), the Claude-User request was refused (%s); a bot rule in front of the application answers the same way.%s", req(tok), req(blocked[0]), a.cdnHint()), append([]*Ev{tok}, firstN(blocked, 2)...)...).next(next)
 	},
+}
+
+func addrOr(a netip.Addr) string {
+	if a.IsValid() {
+		return a.String()
+	}
+	return "an address not logged"
 }
 
 func pathOr(p, def string) string {

@@ -198,3 +198,37 @@ func Thousands(n int) string {
 	}
 	return string(out)
 }
+
+// saying returns what states sig about near: near itself (any of its
+// sightings), or an app message within window of it (anywhere in the
+// attempt when near is nil or the log has no times).
+func (a *Attempt) saying(sig parse.Signal, near *Ev, window time.Duration) *Ev {
+	if near != nil && near.AllSignals().Has(sig) {
+		return near
+	}
+	for _, e := range a.Events {
+		if e.Role != RoleMessage || !e.Signals.Has(sig) {
+			continue
+		}
+		if near == nil || parse.IsSynthetic(e.Time) || absDuration(e.Time.Sub(near.Time)) <= window {
+			return e
+		}
+	}
+	return nil
+}
+
+// edgeCovers: an edge log was given and covers from..to.
+func (a *Attempt) edgeCovers(from, to time.Time) bool {
+	return a.Env != nil && a.Env.Edge.Covers(from, to)
+}
+
+// ruleName renders an edge rule for a sentence.
+func ruleName(e *parse.Event) string {
+	switch {
+	case e.EdgeRule != "":
+		return "rule \"" + e.EdgeRule + "\""
+	case e.EdgeSource != "":
+		return e.EdgeSource
+	}
+	return "a security rule"
+}

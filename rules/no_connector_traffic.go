@@ -41,9 +41,12 @@ Make sure the log covers the minute of the attempt, in UTC.`,
 		if len(r.Attempts) > 0 {
 			return nil
 		}
-		summary := fmt.Sprintf("None of the %s requests read came from Anthropic's egress range or looked like the connector's traffic.", Thousands(r.Events))
-		if r.Events == 0 {
+		summary := fmt.Sprintf("None of the %s requests read came from Anthropic's egress range or looked like the connector's traffic.", Thousands(r.Requests))
+		if r.Requests == 0 {
 			summary = "The logs hold no requests at all."
+		}
+		if r.Env != nil && r.Env.GCPInternalPeers > 0 {
+			summary += fmt.Sprintf(" %s requests came from Google Cloud internal addresses (0.0.0.0 or fda3:e722:ac3::/48): on Google Cloud, Anthropic's traffic can arrive so; check them by path.", Thousands(r.Env.GCPInternalPeers))
 		}
 		if r.Env != nil && r.Env.BehindCloudflare {
 			summary += " These requests reached the origin through Cloudflare: if the edge blocked Claude, only Cloudflare's own logs show it."

@@ -31,7 +31,7 @@ the server, answers 403).`,
 			return nil
 		}
 		reqs, from, external := a.authenticatedRequests()
-		rejected := withStatus(reqs, 401, 403)
+		rejected := withStatus(reachedOrigin(reqs), 401, 403)
 		if len(rejected) == 0 {
 			return nil
 		}
@@ -43,6 +43,17 @@ the server, answers 403).`,
 			issued = "After the login at your authorization server (its traffic is not in these logs)"
 			after = ""
 			ev = firstN(rejected, 3)
+		}
+		if said := a.saying(parse.SigBearerMissing, first, 5e9); said != nil {
+			return nil // the application says no token came: token_never_presented or a stripped header
+		}
+		if said := a.saying(parse.SigTokenRejected, first, 5e9); said != nil {
+			return found(High, fmt.Sprintf("%s and %sthe authenticated request was refused (%s); your application says why: %q.", issued, after, req(first), said.Message), append(ev, said)...)
+		}
+		for _, e := range rejected {
+			if e.PassedEdge() {
+				return found(High, fmt.Sprintf("%s and %sthe authenticated request (%s) passed your edge, which logged it, and your origin refused it with %d.", issued, after, req(e), e.Status), ev...)
+			}
 		}
 		if a.logsAuthorization() {
 			for _, e := range rejected {

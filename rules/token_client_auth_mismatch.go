@@ -1,6 +1,10 @@
 package rules
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/mcptriage/mcptriage/parse"
+)
 
 var TokenClientAuthMismatch = &Rule{
 	ID:    "token_client_auth_mismatch",
@@ -17,6 +21,14 @@ token_endpoint_auth_method must match what /token enforces.`,
 	Tracker: []int{667, 200, 295},
 	Run: func(a *Attempt) *Finding {
 		bad := tokenFailures(a)
+		if len(bad) > 0 && !bad[0].OK() {
+			if said := a.saying(parse.SigInvalidClient, bad[0], 5e9); said != nil {
+				return found(High, fmt.Sprintf("%s, and the reason logged is the client's authentication: %q (Claude sends client_secret_post).", req(bad[0]), said.Message), bad[0], said)
+			}
+			if a.saying(parse.SigJSONOnly, bad[0], 5e9) != nil {
+				return nil // token_endpoint_json_only, by the application's words
+			}
+		}
 		if e := withStatus(bad, 401); len(e) > 0 {
 			return found(High, fmt.Sprintf("%s: the token endpoint did not accept the client's credentials (Claude sends client_secret_post).", req(e[0])), firstN(e, 2)...)
 		}

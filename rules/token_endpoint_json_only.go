@@ -1,6 +1,10 @@
 package rules
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/mcptriage/mcptriage/parse"
+)
 
 var TokenEndpointJSONOnly = &Rule{
 	ID:    "token_endpoint_json_only",
@@ -18,6 +22,14 @@ either).`,
 	Tracker: []int{176},
 	Run: func(a *Attempt) *Finding {
 		bad := tokenFailures(a)
+		if len(bad) > 0 {
+			if said := a.saying(parse.SigJSONOnly, bad[0], 5e9); said != nil && !bad[0].OK() {
+				return found(High, fmt.Sprintf("%s, and the reason logged is the body's encoding: %q. The connector sends the token request form-encoded, as OAuth requires.", req(bad[0]), said.Message), bad[0], said)
+			}
+			if a.saying(parse.SigInvalidClient, bad[0], 5e9) != nil {
+				return nil // token_client_auth_mismatch, by the application's words
+			}
+		}
 		if e := withStatus(bad, 415); len(e) > 0 {
 			return found(High, fmt.Sprintf("%s: 415 Unsupported Media Type. The connector sends the token request form-encoded, as OAuth requires.", req(e[0])), firstN(e, 2)...)
 		}

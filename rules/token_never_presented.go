@@ -28,8 +28,11 @@ left is a connector bug: file it with the ofid.`,
 			return nil
 		}
 		reqs, from, external := a.authenticatedRequests()
-		if from == nil {
-			return nil
+		if from == nil || len(reachedOrigin(reqs)) < len(reqs) {
+			return nil // the edge stopped them: edge_blocks_claude_user
+		}
+		if len(reqs) == 0 && !external && a.edgeCovers(from.Time, from.Time.Add(15e9)) {
+			return found(High, fmt.Sprintf("The token was issued%s, and neither your edge's log (which covers that time) nor your origin's shows any request after it: the connector never sent one.", at(from.Time)), from)
 		}
 		if len(reqs) == 0 {
 			return found(Low, fmt.Sprintf("The token was issued%s and no MCP request followed; if your CDN shows no blocked request either, the connector never sent one.", at(from.Time)), from).next(
@@ -47,14 +50,42 @@ left is a connector bug: file it with the ofid.`,
 				bare = append(bare, e)
 			}
 		}
+		// The application says the header was missing, and nothing in
+		// front of it saw one: the connector did not send it.
+		if said := a.saying(parse.SigBearerMissing, firstOf(reqs), 5e9); said != nil && len(bare) == 0 && !frontSawAuthorization(reqs) && len(withStatus(reqs, 401, 403)) > 0 {
+			return found(High, fmt.Sprintf("%s the next MCP request was refused (%s) and your application says why: %q.", issued, req(withStatus(reqs, 401, 403)[0]), said.Message), append(lead, withStatus(reqs, 401, 403)[0], said)...)
+		}
 		if len(bare) > 0 && len(bare) == len(withStatus(reqs, 401, 403)) {
 			return found(High, fmt.Sprintf("%s the next MCP request arrived without an Authorization header (%s).", issued, req(bare[0])), append(lead, firstN(bare, 3)...)...)
 		}
 		unauth := withStatus(reqs, 401)
-		if len(unauth) == 0 || a.logsAuthorization() {
+		if len(unauth) == 0 || a.logsAuthorization() || a.saying(parse.SigTokenRejected, unauth[0], 5e9) != nil {
 			return nil
 		}
 		return found(Low, fmt.Sprintf("%s the MCP request was answered 401 (%s); if it carried no Authorization header, the connector dropped the token.", issued, req(unauth[0])), append(lead, unauth[0])...).next(
 			"Log whether Authorization was present (never its value) and connect again:\n" + AuthLogSnippet)
 	},
+}
+
+func firstOf(evs []*Ev) *Ev {
+	if len(evs) == 0 {
+		return nil
+	}
+	return evs[0]
+}
+
+// frontSawAuthorization: a layer in front of the application (the origin's
+// web server, the edge) logged an Authorization header on one of evs.
+func frontSawAuthorization(evs []*Ev) bool {
+	for _, e := range evs {
+		if e.Layer != parse.LayerApp && e.Authorization == parse.Present {
+			return true
+		}
+		for _, v := range e.Views {
+			if v.Layer != parse.LayerApp && v.Authorization == parse.Present {
+				return true
+			}
+		}
+	}
+	return false
 }

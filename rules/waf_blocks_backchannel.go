@@ -21,6 +21,21 @@ the token are blocked); wrong_connector_url (every path fails for everyone).`,
 		if a.Outcome == OutcomeConnected {
 			return nil
 		}
+		// The edge's log names the rule.
+		for _, e := range a.Events {
+			v := e.EdgeView()
+			if v == nil || !v.EdgeBlocked || isClaudeUserUA(e.UserAgent) {
+				continue
+			}
+			switch e.Role {
+			case RolePRM, RoleASMeta, RoleRegister, RoleToken, RoleProbe:
+				ua := e.UserAgent
+				if ua == "" {
+					ua = "no user agent"
+				}
+				return found(High, fmt.Sprintf("The edge answered %d to the connector's %s %s (%s)%s by %s (%s); your origin never saw it.", v.Status, v.Method, v.Path, ua, at(e.Time), ruleName(v), v.EdgeAction), e)
+			}
+		}
 		var blocked []*Ev
 		for _, e := range a.Events {
 			if e.Browser {
