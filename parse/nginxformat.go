@@ -50,7 +50,7 @@ const (
 	vContentType
 	vWWWAuth
 	vLocation
-	vRay      // $http_cf_ray: joins the origin's line to Cloudflare's record
+	vRay // $http_cf_ray: joins the origin's line to Cloudflare's record
 	vRequestID
 )
 
