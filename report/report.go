@@ -57,6 +57,7 @@ type Attempt struct {
 	End                string    `json:"end"`
 	EgressIPs          []string  `json:"egress_ips"`
 	EgressConfirmed    bool      `json:"egress_confirmed"`
+	AddressNote        string    `json:"address_note,omitempty"`
 	Outcome            string    `json:"outcome"`
 	LastCompletedStage StageRef  `json:"last_completed_stage"`
 	Stages             []Stage   `json:"stages"`
@@ -95,18 +96,31 @@ type Finding struct {
 	KnownIssues      []int    `json:"known_issues"`
 }
 
-// Event is one request of an attempt, redacted.
+// Event is one request (or app message) of an attempt, redacted.
 type Event struct {
-	At        string `json:"at"`
-	Time      string `json:"time"`
-	Role      string `json:"role"`
-	Source    string `json:"source"` // connector (confirmed by address), connector_unconfirmed, browser
-	Method    string `json:"method"`
-	Path      string `json:"path"`
-	Status    int    `json:"status"`
-	UserAgent string `json:"user_agent,omitempty"`
-	Client    string `json:"client,omitempty"`
-	Line      string `json:"line"`
+	At          string   `json:"at"`
+	Time        string   `json:"time"`
+	Role        string   `json:"role"`
+	Source      string   `json:"source"` // connector (confirmed by address), connector_unconfirmed, browser, app
+	Method      string   `json:"method"`
+	Path        string   `json:"path"`
+	Status      int      `json:"status"`
+	UserAgent   string   `json:"user_agent,omitempty"`
+	Client      string   `json:"client,omitempty"`
+	SeenBy      []string `json:"seen_by"`
+	EdgeBlocked bool     `json:"edge_blocked,omitempty"`
+	EdgeRule    string   `json:"edge_rule,omitempty"`
+	Message     string   `json:"message,omitempty"`
+	Line        string   `json:"line"`
+	// Views are the other logs' records of the same request.
+	Views []View `json:"views,omitempty"`
+}
+
+// View is another log's record of an event.
+type View struct {
+	At    string `json:"at"`
+	Layer string `json:"layer"`
+	Line  string `json:"line"`
 }
 
 // InputSummary is what the caller knows about one input after reading it.
@@ -206,6 +220,7 @@ func buildAttempt(a *rules.Attempt) Attempt {
 		End:                utc(a.End),
 		EgressIPs:          []string{},
 		EgressConfirmed:    a.Confirmed,
+		AddressNote:        a.AddressNote,
 		Outcome:            string(a.Outcome),
 		LastCompletedStage: StageRef{Number: int(a.LastCompleted), Name: a.LastCompleted.String()},
 		Findings:           []Finding{},
@@ -257,11 +272,20 @@ func buildFinding(f *rules.Finding) Finding {
 func buildEvent(e *rules.Ev) Event {
 	source := "connector_unconfirmed"
 	switch {
+	case e.Role == rules.RoleMessage:
+		source = "app"
 	case e.Browser:
 		source = "browser"
 	case e.Confirmed:
 		source = "connector"
 	}
+	seen := []string{e.Layer.String()}
+	var views []View
+	for _, v := range e.Views {
+		seen = append(seen, v.Layer.String())
+		views = append(views, View{At: v.Pos.String(), Layer: v.Layer.String(), Line: v.Text})
+	}
+	edge := e.EdgeView()
 	client := ""
 	if e.Client.IsValid() {
 		client = e.Client.String()
@@ -274,10 +298,22 @@ func buildEvent(e *rules.Ev) Event {
 		Method:    e.Method,
 		Path:      e.Path,
 		Status:    e.Status,
-		UserAgent: e.UserAgent,
-		Client:    client,
-		Line:      e.Text,
+		UserAgent:   e.UserAgent,
+		Client:      client,
+		SeenBy:      seen,
+		EdgeBlocked: edge != nil && edge.EdgeBlocked,
+		EdgeRule:    edgeRule(edge),
+		Message:     e.Message,
+		Line:        e.Text,
+		Views:       views,
 	}
+}
+
+func edgeRule(v *parse.Event) string {
+	if v == nil || !v.EdgeBlocked {
+		return ""
+	}
+	return v.EdgeRule
 }
 
 func positions(evs []*rules.Ev) []string {

@@ -118,7 +118,10 @@ func writeAttempt(b *strings.Builder, p painter, a Attempt, st Style) {
 	} else {
 		from += " (not Anthropic's range: matched by user agent, path and timing; unconfirmed)"
 	}
-	fmt.Fprintf(b, "  from    %s\n", from)
+	if a.AddressNote != "" {
+		from += "; " + a.AddressNote
+	}
+	writeWrapped(b, "  from    ", from, st.Width)
 	if a.ConnectorPath != "" {
 		host := a.Host
 		fmt.Fprintf(b, "  endpoint %s%s\n", host, a.ConnectorPath)
@@ -128,6 +131,10 @@ func writeAttempt(b *strings.Builder, p painter, a Attempt, st Style) {
 	lines := map[string]string{}
 	for _, e := range a.Events {
 		lines[e.At] = e.Line
+		for _, v := range e.Views {
+			// Shown under the event, as the same request in another log.
+			lines[e.At] += "\n" + v.At + "  " + v.Line
+		}
 	}
 	if len(a.Findings) == 0 {
 		if a.Outcome != "connected" {
@@ -221,7 +228,15 @@ func writeFinding(b *strings.Builder, p painter, f Finding, lines map[string]str
 	if len(f.Evidence) > 0 {
 		fmt.Fprintf(b, "%s  %s\n", indent, p.bold("evidence"))
 		for _, at := range f.Evidence {
-			fmt.Fprintf(b, "%s    %s  %s\n", indent, p.dim(at), lines[at])
+			first, rest, _ := strings.Cut(lines[at], "\n")
+			fmt.Fprintf(b, "%s    %s  %s\n", indent, p.dim(at), first)
+			for _, v := range strings.Split(rest, "\n") {
+				if v == "" {
+					continue
+				}
+				vat, vline, _ := strings.Cut(v, "  ")
+				fmt.Fprintf(b, "%s      %s %s  %s\n", indent, p.dim("="), p.dim(vat), vline)
+			}
 		}
 	}
 	writeWrapped(b, indent+"  "+p.bold("fix")+"     ", f.Fix, st.Width)

@@ -69,6 +69,10 @@ type Attempt struct {
 	EgressIPs []netip.Addr
 	Confirmed bool // at least one request came from Anthropic's egress range
 
+	// AddressNote says where the connector's address was read and why,
+	// when it was not simply the connecting address.
+	AddressNote string
+
 	// ConnectorPath is the MCP endpoint path the connector used (from the
 	// connector URL when given, else from the first probe).
 	ConnectorPath string
@@ -263,6 +267,7 @@ func (a *Attempt) finish() {
 			}
 		}
 	}
+	a.AddressNote = a.addressNote()
 	a.computeStages()
 }
 
@@ -472,4 +477,48 @@ func (a *Attempt) authenticatedRequests() (reqs []*Ev, from *Ev, external bool) 
 		return a.ByRole(RoleMCP), from, true
 	}
 	return a.mcpAfter(from), from, false
+}
+
+// addressNote explains where the connector's address came from: the
+// peer, a forwarded header (and what the peer was), or nowhere.
+func (a *Attempt) addressNote() string {
+	for _, e := range a.Events {
+		if e.Browser || e.message {
+			continue
+		}
+		if e.Confirmed {
+			switch {
+			case e.Egress == e.Peer:
+				return ""
+			case e.Egress == e.ConnectingIP:
+				return "read from " + e.ConnectingIPHeader + "; " + peerNote(e.Peer)
+			}
+			return "read from X-Forwarded-For; " + peerNote(e.Peer)
+		}
+	}
+	for _, e := range a.Events {
+		if !e.Browser && !e.message && e.ClientVia != "" {
+			return "read from the " + e.ClientVia
+		}
+	}
+	return ""
+}
+
+func peerNote(p netip.Addr) string {
+	what := "a proxy"
+	switch {
+	case !p.IsValid():
+		return "the log has no connecting address"
+	case IsCloudflare(p):
+		what = "a Cloudflare edge"
+	case p.IsLoopback():
+		what = "loopback (a proxy on the same host)"
+	case cgnat.Contains(p):
+		what = "a CGNAT address (a tunnel?)"
+	case p.IsPrivate():
+		what = "a private address (a load balancer, a container bridge)"
+	case isGCPInternal(p):
+		what = "a Google Cloud internal address"
+	}
+	return "the logged peer " + p.String() + " is " + what
 }

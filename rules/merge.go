@@ -156,6 +156,11 @@ func join(a, b *Ev) *Ev {
 	if merged.Status == 0 {
 		merged.Status = answered(other)
 	}
+	// Keep the more precise clock: nginx writes whole seconds, Cloudflare
+	// nanoseconds.
+	if merged.Time.Nanosecond() == 0 && other.Time.Nanosecond() != 0 && absDuration(other.Time.Sub(merged.Time)) < time.Second {
+		cp.Time = other.Time
+	}
 	if !merged.HasDuration && other.HasDuration {
 		merged.Duration, merged.HasDuration = other.Duration, true
 	}

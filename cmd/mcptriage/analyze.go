@@ -9,7 +9,13 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
+	_ "time/tzdata" // --tz works on systems without a zone database
 
 	"github.com/spf13/cobra"
 
@@ -36,6 +42,9 @@ type analyzeOptions struct {
 	Demo           bool
 	MaxLineBytes   int
 	Color          string
+	TZ             string
+	CFFields       string
+	JSONFields     []string
 }
 
 func newCmdAnalyze(f *factory, runF func(*analyzeOptions) error) *cobra.Command {
@@ -47,10 +56,18 @@ func newCmdAnalyze(f *factory, runF func(*analyzeOptions) error) *cobra.Command 
 find the requests Claude's connector made, group them into connect attempts,
 and say for each how far it got, why it stopped, and what to do.
 
-Formats are detected per file: nginx combined, the Docker image's "main"
-(combined plus X-Forwarded-For), combined with timing or key=value fields,
-and the Common Log Format. For any other nginx format, pass its log_format
-from nginx.conf with --nginx-log-format.
+Formats are detected per file, and per line where a file mixes them:
+nginx (combined, the Docker image's "main", timing and key=value fields,
+the Common Log Format, the error log, and any log_format you give with
+--nginx-log-format), Cloudflare (Logpush http_requests and firewall_events
+as NDJSON or CSV, the dashboard's Security Events export), JSON app and
+proxy logs (slog, zap, zerolog, logrus, pino, winston, bunyan, structlog,
+python-json-logger, Caddy, Traefik, Cloud Logging, Vercel, inside Docker,
+CRI or journald envelopes), uvicorn/gunicorn, Express/morgan, Next.js,
+Envoy, AWS ALB, tower-http, and any line with a method, a path and a status.
+Give the edge's, the origin's and the application's logs together: the
+same request seen by several is one event, and the edge's log decides what
+the origin's alone cannot.
 
 Exit status: 0 when every attempt connected, 1 when a failure was found
 (including no connector traffic at all), 2 on usage or input errors.`,
@@ -59,6 +76,12 @@ Exit status: 0 when every attempt connected, 1 when a failure was found
 
   # rotated and gzipped logs, with the URL exactly as typed into Claude
   mcptriage analyze --server https://mcp.example.com/mcp /var/log/nginx/access.log*
+
+  # Cloudflare's log next to the origin's and the app's, merged on one timeline
+  mcptriage analyze cf-http.ndjson /var/log/nginx/access.log app.jsonl
+
+  # uvicorn writes local times without a zone
+  mcptriage analyze --tz Europe/Madrid uvicorn.log
 
   # a custom nginx format, copied from nginx.conf
   mcptriage analyze --nginx-log-format '$remote_addr [$time_iso8601] "$request" $status $request_time "$http_user_agent"' access.log
@@ -92,6 +115,9 @@ Exit status: 0 when every attempt connected, 1 when a failure was found
 	fl.StringVar(&opts.NginxLogFormat, "nginx-log-format", "", "the nginx log_format of the logs (the directive or its quoted strings)")
 	fl.StringVar(&opts.Format, "format", "", "force a format instead of detecting it: "+strings.Join(parse.FormatNames(), ", "))
 	fl.BoolVar(&opts.Demo, "demo", false, "analyze a bundled sample log")
+	fl.StringVar(&opts.TZ, "tz", "", "the zone of logs whose times carry none (uvicorn, python asctime, nginx's error log): an IANA name such as Europe/Madrid, or an offset such as +02:00 (default UTC, with a warning)")
+	fl.StringVar(&opts.CFFields, "cloudflare-fields", "", "the field list of a Logpush job whose CSV has no header row, comma-separated, in the job's order")
+	fl.StringArrayVar(&opts.JSONFields, "json-field", nil, "map a field to a gjson path for a JSON logger mcptriage does not know, e.g. status=response.code (repeatable; fields: "+strings.Join(parse.JSONFieldNames, ", ")+")")
 	fl.IntVar(&opts.MaxLineBytes, "max-line-bytes", parse.DefaultMaxLineBytes, "skip lines longer than this")
 	fl.StringVar(&opts.Color, "color", "auto", "colour the terminal view: auto, always or never")
 	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
@@ -127,8 +153,11 @@ func runAnalyze(opts *analyzeOptions) error {
 		}
 		ropts.Egress = append(ropts.Egress, p.Masked())
 	}
-	parsers, err := parse.Parsers(parse.Config{NginxLogFormat: opts.NginxLogFormat, Format: opts.Format})
+	cfg, err := parseConfig(opts)
 	if err != nil {
+		return err
+	}
+	if _, err := parse.Parsers(cfg); err != nil {
 		return &usageError{err}
 	}
 	inputs, err := resolveInputs(opts)
@@ -139,7 +168,9 @@ func runAnalyze(opts *analyzeOptions) error {
 	collector := rules.NewCollector(ropts)
 	var summaries []report.InputSummary
 	for _, in := range inputs {
-		summaries = append(summaries, readInput(in, parsers, opts.MaxLineBytes, collector))
+		sum := readInput(in, cfg, collector)
+		sum.TZName = tzName(cfg)
+		summaries = append(summaries, sum)
 	}
 	run := collector.Analyze()
 	rep := report.Build(run, summaries)
@@ -196,6 +227,18 @@ func resolveInputs(opts *analyzeOptions) ([]input, error) {
 			continue
 		}
 		st, err := os.Stat(name)
+		if errors.Is(err, os.ErrNotExist) && strings.ContainsAny(name, "*?[") {
+			// A pattern the shell did not expand (quoted, or on Windows).
+			matches, gerr := filepath.Glob(name)
+			if gerr != nil || len(matches) == 0 {
+				return nil, usageErrorf("%s: no file matches this pattern", name)
+			}
+			for _, m := range matches {
+				path := m
+				out = append(out, input{name: m, open: func() (io.ReadCloser, error) { return os.Open(path) }})
+			}
+			continue
+		}
 		switch {
 		case errors.Is(err, os.ErrNotExist):
 			return nil, usageErrorf("%s: no such file", name)
@@ -223,7 +266,68 @@ func pathlessError(err error) error {
 	return err
 }
 
-func readInput(in input, parsers []parse.Parser, maxLine int, c *rules.Collector) report.InputSummary {
+// parseConfig turns the format flags into the parsers' configuration.
+func parseConfig(opts *analyzeOptions) (parse.Config, error) {
+	cfg := parse.Config{NginxLogFormat: opts.NginxLogFormat, Format: opts.Format, MaxLineBytes: opts.MaxLineBytes}
+	if opts.TZ != "" {
+		loc, err := loadZone(opts.TZ)
+		if err != nil {
+			return cfg, usageErrorf("--tz %q: %v", opts.TZ, err)
+		}
+		cfg.Location, cfg.TZExplicit = loc, true
+	}
+	if opts.CFFields != "" {
+		for _, f := range strings.Split(opts.CFFields, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				cfg.CloudflareFields = append(cfg.CloudflareFields, f)
+			}
+		}
+	}
+	for _, m := range opts.JSONFields {
+		name, path, ok := strings.Cut(m, "=")
+		name, path = strings.TrimSpace(name), strings.TrimSpace(path)
+		if !ok || name == "" || path == "" {
+			return cfg, usageErrorf("--json-field %q: give it as name=path, e.g. status=response.code", m)
+		}
+		if !slices.Contains(parse.JSONFieldNames, name) {
+			return cfg, usageErrorf("--json-field %q: unknown field %q (known: %s)", m, name, strings.Join(parse.JSONFieldNames, ", "))
+		}
+		if cfg.JSONFields == nil {
+			cfg.JSONFields = map[string]string{}
+		}
+		cfg.JSONFields[name] = path
+	}
+	return cfg, nil
+}
+
+// loadZone reads an IANA zone name or a fixed offset ("+02:00", "-0500", "UTC+2").
+func loadZone(s string) (*time.Location, error) {
+	if loc, err := time.LoadLocation(s); err == nil {
+		return loc, nil
+	}
+	m := offsetPattern.FindStringSubmatch(s)
+	if m == nil {
+		return nil, errors.New("not a zone name (Europe/Madrid) or an offset (+02:00)")
+	}
+	h, _ := strconv.Atoi(m[2])
+	min, _ := strconv.Atoi(m[3])
+	off := h*3600 + min*60
+	if m[1] == "-" {
+		off = -off
+	}
+	return time.FixedZone(s, off), nil
+}
+
+var offsetPattern = regexp.MustCompile(`^(?:UTC|GMT)?([+-])(\d{1,2}):?(\d{2})?$`)
+
+func tzName(cfg parse.Config) string {
+	if cfg.Location == nil {
+		return "UTC"
+	}
+	return cfg.Location.String()
+}
+
+func readInput(in input, cfg parse.Config, c *rules.Collector) report.InputSummary {
 	sum := report.InputSummary{Path: in.name}
 	rc, err := in.open()
 	if err != nil {
@@ -236,7 +340,8 @@ func readInput(in input, parsers []parse.Parser, maxLine int, c *rules.Collector
 		sum.Err = err
 		return sum
 	}
-	s := parse.NewScanner(r, in.name, parsers, maxLine)
+	parsers, _ := parse.Parsers(cfg) // fresh per input; validated already
+	s := parse.NewScanner(r, in.name, parsers, cfg.MaxLineBytes)
 	for s.Next() {
 		c.Add(s.Event())
 	}

@@ -94,7 +94,7 @@ func TestJSONContractFields(t *testing.T) {
 	check("last_completed_stage", a["last_completed_stage"], "number", "name")
 	check("stage", a["stages"].([]any)[0], "number", "name", "status", "at", "evidence")
 	check("finding", a["findings"].([]any)[0], "mode", "title", "stage", "side", "confidence", "summary", "fix", "evidence", "decisive_next_step", "known_issues")
-	check("event", a["events"].([]any)[0], "at", "time", "role", "source", "method", "path", "status", "user_agent", "client", "line")
+	check("event", a["events"].([]any)[0], "at", "time", "role", "source", "method", "path", "status", "user_agent", "client", "seen_by", "line")
 	if v := doc["version"].(float64); v != 1 {
 		t.Errorf("version %v", v)
 	}
