@@ -122,6 +122,9 @@ type Scanner struct {
 	stats   Stats
 	formats map[string]int
 	started bool
+
+	orderCache []int
+	orderFor   int
 	known   bool
 
 	// Time backfill: events without a time take their neighbour's.
@@ -182,12 +185,17 @@ func (s *Scanner) Next() bool {
 			s.release()
 			continue
 		}
-		ev, ok := s.nextParsed()
-		if !ok {
+		if !s.nextParsed(&s.ev) {
 			s.eof = true
 			continue
 		}
-		s.place(ev)
+		if !s.ev.Time.IsZero() && len(s.held) == 0 {
+			// The common case: a line with its own time, nothing waiting.
+			s.lastTime = s.ev.Time
+			s.emit()
+			return true
+		}
+		s.place(s.ev)
 	}
 }
 
@@ -252,8 +260,8 @@ func (s *Scanner) emit() {
 	}
 }
 
-// nextParsed reads lines until one parses, counting the others.
-func (s *Scanner) nextParsed() (Event, bool) {
+// nextParsed reads lines until one parses into dst, counting the others.
+func (s *Scanner) nextParsed(dst *Event) bool {
 	for {
 		var p pendingLine
 		if len(s.pending) > 0 {
@@ -261,7 +269,7 @@ func (s *Scanner) nextParsed() (Event, bool) {
 			s.pending = s.pending[1:]
 		} else {
 			if !s.lines.next() {
-				return Event{}, false
+				return false
 			}
 			p.n, p.line, p.long = s.lines.current()
 		}
@@ -274,8 +282,8 @@ func (s *Scanner) nextParsed() (Event, bool) {
 		if len(bytes.TrimSpace(p.line)) == 0 {
 			continue
 		}
-		if ev, ok := s.parse(p.line, pos); ok {
-			return ev, true
+		if s.parse(p.line, pos, dst) {
+			return true
 		}
 	}
 }
@@ -289,26 +297,31 @@ var (
 
 // parse tries the detected parser first, then the others: one file can
 // hold more than one format (a paste, a restart with a new format).
-func (s *Scanner) parse(line []byte, pos Pos) (Event, bool) {
+func (s *Scanner) parse(line []byte, pos Pos, dst *Event) bool {
 	line = Redact(line)
 	var prefixTime string
-	if m := criPrefix.FindSubmatchIndex(line); m != nil {
-		prefixTime = string(line[m[2]:m[3]])
-		line = line[m[1]:]
-	} else if m := composePrefix.FindIndex(line); m != nil {
-		line = line[m[1]:]
+	// Cheap checks first: most lines have neither prefix.
+	if bytes.Contains(line, []byte(" stdout ")) || bytes.Contains(line, []byte(" stderr ")) {
+		if m := criPrefix.FindSubmatchIndex(line); m != nil {
+			prefixTime = string(line[m[2]:m[3]])
+			line = line[m[1]:]
+		}
+	} else if i := bytes.Index(line, []byte(" | ")); i > 0 && i < 64 {
+		if m := composePrefix.FindIndex(line); m != nil {
+			line = line[m[1]:]
+		}
 	}
-	ev, err := s.try(line, pos, s.order())
+	err := s.try(line, pos, s.order(), dst)
 	if err == nil {
-		if ev.Time.IsZero() && prefixTime != "" {
+		if dst.Time.IsZero() && prefixTime != "" {
 			if t, perr := time.Parse(time.RFC3339Nano, prefixTime); perr == nil {
-				ev.Time = t.UTC()
+				dst.Time = t.UTC()
 			}
 		}
-		return ev, true
+		return true
 	}
 	if errors.Is(err, errNotRecord) {
-		return Event{}, false
+		return false
 	}
 	reason := err.Error()
 	if errors.Is(err, ErrHeaderlessCSV) {
@@ -320,26 +333,26 @@ func (s *Scanner) parse(line []byte, pos Pos) (Event, bool) {
 		reason = "matches no known log format (" + reason + ")"
 	}
 	s.stats.skip(pos, reason)
-	return Event{}, false
+	return false
 }
 
 // try runs parsers in order; the error is the first parser's, which
 // says most about why the line is not in the input's format.
-func (s *Scanner) try(line []byte, pos Pos, order []int) (Event, error) {
+func (s *Scanner) try(line []byte, pos Pos, order []int, dst *Event) error {
 	var firstErr error
 	for _, i := range order {
-		ev := Event{Pos: pos}
-		err := s.parsers[i].Parse(line, &ev)
+		*dst = Event{Pos: pos}
+		err := s.parsers[i].Parse(line, dst)
 		if err == nil {
-			if ev.Text == "" {
-				ev.Text = evidenceText(line)
+			if dst.Text == "" {
+				dst.Text = evidenceText(line)
 			} else {
-				ev.Text = evidenceText([]byte(ev.Text))
+				dst.Text = evidenceText([]byte(dst.Text))
 			}
-			return ev, nil
+			return nil
 		}
 		if errors.Is(err, errNotRecord) {
-			return Event{}, err
+			return err
 		}
 		if firstErr == nil || errors.Is(err, ErrHeaderlessCSV) {
 			firstErr = err
@@ -348,7 +361,7 @@ func (s *Scanner) try(line []byte, pos Pos, order []int) (Event, error) {
 	if firstErr == nil {
 		firstErr = errors.New("no parser")
 	}
-	return Event{}, firstErr
+	return firstErr
 }
 
 // parseInner reads a line found inside an envelope (Docker's json-file,
@@ -361,15 +374,13 @@ func (s *Scanner) parseInner(line []byte, ev *Event) error {
 			order = append(order, i)
 		}
 	}
-	inner, err := s.try(line, ev.Pos, order)
-	if err != nil {
-		return err
-	}
-	*ev = inner
-	return nil
+	return s.try(line, ev.Pos, order, ev)
 }
 
 func (s *Scanner) order() []int {
+	if s.orderCache != nil && s.orderFor == s.primary {
+		return s.orderCache
+	}
 	out := make([]int, 0, len(s.parsers))
 	if s.primary >= 0 {
 		out = append(out, s.primary)
@@ -379,6 +390,7 @@ func (s *Scanner) order() []int {
 			out = append(out, i)
 		}
 	}
+	s.orderCache, s.orderFor = out, s.primary
 	return out
 }
 

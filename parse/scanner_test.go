@@ -166,3 +166,33 @@ func TestParsersRejectsUnknownFormat(t *testing.T) {
 		t.Errorf("--format nginx-common: %v %v", ps, err)
 	}
 }
+
+// Every parser, on any input: no panic, and an accepted line has a time
+// or is placed in time by the scanner.
+func FuzzScanner(f *testing.F) {
+	for _, seed := range []string{
+		okLine,
+		`{"ClientIP":"160.79.107.8","ClientRequestMethod":"POST","ClientRequestPath":"/mcp","EdgeStartTimestamp":1795511682512000001,"EdgeResponseStatus":403,"OriginResponseStatus":0,"RayID":"8f1a2b3c4d5e6f72"}`,
+		`{"level":30,"time":1795511682512,"req":{"method":"POST","url":"/mcp","headers":{"authorization":"x"}},"res":{"statusCode":401}}`,
+		`INFO:     160.79.106.35:40112 - "POST /mcp HTTP/1.1" 401 Unauthorized`,
+		"[\n  \"a\",\n  {\"msg\":\"token issued\"}\n]",
+		`ClientIP,EdgeStartTimestamp,RayID` + "\n" + `"1.2.3.4",1,"ab"`,
+		`1. POST /token → 200 (issued)`,
+		`{"log":"POST /mcp 401 in 3ms\n","stream":"stdout","time":"2026-11-24T09:14:02Z"}`,
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, input string) {
+		ps, err := Parsers(Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := NewScanner(strings.NewReader(input), "fuzz", ps, 4096)
+		for s.Next() {
+			if s.Event().Time.IsZero() {
+				t.Errorf("an event without a time: %+v", *s.Event())
+			}
+		}
+		_ = s.Err()
+	})
+}

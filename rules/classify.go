@@ -88,7 +88,7 @@ const (
 )
 
 func classifyPath(method, path, query string) pathKind {
-	lp := strings.ToLower(path)
+	lp := lowerASCII(path)
 	switch {
 	case strings.Contains(lp, "/.well-known/oauth-protected-resource"):
 		return kindPRM
@@ -97,7 +97,7 @@ func classifyPath(method, path, query string) pathKind {
 	case strings.HasPrefix(lp, "/.well-known/"):
 		return kindOther
 	}
-	lq := strings.ToLower(query)
+	lq := lowerASCII(query)
 	last := lastSegment(lp)
 	switch {
 	case strings.Contains(lq, "action=token"):
@@ -116,7 +116,9 @@ func classifyPath(method, path, query string) pathKind {
 		// /mcp/oauth/callback is an identity provider coming back, not MCP.
 		return kindAuthish
 	}
-	for _, seg := range strings.Split(lp, "/") {
+	for rest := lp; rest != ""; {
+		var seg string
+		seg, rest, _ = strings.Cut(rest, "/")
 		if strings.Contains(seg, "mcp") || seg == "sse" || seg == "messages" {
 			return kindMCPish
 		}
@@ -127,6 +129,16 @@ func classifyPath(method, path, query string) pathKind {
 		}
 	}
 	return kindOther
+}
+
+// lowerASCII lower-cases s, without allocating when it is already lower case.
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			return strings.ToLower(s)
+		}
+	}
+	return s
 }
 
 // Words in the paths of login, consent and callback pages: the browser

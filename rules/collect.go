@@ -125,15 +125,17 @@ func (c *Collector) classify(pe *parse.Event) (e Ev, keep bool) {
 		e.Role, e.message = RoleMessage, true
 		return e, true
 	}
-	e.Client, e.ClientVia = clientOf(pe)
-	for _, a := range addressesOf(pe) {
-		if inAny(a, c.egress) {
-			e.Confirmed, e.Egress = true, a
-			e.Retired = inAny(a, c.retired)
-			break
-		}
+	if a, ok := c.egressOf(pe); ok {
+		e.Confirmed, e.Egress = true, a
+		e.Retired = inAny(a, c.retired)
 	}
 	e.kind = classifyPath(pe.Method, pe.Path, pe.RawQuery)
+	// Most traffic is neither the connector's nor on an OAuth or MCP
+	// path: leave it before the address work below.
+	if !e.Confirmed && e.kind == kindOther && pe.UAKnown && !isConnectorUA(pe.UserAgent) && pe.UserAgent != "" {
+		return e, false
+	}
+	e.Client, e.ClientVia = clientOf(pe)
 	ua := pe.UserAgent
 	if e.kind == kindAuthorize && (hasClaudeCallback(pe.RawQuery) || !pe.UAKnown) {
 		e.Browser, e.strong, e.Confirmed = true, true, false
@@ -205,6 +207,23 @@ func absDuration(d time.Duration) time.Duration {
 		return -d
 	}
 	return d
+}
+
+// egressOf finds an address of Anthropic's egress among those the
+// request names (the peer, a client header, X-Forwarded-For).
+func (c *Collector) egressOf(pe *parse.Event) (netip.Addr, bool) {
+	if inAny(pe.Peer, c.egress) {
+		return pe.Peer, true
+	}
+	if inAny(pe.ConnectingIP, c.egress) {
+		return pe.ConnectingIP, true
+	}
+	for _, a := range pe.ForwardedFor {
+		if inAny(a, c.egress) {
+			return a, true
+		}
+	}
+	return netip.Addr{}, false
 }
 
 func addressesOf(pe *parse.Event) []netip.Addr {
