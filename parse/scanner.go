@@ -125,7 +125,7 @@ type Scanner struct {
 
 	orderCache []int
 	orderFor   int
-	known   bool
+	known      bool
 
 	// Time backfill: events without a time take their neighbour's.
 	held      []Event

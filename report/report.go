@@ -291,13 +291,13 @@ func buildEvent(e *rules.Ev) Event {
 		client = e.Client.String()
 	}
 	return Event{
-		At:        e.Pos.String(),
-		Time:      utc(e.Time),
-		Role:      e.Role.String(),
-		Source:    source,
-		Method:    e.Method,
-		Path:      e.Path,
-		Status:    e.Status,
+		At:          e.Pos.String(),
+		Time:        utc(e.Time),
+		Role:        e.Role.String(),
+		Source:      source,
+		Method:      e.Method,
+		Path:        e.Path,
+		Status:      e.Status,
 		UserAgent:   e.UserAgent,
 		Client:      client,
 		SeenBy:      seen,
