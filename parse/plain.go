@@ -94,6 +94,16 @@ func plainParsers(cfg Config) []Parser {
 	}
 }
 
+// setTime reads a line's own time field.
+func (p *regexParser) setTime(raw string, ev *Event) error {
+	t, zone, assumed, ok := p.cfg.parseTimestamp(raw)
+	if !ok {
+		return errors.New("the time field could not be read")
+	}
+	ev.Time, ev.Zone, ev.ZoneAssumed = t, zone, assumed
+	return nil
+}
+
 func atoiStatus(s string) int {
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 || n > 999 {
@@ -144,11 +154,9 @@ func setNext(p *regexParser, m map[string]string, ev *Event) error {
 }
 
 func setEnvoy(p *regexParser, m map[string]string, ev *Event) error {
-	t, zone, assumed, ok := p.cfg.parseTimestamp(m["ts"])
-	if !ok {
-		return errors.New("the time field could not be read")
+	if err := p.setTime(m["ts"], ev); err != nil {
+		return err
 	}
-	ev.Time, ev.Zone, ev.ZoneAssumed = t, zone, assumed
 	ev.Method = m["method"]
 	setTarget(ev, m["target"])
 	ev.Proto = m["proto"]
@@ -233,11 +241,9 @@ func setTower(p *regexParser, m map[string]string, ev *Event) error {
 var towerLatency = regexp.MustCompile(`latency=([\d.]+)\s*(ns|µs|us|ms|s)\b`)
 
 func setNginxError(p *regexParser, m map[string]string, ev *Event) error {
-	t, zone, assumed, ok := p.cfg.parseTimestamp(m["ts"])
-	if !ok {
-		return errors.New("the time field could not be read")
+	if err := p.setTime(m["ts"], ev); err != nil {
+		return err
 	}
-	ev.Time, ev.Zone, ev.ZoneAssumed = t, zone, assumed
 	ev.Level = m["level"]
 	ev.Message = m["msg"]
 	ev.Signals = SignalsOf(m["msg"])
