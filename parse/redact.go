@@ -33,6 +33,9 @@ var (
 	reHeader = regexp.MustCompile(`(?i)\b((?:set-)?cookie|x-api-key|proxy-authorization)(\s*[:=]\s*)([^"\r\n]+)`)
 	// JSON Web Tokens: base64url header, payload and signature.
 	reJWT = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*`)
+	// Credentials recognisable by their shape wherever they appear, even
+	// logged bare: Stripe, GitHub, Slack, Google OAuth, AWS access keys.
+	reKnownToken = regexp.MustCompile(`\b(?:[sr]k_(?:live|test)_[A-Za-z0-9]{8,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|ya29\.[A-Za-z0-9_-]{20,}|AKIA[0-9A-Z]{16})\b`)
 )
 
 // secretNameSet holds the secretNames alternatives, for the prefilter.
@@ -57,6 +60,7 @@ func Redact(line []byte) []byte {
 func redactAll(line []byte) []byte {
 	out := line
 	out = reJWT.ReplaceAll(out, []byte(Redacted))
+	out = reKnownToken.ReplaceAll(out, []byte(Redacted))
 	out = reParam.ReplaceAllFunc(out, func(m []byte) []byte {
 		sub := reParam.FindSubmatchIndex(m)
 		if isRedactedOrEmpty(m[sub[6]:sub[7]]) {
@@ -107,7 +111,7 @@ func concat(a, b []byte) []byte {
 // expressions: every pattern above needs a secret name before "=" or as
 // a quoted key, a JWT, an authorization scheme or a cookie header.
 func mayHoldSecret(line []byte) bool {
-	if bytes.Contains(line, []byte("eyJ")) {
+	if bytes.Contains(line, []byte("eyJ")) || mayHoldKnownToken(line) {
 		return true
 	}
 	for i := bytes.IndexByte(line, '='); i >= 0; {
@@ -151,6 +155,18 @@ func mayHoldSecret(line []byte) bool {
 	}
 	return false
 }
+
+// mayHoldKnownToken checks the prefixes of reKnownToken.
+func mayHoldKnownToken(line []byte) bool {
+	for _, p := range knownTokenPrefixes {
+		if bytes.Contains(line, p) {
+			return true
+		}
+	}
+	return false
+}
+
+var knownTokenPrefixes = [][]byte{[]byte("k_live_"), []byte("k_test_"), []byte("ghp_"), []byte("gho_"), []byte("ghu_"), []byte("ghs_"), []byte("ghr_"), []byte("github_pat_"), []byte("xox"), []byte("ya29."), []byte("AKIA")}
 
 // secretNameBefore reports whether the name ending at line[end] (letters,
 // digits, '_' and '-', compared without case) is a secret's name.

@@ -37,6 +37,8 @@ func TestRedact(t *testing.T) {
 		{name: "cookie header line", in: `Cookie: sid=abc123; theme=dark`, secrets: []string{"abc123", "theme=dark"}},
 		{name: "api key in url", in: `POST /mcp?apiKey=sk_live_51HqLyxA8Rn3Vw9T&tenant=acme`, secrets: []string{"sk_live_51HqLyxA8Rn3Vw9T"}, keep: []string{"tenant=acme"}},
 		{name: "location header with code", in: `"Location":["https://claude.ai/api/mcp/auth_callback?code=ac_55ff66&state=st_1"]`, secrets: []string{"ac_55ff66"}, keep: []string{"state=st_1"}},
+		{name: "credentials known by their shape", in: `"logs":[{"message":["stripe key","sk_live_51HqLyxA8Rn3Vw9TzZ","gh token ghp_0123456789abcdefghijABCDEFGHIJ","ya29.a0AfH6SMBx3bWQxYZ-123456789abc"]}]`,
+			secrets: []string{"51HqLyxA8Rn3Vw9TzZ", "ghp_0123456789", "ya29.a0AfH6SMBx"}, keep: []string{"stripe key"}},
 		{name: "presence words stay", in: `rt=0.012 auth=present token=- code=absent`, unchange: true},
 		{name: "ordinary line", in: `160.79.106.35 - - [18/Nov/2026:09:14:02 +0000] "POST /mcp HTTP/1.1" 401 68 "-" "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7)"`, unchange: true},
 	}
