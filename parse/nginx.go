@@ -385,7 +385,7 @@ func maskSpans(line []byte, spans [][2]int) string {
 	last := 0
 	for _, sp := range spans {
 		b.Write(line[last:sp[0]])
-		b.WriteString(Redacted)
+		b.WriteString(Mask(string(line[sp[0]:sp[1]])))
 		last = sp[1]
 	}
 	b.Write(line[last:])

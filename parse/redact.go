@@ -2,12 +2,27 @@ package parse
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"regexp"
 	"strings"
 )
 
-// Redacted replaces every secret value the tool removes.
-const Redacted = "[redacted]"
+// Redacted starts the marker that replaces every secret value:
+// "[redacted:1a2b3c]", where the six hex digits are a fingerprint of the
+// value (a truncated SHA-256), so that two lines can be seen to carry the
+// same token without either showing it. 24 bits say nothing useful
+// about a token's value.
+const Redacted = "[redacted"
+
+// mask returns the marker for a secret value.
+func mask(value []byte) []byte {
+	sum := sha256.Sum256(append([]byte("mcptriage:"), value...))
+	return []byte(Redacted + ":" + hex.EncodeToString(sum[:3]) + "]")
+}
+
+// Mask is mask for strings, for the parsers that blank a whole field.
+func Mask(value string) string { return string(mask([]byte(value))) }
 
 // Secret parameter and key names. Public values of the flow (client_id,
 // code_challenge, state, redirect_uri, scope, resource) stay readable:
@@ -59,18 +74,18 @@ func Redact(line []byte) []byte {
 // redactAll applies every pattern; Redact skips it for lines that cannot match.
 func redactAll(line []byte) []byte {
 	out := line
-	out = reJWT.ReplaceAll(out, []byte(Redacted))
-	out = reKnownToken.ReplaceAll(out, []byte(Redacted))
+	out = reJWT.ReplaceAllFunc(out, mask)
+	out = reKnownToken.ReplaceAllFunc(out, mask)
 	out = reParam.ReplaceAllFunc(out, func(m []byte) []byte {
 		sub := reParam.FindSubmatchIndex(m)
 		if isRedactedOrEmpty(m[sub[6]:sub[7]]) {
 			return m
 		}
-		return concat(m[:sub[6]], []byte(Redacted))
+		return concat(m[:sub[6]], mask(m[sub[6]:sub[7]]))
 	})
-	out = reJSON.ReplaceAll(out, []byte("${1}"+Redacted+"${3}"))
-	out = reJSONx.ReplaceAll(out, []byte("${1}"+Redacted+"${3}"))
-	out = reJSONbs.ReplaceAll(out, []byte("${1}"+Redacted+"${3}"))
+	for _, re := range []*regexp.Regexp{reJSON, reJSONx, reJSONbs} {
+		out = maskGroup2(re, out)
+	}
 	out = reScheme.ReplaceAllFunc(out, func(m []byte) []byte {
 		sub := reScheme.FindSubmatchIndex(m)
 		cred := m[sub[6]:sub[7]]
@@ -79,14 +94,14 @@ func redactAll(line []byte) []byte {
 		if isRedactedOrEmpty(cred) || reChallengeParam.Match(cred) {
 			return m
 		}
-		return concat(m[:sub[6]], []byte(Redacted))
+		return concat(m[:sub[6]], mask(cred))
 	})
 	out = reHeader.ReplaceAllFunc(out, func(m []byte) []byte {
 		sub := reHeader.FindSubmatchIndex(m)
 		if isRedactedOrEmpty(bytes.TrimSpace(m[sub[6]:sub[7]])) {
 			return m
 		}
-		return concat(m[:sub[6]], []byte(Redacted))
+		return concat(m[:sub[6]], mask(bytes.TrimSpace(m[sub[6]:sub[7]])))
 	})
 	return out
 }
@@ -97,8 +112,23 @@ func RedactString(s string) string {
 	return string(b)
 }
 
+// maskGroup2 masks the second group of each match of a three-group
+// pattern (opening, value, closing), keeping the first and the third.
+func maskGroup2(re *regexp.Regexp, in []byte) []byte {
+	return re.ReplaceAllFunc(in, func(m []byte) []byte {
+		sub := re.FindSubmatchIndex(m)
+		v := m[sub[4]:sub[5]]
+		if isRedactedOrEmpty(v) {
+			return m
+		}
+		out := append([]byte{}, m[:sub[4]]...)
+		out = append(out, mask(v)...)
+		return append(out, m[sub[5]:]...)
+	})
+}
+
 func isRedactedOrEmpty(v []byte) bool {
-	return len(v) == 0 || string(v) == "-" || bytes.HasPrefix(v, []byte(Redacted[:len(Redacted)-1])) ||
+	return len(v) == 0 || string(v) == "-" || bytes.HasPrefix(v, []byte(Redacted)) ||
 		bytes.EqualFold(v, []byte("present")) || bytes.EqualFold(v, []byte("absent"))
 }
 

@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -102,4 +103,26 @@ func FuzzRedactPrefilterAgrees(f *testing.F) {
 			t.Errorf("prefilter skipped a line the patterns change:\n in: %q\nout: %q\nwant: %q", s, got, want)
 		}
 	})
+}
+
+// The marker keeps a fingerprint: the same token reads the same in two
+// lines, a different one differently, and neither shows the value.
+func TestRedactFingerprint(t *testing.T) {
+	a := RedactString(`Authorization: Bearer tok_AAAAAAAAAAAA1`)
+	b := RedactString(`GET /cb?access_token=tok_AAAAAAAAAAAA1`)
+	c := RedactString(`Authorization: Bearer tok_BBBBBBBBBBBB2`)
+	fp := regexp.MustCompile(`\[redacted:([0-9a-f]{6})\]`)
+	ma, mb, mc := fp.FindStringSubmatch(a), fp.FindStringSubmatch(b), fp.FindStringSubmatch(c)
+	if ma == nil || mb == nil || mc == nil {
+		t.Fatalf("markers missing: %q %q %q", a, b, c)
+	}
+	if ma[1] != mb[1] {
+		t.Errorf("the same token got two fingerprints: %s %s", ma[1], mb[1])
+	}
+	if ma[1] == mc[1] {
+		t.Errorf("two tokens got one fingerprint: %s", ma[1])
+	}
+	if strings.Contains(a+b+c, "tok_") {
+		t.Errorf("a value survived: %s %s %s", a, b, c)
+	}
 }
