@@ -25,6 +25,18 @@ type Report struct {
 	// or no connector traffic at all.
 	Findings []Finding `json:"findings"`
 	Notes    []string  `json:"notes,omitempty"`
+	// Context holds facts about the logs as a whole.
+	Context Context `json:"context"`
+}
+
+// Context says what the logs as a whole show about where the server sits
+// and what was logged, for reading the attempts.
+type Context struct {
+	BehindCloudflare  bool   `json:"behind_cloudflare"`
+	EdgeLogFrom       string `json:"edge_log_from,omitempty"`
+	EdgeLogTo         string `json:"edge_log_to,omitempty"`
+	AppLog            bool   `json:"app_log"`
+	LogsAuthorization bool   `json:"logs_authorization"`
 }
 
 // Input summarises one file (or stdin).
@@ -86,6 +98,7 @@ type Stage struct {
 type Finding struct {
 	Mode             string   `json:"mode"`
 	Title            string   `json:"title"`
+	Symptom          string   `json:"symptom"`
 	Stage            int      `json:"stage"`
 	Side             string   `json:"side"`
 	Confidence       string   `json:"confidence"`
@@ -163,6 +176,15 @@ func Build(run *rules.Run, inputs []InputSummary) *Report {
 	}
 	for _, f := range run.Findings {
 		r.Findings = append(r.Findings, buildFinding(f))
+	}
+	if run.Env != nil {
+		r.Context = Context{
+			BehindCloudflare:  run.Env.BehindCloudflare,
+			EdgeLogFrom:       utc(run.Env.Edge.First),
+			EdgeLogTo:         utc(run.Env.Edge.Last),
+			AppLog:            !run.Env.App.First.IsZero(),
+			LogsAuthorization: run.Env.LogsAuthorization,
+		}
 	}
 	if run.Capped {
 		r.Notes = append(r.Notes, "the logs held more connector-related requests than mcptriage keeps in memory; later ones were not analysed: narrow the input to the time of the attempt")
@@ -258,6 +280,7 @@ func buildFinding(f *rules.Finding) Finding {
 	return Finding{
 		Mode:             f.Rule.ID,
 		Title:            f.Rule.Title,
+		Symptom:          f.Rule.Symptom,
 		Stage:            int(f.Rule.Stage),
 		Side:             string(f.Rule.Side),
 		Confidence:       f.Confidence.String(),

@@ -5,10 +5,11 @@ import (
 )
 
 var ASPathIssuerOriginFallback = &Rule{
-	ID:    "as_path_issuer_origin_fallback",
-	Title: "the connector falls back to endpoints on the MCP origin",
-	Stage: StageDiscovery,
-	Side:  SideConnector,
+	ID:      "as_path_issuer_origin_fallback",
+	Title:   "the connector falls back to endpoints on the MCP origin",
+	Symptom: "an authorization server with a path: the connector falls back to endpoints on the MCP origin",
+	Stage:   StageDiscovery,
+	Side:    SideConnector,
 	Doc: `The protected-resource metadata is found, but its authorization server
 has a path (Entra's /<tenant>/v2.0, Keycloak's /realms/<r>, a tenant path)
 and the connector only tries the path-aware RFC 8414 URLs for it, which

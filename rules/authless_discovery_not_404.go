@@ -3,10 +3,11 @@ package rules
 import "fmt"
 
 var AuthlessDiscoveryNot404 = &Rule{
-	ID:    "authless_discovery_not_404",
-	Title: "an authless server answers OAuth discovery with something other than 404",
-	Stage: StageDiscovery,
-	Side:  SideServer,
+	ID:      "authless_discovery_not_404",
+	Title:   "an authless server answers OAuth discovery with something other than 404",
+	Symptom: "an authless server answers OAuth discovery with 200 and registration fails",
+	Stage:   StageDiscovery,
+	Side:    SideServer,
 	Doc: `The server answers the unauthenticated initialize with 200, so it needs no
 authorization, but one of the discovery paths (/.well-known/oauth-
 protected-resource[/path], /.well-known/oauth-authorization-server)

@@ -3,10 +3,11 @@ package rules
 import "fmt"
 
 var AuthlessHandshakeAbandoned = &Rule{
-	ID:    "authless_handshake_abandoned",
-	Title: "the connector gave up on an authless server after discovery",
-	Stage: StageDiscovery,
-	Side:  SideConnector,
+	ID:      "authless_handshake_abandoned",
+	Title:   "the connector gave up on an authless server after discovery",
+	Symptom: "authless server (initialize 200, discovery 404) abandoned after discovery",
+	Stage:   StageDiscovery,
+	Side:    SideConnector,
 	Doc: `An authless server answers the unauthenticated initialize with 200 and
 returns a clean 404 to every OAuth discovery probe (both protected-resource
 forms, the authorization-server metadata, the fallback /register), which is

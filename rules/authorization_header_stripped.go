@@ -7,10 +7,11 @@ import (
 )
 
 var AuthorizationHeaderStripped = &Rule{
-	ID:    "authorization_header_stripped",
-	Title: "a proxy in front of the application drops the Authorization header",
-	Stage: StageMCP,
-	Side:  SideInfra,
+	ID:      "authorization_header_stripped",
+	Title:   "a proxy in front of the application drops the Authorization header",
+	Symptom: "token issued, but the Authorization header is lost before the application",
+	Stage:   StageMCP,
+	Side:    SideInfra,
 	Doc: `The connector's authenticated request reaches the front server with its
 Authorization header (the access log of nginx, Caddy or the edge shows
 it), but the application behind says no token came and answers 401. The

@@ -6,10 +6,11 @@ import (
 )
 
 var CallbackRedirect307 = &Rule{
-	ID:    "callback_redirect_307",
-	Title: "consent redirects to Claude's callback with 307 or 308",
-	Stage: StageAuthorization,
-	Side:  SideServer,
+	ID:      "callback_redirect_307",
+	Title:   "consent redirects to Claude's callback with 307 or 308",
+	Symptom: "consent redirects with 307 and the browser POSTs to the callback",
+	Stage:   StageAuthorization,
+	Side:    SideServer,
 	Doc: `The consent form (or a POST to /authorize) answers with 307 or 308 to
 https://claude.ai/api/mcp/auth_callback. Those redirects keep the method,
 so the browser POSTs to a callback that only accepts GET, and Claude shows

@@ -3,10 +3,11 @@ package rules
 import "fmt"
 
 var CallbackSessionLost = &Rule{
-	ID:    "callback_session_lost",
-	Title: "the user's browser lost Claude's session at the callback",
-	Stage: StageToken,
-	Side:  SideBrowser,
+	ID:      "callback_session_lost",
+	Title:   "the user's browser lost Claude's session at the callback",
+	Symptom: "the callback is delivered but no token exchange follows",
+	Stage:   StageToken,
+	Side:    SideBrowser,
 	Doc: `The authorization server redirected the browser to Claude's callback
 with a code and state (302 or 303), but claude.ai could not match the
 callback to the pending flow because the browser blocked its cookies or a

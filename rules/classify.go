@@ -56,6 +56,10 @@ func inAny(a netip.Addr, list []netip.Prefix) bool {
 	return false
 }
 
+// IsAnthropicEgress reports whether a is one of Anthropic's published
+// egress addresses, current or retired.
+func IsAnthropicEgress(a netip.Addr) bool { return inAny(a, DefaultEgress) || inAny(a, RetiredEgress) }
+
 // IsCloudflare reports whether a is one of Cloudflare's edge addresses.
 func IsCloudflare(a netip.Addr) bool { return inAny(a, cloudflareRanges) }
 

@@ -7,10 +7,11 @@ import (
 )
 
 var DCRAuthMethodRejected = &Rule{
-	ID:    "dcr_auth_method_rejected",
-	Title: "registration refuses the token endpoint auth method Claude asks for",
-	Stage: StageRegistration,
-	Side:  SideServer,
+	ID:      "dcr_auth_method_rejected",
+	Title:   "registration refuses the token endpoint auth method Claude asks for",
+	Symptom: "registration refused over the token endpoint auth method",
+	Stage:   StageRegistration,
+	Side:    SideServer,
 	Doc: `Claude registers asking for token_endpoint_auth_method client_secret_post.
 An authorization server that only allows public clients ("none"), or that
 requires an initial access token for confidential ones, answers 400

@@ -3,10 +3,11 @@ package rules
 import "fmt"
 
 var DCREndpointBroken = &Rule{
-	ID:    "dcr_endpoint_broken",
-	Title: "the registration endpoint does not accept Claude's registration",
-	Stage: StageRegistration,
-	Side:  SideServer,
+	ID:      "dcr_endpoint_broken",
+	Title:   "the registration endpoint does not accept Claude's registration",
+	Symptom: "the registration endpoint does not accept the registration",
+	Stage:   StageRegistration,
+	Side:    SideServer,
 	Doc: `The connector POSTs its registration (RFC 7591 JSON) to the advertised
 registration_endpoint and gets a redirect (a framework appending a slash;
 the retry as GET then 405s), a 405 (the path is a sign-up page), a 5xx,

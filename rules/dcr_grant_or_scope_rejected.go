@@ -7,10 +7,11 @@ import (
 )
 
 var DCRGrantOrScopeRejected = &Rule{
-	ID:    "dcr_grant_or_scope_rejected",
-	Title: "registration refuses the refresh_token grant or a requested scope",
-	Stage: StageRegistration,
-	Side:  SideServer,
+	ID:      "dcr_grant_or_scope_rejected",
+	Title:   "registration refuses the refresh_token grant or a requested scope",
+	Symptom: "registration refused over a grant type or scope",
+	Stage:   StageRegistration,
+	Side:    SideServer,
 	Doc: `Claude's registration asks for grant_types authorization_code and
 refresh_token, and may list every value of scopes_supported as its scope.
 A server that does not allow refresh_token for dynamic clients, or will

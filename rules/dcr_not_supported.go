@@ -3,10 +3,11 @@ package rules
 import "fmt"
 
 var DCRNotSupported = &Rule{
-	ID:    "dcr_not_supported",
-	Title: "the authorization server offers no way for Claude to get a client",
-	Stage: StageRegistration,
-	Side:  SideIdP,
+	ID:      "dcr_not_supported",
+	Title:   "the authorization server offers no way for Claude to get a client",
+	Symptom: "no registration endpoint, and Claude asks for a client ID",
+	Stage:   StageRegistration,
+	Side:    SideIdP,
 	Doc: `The authorization-server metadata has no registration_endpoint and does
 not qualify for a client ID metadata document, and the connector has no
 pre-registered client ID: Claude shows "Automatic client registration isn't

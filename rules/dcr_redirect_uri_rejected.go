@@ -7,10 +7,11 @@ import (
 )
 
 var DCRRedirectURIRejected = &Rule{
-	ID:    "dcr_redirect_uri_rejected",
-	Title: "registration refuses Claude's redirect URI",
-	Stage: StageRegistration,
-	Side:  SideServer,
+	ID:      "dcr_redirect_uri_rejected",
+	Title:   "registration refuses Claude's redirect URI",
+	Symptom: "registration refused over the redirect URI",
+	Stage:   StageRegistration,
+	Side:    SideServer,
 	Doc: `The authorization server refuses https://claude.ai/api/mcp/auth_callback
 as a redirect URI: an allowlist of hosts, a localhost-only rule, or an SDK
 shim that rejects every URI. The 400 names invalid_redirect_uri or

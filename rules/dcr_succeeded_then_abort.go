@@ -3,10 +3,11 @@ package rules
 import "fmt"
 
 var DCRSucceededThenAbort = &Rule{
-	ID:    "dcr_succeeded_then_abort",
-	Title: "registration succeeded and the connector never opened the browser",
-	Stage: StageRegistration,
-	Side:  SideConnector,
+	ID:      "dcr_succeeded_then_abort",
+	Title:   "registration succeeded and the connector never opened the browser",
+	Symptom: "registration returns 201 but the browser never opens /authorize",
+	Stage:   StageRegistration,
+	Side:    SideConnector,
 	Doc: `The registration got a clean 201 (sometimes twice, a second apart, from
 two egress addresses), and then no browser ever arrived at /authorize.
 The connector may probe and register again in a loop before giving up

@@ -8,10 +8,11 @@ import (
 )
 
 var EdgeBlocksClaudeUser = &Rule{
-	ID:    "edge_blocks_claude_user",
-	Title: "the CDN or WAF blocks the Claude-User MCP requests",
-	Stage: StageMCP,
-	Side:  SideInfra,
+	ID:      "edge_blocks_claude_user",
+	Title:   "the CDN or WAF blocks the Claude-User MCP requests",
+	Symptom: "token issued, then the authenticated MCP request is blocked at the edge",
+	Stage:   StageMCP,
+	Side:    SideInfra,
 	Doc: `The whole OAuth flow succeeds (its server-to-server legs use the
 python-httpx user agent), and then the first authenticated MCP request,
 sent with user agent Claude-User within a second of the token, is blocked

@@ -3,10 +3,11 @@ package rules
 import "fmt"
 
 var EgressIPBlocked = &Rule{
-	ID:    "egress_ip_blocked",
-	Title: "a firewall or allowlist blocks Anthropic's addresses",
-	Stage: StageProbe,
-	Side:  SideInfra,
+	ID:      "egress_ip_blocked",
+	Title:   "a firewall or allowlist blocks Anthropic's addresses",
+	Symptom: "requests from Anthropic's egress range are refused",
+	Stage:   StageProbe,
+	Side:    SideInfra,
 	Doc: `Requests from Anthropic's egress range are refused by address: an
 allowlist that still holds the retired 34.162.x addresses, a geo-block, a
 firewall rule. nginx answers a deny rule with 403 or closes the connection

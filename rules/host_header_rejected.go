@@ -3,10 +3,11 @@ package rules
 import "fmt"
 
 var HostHeaderRejected = &Rule{
-	ID:    "host_header_rejected",
-	Title: "the MCP server rejects the Host header of its public name",
-	Stage: StageProbe,
-	Side:  SideServer,
+	ID:      "host_header_rejected",
+	Title:   "the MCP server rejects the Host header of its public name",
+	Symptom: "the MCP endpoint rejects the Host header (421)",
+	Stage:   StageProbe,
+	Side:    SideServer,
 	Doc: `The MCP SDKs' DNS-rebinding protection only accepts the Host (and Origin)
 values it was configured with, often localhost. Behind a proxy or on a
 custom domain the connector's probe is answered 421 "Invalid Host header"

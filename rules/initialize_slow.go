@@ -3,10 +3,11 @@ package rules
 import "fmt"
 
 var InitializeSlow = &Rule{
-	ID:    "initialize_slow",
-	Title: "the first authenticated MCP request is too slow",
-	Stage: StageMCP,
-	Side:  SideServer,
+	ID:      "initialize_slow",
+	Title:   "the first authenticated MCP request is too slow",
+	Symptom: "the authenticated initialize takes more than 10 s",
+	Stage:   StageMCP,
+	Side:    SideServer,
 	Doc: `The connector gives the verifying initialize a 10-second read deadline
 (and tools/list less). A cold start or heavy setup in the handler makes it
 time out: nginx shows a 200 with a large $request_time, or a 499 when the

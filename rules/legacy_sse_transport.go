@@ -6,10 +6,11 @@ import (
 )
 
 var LegacySSETransport = &Rule{
-	ID:    "legacy_sse_transport",
-	Title: "the server speaks the deprecated HTTP+SSE transport",
-	Stage: StageProbe,
-	Side:  SideServer,
+	ID:      "legacy_sse_transport",
+	Title:   "the server speaks the deprecated HTTP+SSE transport",
+	Symptom: "an HTTP+SSE endpoint never completes the handshake",
+	Stage:   StageProbe,
+	Side:    SideServer,
 	Doc: `The connector speaks Streamable HTTP: it POSTs JSON-RPC to the URL. A
 server that only implements the older HTTP+SSE transport (a GET /sse stream
 plus POST /messages) answers that POST with 200, 400 or 401 instead of the

@@ -8,10 +8,11 @@ import (
 )
 
 var MissingWWWAuthenticate = &Rule{
-	ID:    "missing_www_authenticate",
-	Title: "the 401 to the probe has no usable WWW-Authenticate challenge",
-	Stage: StageProbe,
-	Side:  SideServer,
+	ID:      "missing_www_authenticate",
+	Title:   "the 401 to the probe has no usable WWW-Authenticate challenge",
+	Symptom: "401 to the probe and no OAuth discovery follows",
+	Stage:   StageProbe,
+	Side:    SideServer,
 	Doc: `An OAuth-protected MCP server must answer the unauthenticated initialize
 with 401 and WWW-Authenticate: Bearer resource_metadata="<absolute https
 URL of its protected-resource metadata>". Without the header (or without

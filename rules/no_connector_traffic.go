@@ -13,10 +13,11 @@ const stageZeroChecks = `First make sure the log covers the minute of the attemp
   6. if the host is public, on 443, with a valid chain, and still nothing arrives: a Claude-side failure to start the flow; file it with the ofid.`
 
 var NoConnectorTraffic = &Rule{
-	ID:    "no_connector_traffic",
-	Title: "no request from Claude's connector reached these logs",
-	Stage: StageReach,
-	Side:  SideInfra,
+	ID:      "no_connector_traffic",
+	Title:   "no request from Claude's connector reached these logs",
+	Symptom: "no request from Claude's connector reaches the server",
+	Stage:   StageReach,
+	Side:    SideInfra,
 	Doc: `Nothing in the logs came from Anthropic's egress range (160.79.104.0/21,
 or the retired 34.162.x addresses), and no request on an MCP or OAuth path
 carried the connector's user agents (python-httpx for OAuth, Claude-User

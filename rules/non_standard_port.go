@@ -3,10 +3,11 @@ package rules
 import "fmt"
 
 var NonStandardPort = &Rule{
-	ID:    "non_standard_port",
-	Title: "the connector URL uses a port other than 443",
-	Stage: StageReach,
-	Side:  SideInfra,
+	ID:      "non_standard_port",
+	Title:   "the connector URL uses a port other than 443",
+	Symptom: "a server on a port other than 443 is never contacted",
+	Stage:   StageReach,
+	Side:    SideInfra,
 	Doc: `Claude's backend connects to MCP servers on port 443 only. A URL such as
 https://mcp.example.com:8443/mcp gets no backend request at all, while the
 user's browser may still reach the odd port during authorization, which

@@ -7,10 +7,11 @@ import (
 )
 
 var OfflineAccessLeadingSpace = &Rule{
-	ID:    "offline_access_leading_space",
-	Title: "the authorize request's scope starts with a space",
-	Stage: StageAuthorization,
-	Side:  SideConnector,
+	ID:      "offline_access_leading_space",
+	Title:   "the authorize request's scope starts with a space",
+	Symptom: "the authorize request's scope starts with a space",
+	Stage:   StageAuthorization,
+	Side:    SideConnector,
 	Doc: `The connector has been seen to send scope=+offline_access (decoded: a
 leading space, that is an empty first scope). A strict authorization
 server rejects the empty scope and redirects back with

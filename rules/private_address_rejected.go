@@ -6,10 +6,11 @@ import (
 )
 
 var PrivateAddressRejected = &Rule{
-	ID:    "private_address_rejected",
-	Title: "the connector URL names a private or internal host",
-	Stage: StageReach,
-	Side:  SideInfra,
+	ID:      "private_address_rejected",
+	Title:   "the connector URL names a private or internal host",
+	Symptom: "a URL with an internal host is never contacted",
+	Stage:   StageReach,
+	Side:    SideInfra,
 	Doc: `Claude connects from Anthropic's cloud for every client, desktop and
 mobile included. It resolves the host and refuses private (RFC 1918),
 CGNAT (100.64.0.0/10), link-local and loopback addresses before sending

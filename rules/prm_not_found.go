@@ -3,10 +3,11 @@ package rules
 import "fmt"
 
 var PRMNotFound = &Rule{
-	ID:    "prm_not_found",
-	Title: "no protected-resource metadata where the connector looks",
-	Stage: StageDiscovery,
-	Side:  SideServer,
+	ID:      "prm_not_found",
+	Title:   "no protected-resource metadata where the connector looks",
+	Symptom: "no protected-resource metadata, and the connector falls back to origin-root endpoints",
+	Stage:   StageDiscovery,
+	Side:    SideServer,
 	Doc: `After the 401, the connector fetches the RFC 9728 protected-resource
 metadata: the URL in resource_metadata, the path-inserted form
 (/.well-known/oauth-protected-resource/<mcp path>) and the root form. When

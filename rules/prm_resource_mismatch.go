@@ -3,10 +3,11 @@ package rules
 import "fmt"
 
 var PRMResourceMismatch = &Rule{
-	ID:    "prm_resource_mismatch",
-	Title: "the metadata's resource does not match the connector URL",
-	Stage: StageDiscovery,
-	Side:  SideServer,
+	ID:      "prm_resource_mismatch",
+	Title:   "the metadata's resource does not match the connector URL",
+	Symptom: "discovery succeeds (metadata 200) and the connector goes no further",
+	Stage:   StageDiscovery,
+	Side:    SideServer,
 	Doc: `Discovery succeeds (probe 401, protected-resource metadata 200,
 authorization-server metadata 200) and then nothing: no registration, no
 browser. A few seconds later the connector may probe again and give up.

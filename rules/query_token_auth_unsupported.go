@@ -8,10 +8,11 @@ import (
 )
 
 var QueryTokenAuthUnsupported = &Rule{
-	ID:    "query_token_auth_unsupported",
-	Title: "the connector URL carries a credential in its query string",
-	Stage: StageProbe,
-	Side:  SideConfig,
+	ID:      "query_token_auth_unsupported",
+	Title:   "the connector URL carries a credential in its query string",
+	Symptom: "a server authenticated by a query-string key is probed and never authorized",
+	Stage:   StageProbe,
+	Side:    SideConfig,
 	Doc: `Some servers expect their key in the URL (?token=, ?apiKey=, ?key=).
 Claude does not support query-string credentials, and the MCP
 authorization spec forbids them: the connector treats the server as an

@@ -6,10 +6,11 @@ import (
 )
 
 var RedirectOnMCPEndpoint = &Rule{
-	ID:    "redirect_on_mcp_endpoint",
-	Title: "the MCP endpoint answers with a redirect",
-	Stage: StageProbe,
-	Side:  SideServer,
+	ID:      "redirect_on_mcp_endpoint",
+	Title:   "the MCP endpoint answers with a redirect",
+	Symptom: "the MCP endpoint answers with a redirect and the connector stops",
+	Stage:   StageProbe,
+	Side:    SideServer,
 	Doc: `The connector's request to the MCP endpoint is answered 301, 302, 307 or
 308: a framework adding or removing a trailing slash (Starlette's
 redirect_slashes, Django's APPEND_SLASH), an apex-to-www rule, an http to

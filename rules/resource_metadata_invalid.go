@@ -7,10 +7,11 @@ import (
 )
 
 var ResourceMetadataInvalid = &Rule{
-	ID:    "resource_metadata_invalid",
-	Title: "the challenge's resource_metadata URL is unusable",
-	Stage: StageProbe,
-	Side:  SideServer,
+	ID:      "resource_metadata_invalid",
+	Title:   "the challenge's resource_metadata URL is unusable",
+	Symptom: "the 401's resource_metadata URL is never fetched",
+	Stage:   StageProbe,
+	Side:    SideServer,
 	Doc: `The 401 challenge names a resource_metadata URL the connector cannot use:
 relative (/.well-known/…), plain http:// (often an internal host and port
 leaked by a TLS-terminating proxy that does not pass X-Forwarded-Proto and

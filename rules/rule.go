@@ -97,8 +97,11 @@ func (c Confidence) String() string {
 // (the connector URL, or the absence of any attempt). A rule has one or
 // both. They return nil when the rule does not apply.
 type Rule struct {
-	ID      string
-	Title   string
+	ID    string
+	Title string
+	// Symptom is what the server saw, as a bug report's title says it:
+	// "token issued, then the authenticated MCP request is blocked at the edge".
+	Symptom string
 	Stage   Stage
 	Side    Side
 	Doc     string
@@ -151,6 +154,9 @@ func Validate(list []*Rule) error {
 		}
 		if !validSides[r.Side] {
 			bad("unknown side %q", r.Side)
+		}
+		if strings.TrimSpace(r.Symptom) == "" {
+			bad("symptom must be set")
 		}
 		if strings.TrimSpace(r.Doc) == "" || strings.TrimSpace(r.Fix) == "" {
 			bad("doc and fix must be set")

@@ -25,15 +25,15 @@ func TestValidate(t *testing.T) {
 
 func TestValidateCatchesBadRules(t *testing.T) {
 	bad := []*Rule{
-		{ID: "Bad-Id", Title: "x", Stage: StageProbe, Side: SideServer, Doc: "d", Fix: "f", Run: func(*Attempt) *Finding { return nil }},
+		{ID: "Bad-Id", Title: "x", Symptom: "s", Stage: StageProbe, Side: SideServer, Doc: "d", Fix: "f", Run: func(*Attempt) *Finding { return nil }},
 		{ID: "no_run", Title: "Capitalised.", Stage: 9, Side: "nobody", Doc: "", Fix: ""},
-		{ID: "no_run", Title: "dup", Stage: StageProbe, Side: SideServer, Doc: "d", Fix: "f", Check: func(*Run) *Finding { return nil }},
+		{ID: "no_run", Title: "dup", Symptom: "s", Stage: StageProbe, Side: SideServer, Doc: "d", Fix: "f", Check: func(*Run) *Finding { return nil }},
 	}
 	err := Validate(bad)
 	if err == nil {
 		t.Fatal("Validate accepted broken rules")
 	}
-	for _, want := range []string{"Bad-Id: id is not snake_case", "no_run: title", "no_run: stage 9", "unknown side", "doc and fix", "neither Run nor Check", "no_run: duplicate id"} {
+	for _, want := range []string{"Bad-Id: id is not snake_case", "no_run: title", "no_run: stage 9", "unknown side", "symptom must be set", "doc and fix", "neither Run nor Check", "no_run: duplicate id"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate's error lacks %q:\n%v", want, err)
 		}

@@ -7,10 +7,11 @@ import (
 )
 
 var ServerRejectsToken = &Rule{
-	ID:    "server_rejects_token",
-	Title: "the server rejects the token it just issued",
-	Stage: StageMCP,
-	Side:  SideServer,
+	ID:      "server_rejects_token",
+	Title:   "the server rejects the token it just issued",
+	Symptom: "token issued, then the server refuses the authenticated MCP request",
+	Stage:   StageMCP,
+	Side:    SideServer,
 	Doc: `The token exchange succeeds and, within a second, the connector's
 authenticated POST to the MCP endpoint (user agent Claude-User, with
 Authorization: Bearer …) is answered 401 or 403 by your own stack, up to

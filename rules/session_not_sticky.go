@@ -3,10 +3,11 @@ package rules
 import "fmt"
 
 var SessionNotSticky = &Rule{
-	ID:    "session_not_sticky",
-	Title: "MCP requests lose their session after connecting",
-	Stage: StageMCP,
-	Side:  SideServer,
+	ID:      "session_not_sticky",
+	Title:   "MCP requests lose their session after connecting",
+	Symptom: "the MCP session is lost after connecting",
+	Stage:   StageMCP,
+	Side:    SideServer,
 	Doc: `The connection succeeds, then later MCP requests get 400 or 404 ("session
 not found", "Session terminated"): the Mcp-Session-Id belongs to another
 instance behind a load balancer without affinity, or to a process that has

@@ -7,10 +7,11 @@ import (
 )
 
 var TokenClientAuthMismatch = &Rule{
-	ID:    "token_client_auth_mismatch",
-	Title: "the token endpoint rejects how Claude authenticates the client",
-	Stage: StageToken,
-	Side:  SideServer,
+	ID:      "token_client_auth_mismatch",
+	Title:   "the token endpoint rejects how Claude authenticates the client",
+	Symptom: "the token endpoint refuses the client's authentication",
+	Stage:   StageToken,
+	Side:    SideServer,
 	Doc: `For a confidential client, the connector sends client_id and
 client_secret in the form body (client_secret_post). A token endpoint that
 only reads HTTP Basic, compares against a hashed or different secret, or

@@ -7,10 +7,11 @@ import (
 )
 
 var TokenEndpointJSONOnly = &Rule{
-	ID:    "token_endpoint_json_only",
-	Title: "the token endpoint refuses a form-encoded request",
-	Stage: StageToken,
-	Side:  SideServer,
+	ID:      "token_endpoint_json_only",
+	Title:   "the token endpoint refuses a form-encoded request",
+	Symptom: "the token endpoint refuses the form-encoded request",
+	Stage:   StageToken,
+	Side:    SideServer,
 	Doc: `The connector exchanges the code as RFC 6749 says: a form-encoded POST
 (application/x-www-form-urlencoded). A token endpoint that only parses
 JSON answers 415 Unsupported Media Type, or 400 "missing grant_type"

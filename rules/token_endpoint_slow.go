@@ -3,10 +3,11 @@ package rules
 import "fmt"
 
 var TokenEndpointSlow = &Rule{
-	ID:    "token_endpoint_slow",
-	Title: "the token endpoint answers too slowly",
-	Stage: StageToken,
-	Side:  SideServer,
+	ID:      "token_endpoint_slow",
+	Title:   "the token endpoint answers too slowly",
+	Symptom: "the token endpoint takes more than 10 s and the connector gives up",
+	Stage:   StageToken,
+	Side:    SideServer,
 	Doc: `The connector's OAuth broker waits about ten seconds for the token
 response, then gives up and stores no token. nginx logs a client that gave
 up as status 499, with $request_time near the wait; a slow 200 is just as

@@ -7,10 +7,11 @@ import (
 )
 
 var TokenExchangeNeverAttempted = &Rule{
-	ID:    "token_exchange_never_attempted",
-	Title: "the browser returned to Claude and no token exchange followed",
-	Stage: StageToken,
-	Side:  SideConnector,
+	ID:      "token_exchange_never_attempted",
+	Title:   "the browser returned to Claude and no token exchange followed",
+	Symptom: "the code is delivered to the callback but POST /token is never called",
+	Stage:   StageToken,
+	Side:    SideConnector,
 	Doc: `The user consented and the authorization server redirected the browser
 to Claude's callback with a code, and the connector never POSTed to the
 token endpoint. Before concluding it is the connector: the token endpoint

@@ -7,10 +7,11 @@ import (
 )
 
 var TokenNeverPresented = &Rule{
-	ID:    "token_never_presented",
-	Title: "the connector never presents the token it obtained",
-	Stage: StageMCP,
-	Side:  SideConnector,
+	ID:      "token_never_presented",
+	Title:   "the connector never presents the token it obtained",
+	Symptom: "OAuth completes (token 200) but no authenticated MCP request reaches the server",
+	Stage:   StageMCP,
+	Side:    SideConnector,
 	Doc: `The token exchange succeeds, and then the connector either sends no MCP
 request at all (not even one blocked at the edge) or sends one without an
 Authorization header, which is answered 401, sometimes restarting the

@@ -6,10 +6,11 @@ import (
 )
 
 var TokenRefreshFailure = &Rule{
-	ID:    "token_refresh_failure",
-	Title: "the connection dies when the access token expires",
-	Stage: StageMCP,
-	Side:  SideServer,
+	ID:      "token_refresh_failure",
+	Title:   "the connection dies when the access token expires",
+	Symptom: "the connection dies when the access token expires",
+	Stage:   StageMCP,
+	Side:    SideServer,
 	Doc: `The connector connected, and later its requests start getting 401 with no
 refresh request (POST to the token endpoint with grant_type=refresh_token)
 before or after: no refresh token was issued (the registration lacked the

@@ -6,10 +6,11 @@ import (
 )
 
 var TokenResponseInvalid = &Rule{
-	ID:    "token_response_invalid",
-	Title: "the token response is not a standard OAuth JSON token",
-	Stage: StageToken,
-	Side:  SideServer,
+	ID:      "token_response_invalid",
+	Title:   "the token response is not a standard OAuth JSON token",
+	Symptom: "the token endpoint returns a non-JSON response",
+	Stage:   StageToken,
+	Side:    SideServer,
 	Doc: `The token endpoint answers 200 but not with RFC 6749 JSON: an HTML page,
 plain text, a body without access_token or token_type, or JSON with the
 wrong content type. The connector stores no token and the next step never

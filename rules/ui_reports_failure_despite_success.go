@@ -3,10 +3,11 @@ package rules
 import "fmt"
 
 var UIReportsFailureDespiteSuccess = &Rule{
-	ID:    "ui_reports_failure_despite_success",
-	Title: "the flow completed but Claude may still report a failure",
-	Stage: StageMCP,
-	Side:  SideConnector,
+	ID:      "ui_reports_failure_despite_success",
+	Title:   "the flow completed but Claude may still report a failure",
+	Symptom: "the server completes the flow but Claude reports a failure",
+	Stage:   StageMCP,
+	Side:    SideConnector,
 	Doc: `Every step succeeded on the server: the token was issued and the
 authenticated MCP requests were answered. If Claude still shows
 "Authorization … failed", "no tools available" or only part of the tools,

@@ -6,10 +6,11 @@ import (
 )
 
 var URLCaseMangled = &Rule{
-	ID:    "url_case_mangled",
-	Title: "the connector changed the case of the URL's path",
-	Stage: StageProbe,
-	Side:  SideConnector,
+	ID:      "url_case_mangled",
+	Title:   "the connector changed the case of the URL's path",
+	Symptom: "the connector requests a re-cased URL path and gets 404",
+	Stage:   StageProbe,
+	Side:    SideConnector,
 	Doc: `The connector has been seen to re-case the saved URL: title case
 (/api/mcp becomes /Api/mcp), acronym segments upper-cased (/mcp becomes
 /MCP), query keys re-cased (apikey becomes apiKey). A case-sensitive router

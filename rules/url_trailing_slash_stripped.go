@@ -6,10 +6,11 @@ import (
 )
 
 var URLTrailingSlashStripped = &Rule{
-	ID:    "url_trailing_slash_stripped",
-	Title: "the connector dropped the URL's trailing slash",
-	Stage: StageProbe,
-	Side:  SideConnector,
+	ID:      "url_trailing_slash_stripped",
+	Title:   "the connector dropped the URL's trailing slash",
+	Symptom: "the URL's trailing slash is dropped and the endpoint answers 404",
+	Stage:   StageProbe,
+	Side:    SideConnector,
 	Doc: `The URL typed into Claude ended in a slash (https://host/mcp/) but the
 connector requested the path without it; a server that only serves the
 slashed path answers 404 or redirects (and the connector does not follow

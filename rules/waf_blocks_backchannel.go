@@ -3,10 +3,11 @@ package rules
 import "fmt"
 
 var WAFBlocksBackchannel = &Rule{
-	ID:    "waf_blocks_backchannel",
-	Title: "a WAF or bot rule blocks the connector's OAuth requests",
-	Stage: StageDiscovery,
-	Side:  SideInfra,
+	ID:      "waf_blocks_backchannel",
+	Title:   "a WAF or bot rule blocks the connector's OAuth requests",
+	Symptom: "the OAuth back-channel requests are blocked by a WAF or bot rule",
+	Stage:   StageDiscovery,
+	Side:    SideInfra,
 	Doc: `The connector's server-to-server OAuth requests (discovery, registration,
 token; user agent python-httpx, or none at all) are answered 403, 429 or
 503 by a bot-management or WAF layer: Bot Fight Mode, a managed challenge,

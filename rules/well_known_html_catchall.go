@@ -6,10 +6,11 @@ import (
 )
 
 var WellKnownHTMLCatchall = &Rule{
-	ID:    "well_known_html_catchall",
-	Title: "OAuth metadata paths return an HTML page",
-	Stage: StageDiscovery,
-	Side:  SideServer,
+	ID:      "well_known_html_catchall",
+	Title:   "OAuth metadata paths return an HTML page",
+	Symptom: "the OAuth metadata paths return an HTML page",
+	Stage:   StageDiscovery,
+	Side:    SideServer,
 	Doc: `A single-page app's fallback route, a maintenance page or a login redirect
 answers /.well-known/oauth-protected-resource or
 /.well-known/oauth-authorization-server with 200 and text/html. The

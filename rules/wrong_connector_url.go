@@ -6,10 +6,11 @@ import (
 )
 
 var WrongConnectorURL = &Rule{
-	ID:    "wrong_connector_url",
-	Title: "the connector URL is not an MCP endpoint",
-	Stage: StageProbe,
-	Side:  SideConfig,
+	ID:      "wrong_connector_url",
+	Title:   "the connector URL is not an MCP endpoint",
+	Symptom: "the connector URL is not an MCP endpoint (404/405 to the probe)",
+	Stage:   StageProbe,
+	Side:    SideConfig,
 	Doc: `The URL typed into Claude points at a web page, a bare domain or a path
 that does not serve MCP. The connector's first request (POST of a
 JSON-RPC initialize) gets a 404, a 405, or an HTML page; discovery at the

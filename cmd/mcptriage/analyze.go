@@ -29,11 +29,9 @@ var demoLog []byte
 
 const demoName = "demo.log"
 
-type analyzeOptions struct {
-	IO *IOStreams
-
+// logOptions are the flags of every command that reads logs.
+type logOptions struct {
 	Files          []string
-	JSON           bool
 	Server         string
 	ClaudeError    string
 	Egress         []string
@@ -41,10 +39,16 @@ type analyzeOptions struct {
 	Format         string
 	Demo           bool
 	MaxLineBytes   int
-	Color          string
 	TZ             string
 	CFFields       string
 	JSONFields     []string
+}
+
+type analyzeOptions struct {
+	IO *IOStreams
+	logOptions
+	JSON  bool
+	Color string
 }
 
 func newCmdAnalyze(f *factory, runF func(*analyzeOptions) error) *cobra.Command {
@@ -109,22 +113,30 @@ Exit status: 0 when every attempt connected, 1 when a failure was found
 	}
 	fl := cmd.Flags()
 	fl.BoolVar(&opts.JSON, "json", false, "print the machine-readable report (contract version 1)")
-	fl.StringVar(&opts.Server, "server", "", "the connector URL exactly as typed into Claude; checked on its own and used to focus the analysis")
-	fl.StringVar(&opts.ClaudeError, "error", "", "the error message Claude showed, pasted as is; some messages decide between look-alike causes")
-	fl.StringArrayVar(&opts.Egress, "egress", nil, "treat this CIDR as the connector's egress instead of Anthropic's ranges (repeatable)")
-	fl.StringVar(&opts.NginxLogFormat, "nginx-log-format", "", "the nginx log_format of the logs (the directive or its quoted strings)")
-	fl.StringVar(&opts.Format, "format", "", "force a format instead of detecting it: "+strings.Join(parse.FormatNames(), ", "))
-	fl.BoolVar(&opts.Demo, "demo", false, "analyze a bundled sample log")
-	fl.StringVar(&opts.TZ, "tz", "", "the zone of logs whose times carry none (uvicorn, python asctime, nginx's error log): an IANA name such as Europe/Madrid, or an offset such as +02:00 (default UTC, with a warning)")
-	fl.StringVar(&opts.CFFields, "cloudflare-fields", "", "the field list of a Logpush job whose CSV has no header row, comma-separated, in the job's order")
-	fl.StringArrayVar(&opts.JSONFields, "json-field", nil, "map a field to a gjson path for a JSON logger mcptriage does not know, e.g. status=response.code (repeatable; fields: "+strings.Join(parse.JSONFieldNames, ", ")+")")
-	fl.IntVar(&opts.MaxLineBytes, "max-line-bytes", parse.DefaultMaxLineBytes, "skip lines longer than this")
+	addLogFlags(cmd, &opts.logOptions, "format")
 	fl.StringVar(&opts.Color, "color", "auto", "colour the terminal view: auto, always or never")
-	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return parse.FormatNames(), cobra.ShellCompDirectiveNoFileComp
-	})
 	_ = cmd.RegisterFlagCompletionFunc("color", cobra.FixedCompletions([]string{"auto", "always", "never"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
+}
+
+// addLogFlags adds the log-reading flags; formatFlag names the flag that
+// forces a log format ("format" for analyze, "log-format" where --format
+// chooses the output).
+func addLogFlags(cmd *cobra.Command, o *logOptions, formatFlag string) {
+	fl := cmd.Flags()
+	fl.StringVar(&o.Server, "server", "", "the connector URL exactly as typed into Claude; checked on its own and used to focus the analysis")
+	fl.StringVar(&o.ClaudeError, "error", "", "the error message Claude showed, pasted as is; some messages decide between look-alike causes")
+	fl.StringArrayVar(&o.Egress, "egress", nil, "treat this CIDR as the connector's egress instead of Anthropic's ranges (repeatable)")
+	fl.StringVar(&o.NginxLogFormat, "nginx-log-format", "", "the nginx log_format of the logs (the directive or its quoted strings)")
+	fl.StringVar(&o.Format, formatFlag, "", "force a log format instead of detecting it: "+strings.Join(parse.FormatNames(), ", "))
+	fl.BoolVar(&o.Demo, "demo", false, "read the bundled sample log")
+	fl.StringVar(&o.TZ, "tz", "", "the zone of logs whose times carry none (uvicorn, python asctime, nginx's error log): an IANA name such as Europe/Madrid, or an offset such as +02:00 (default UTC, with a warning)")
+	fl.StringVar(&o.CFFields, "cloudflare-fields", "", "the field list of a Logpush job whose CSV has no header row, comma-separated, in the job's order")
+	fl.StringArrayVar(&o.JSONFields, "json-field", nil, "map a field to a gjson path for a JSON logger mcptriage does not know, e.g. status=response.code (repeatable; fields: "+strings.Join(parse.JSONFieldNames, ", ")+")")
+	fl.IntVar(&o.MaxLineBytes, "max-line-bytes", parse.DefaultMaxLineBytes, "skip lines longer than this")
+	_ = cmd.RegisterFlagCompletionFunc(formatFlag, func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return parse.FormatNames(), cobra.ShellCompDirectiveNoFileComp
+	})
 }
 
 // input is one source to read.
@@ -134,47 +146,10 @@ type input struct {
 }
 
 func runAnalyze(opts *analyzeOptions) error {
-	ropts := rules.Options{ClaudeError: opts.ClaudeError}
-	if opts.Server != "" {
-		u, err := rules.ParseConnectorURL(opts.Server)
-		if err != nil {
-			return usageErrorf("--server: %v", err)
-		}
-		ropts.URL = u
-	}
-	for _, c := range opts.Egress {
-		p, err := netip.ParsePrefix(strings.TrimSpace(c))
-		if err != nil {
-			a, aerr := netip.ParseAddr(strings.TrimSpace(c))
-			if aerr != nil {
-				return usageErrorf("--egress %q is not a CIDR such as 160.79.104.0/21", c)
-			}
-			p = netip.PrefixFrom(a, a.BitLen())
-		}
-		ropts.Egress = append(ropts.Egress, p.Masked())
-	}
-	cfg, err := parseConfig(opts)
+	rep, unusable, err := analyzeLogs(opts.IO, &opts.logOptions)
 	if err != nil {
 		return err
 	}
-	if _, err := parse.Parsers(cfg); err != nil {
-		return &usageError{err}
-	}
-	inputs, err := resolveInputs(opts)
-	if err != nil {
-		return err
-	}
-
-	collector := rules.NewCollector(ropts)
-	var summaries []report.InputSummary
-	for _, in := range inputs {
-		sum := readInput(in, cfg, collector)
-		sum.TZName = tzName(cfg)
-		summaries = append(summaries, sum)
-	}
-	run := collector.Analyze()
-	rep := report.Build(run, summaries)
-
 	if opts.JSON {
 		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
@@ -189,7 +164,7 @@ func runAnalyze(opts *analyzeOptions) error {
 			return err
 		}
 	}
-	if unusable := unreadable(summaries); unusable != "" {
+	if unusable != "" {
 		return &usageError{errors.New(unusable)}
 	}
 	if failed(rep) {
@@ -198,9 +173,55 @@ func runAnalyze(opts *analyzeOptions) error {
 	return nil
 }
 
+// analyzeLogs reads the inputs and runs the analysis. unusable explains
+// why no input could be read as a log (the report is still built).
+func analyzeLogs(streams *IOStreams, opts *logOptions) (rep *report.Report, unusable string, err error) {
+	if opts.Demo && len(opts.Files) > 0 {
+		return nil, "", usageErrorf("--demo reads the bundled sample; give either --demo or files, not both")
+	}
+	ropts := rules.Options{ClaudeError: opts.ClaudeError}
+	if opts.Server != "" {
+		u, err := rules.ParseConnectorURL(opts.Server)
+		if err != nil {
+			return nil, "", usageErrorf("--server: %v", err)
+		}
+		ropts.URL = u
+	}
+	for _, c := range opts.Egress {
+		p, err := netip.ParsePrefix(strings.TrimSpace(c))
+		if err != nil {
+			a, aerr := netip.ParseAddr(strings.TrimSpace(c))
+			if aerr != nil {
+				return nil, "", usageErrorf("--egress %q is not a CIDR such as 160.79.104.0/21", c)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		ropts.Egress = append(ropts.Egress, p.Masked())
+	}
+	cfg, err := parseConfig(opts)
+	if err != nil {
+		return nil, "", err
+	}
+	if _, err := parse.Parsers(cfg); err != nil {
+		return nil, "", &usageError{err}
+	}
+	inputs, err := resolveInputs(streams, opts)
+	if err != nil {
+		return nil, "", err
+	}
+	collector := rules.NewCollector(ropts)
+	var summaries []report.InputSummary
+	for _, in := range inputs {
+		sum := readInput(in, cfg, collector)
+		sum.TZName = tzName(cfg)
+		summaries = append(summaries, sum)
+	}
+	return report.Build(collector.Analyze(), summaries), unreadable(summaries), nil
+}
+
 // resolveInputs checks every named file before reading any, so a typo
 // fails at once rather than after a long read.
-func resolveInputs(opts *analyzeOptions) ([]input, error) {
+func resolveInputs(streams *IOStreams, opts *logOptions) ([]input, error) {
 	if opts.Demo {
 		return []input{{name: demoName, open: func() (io.ReadCloser, error) {
 			return io.NopCloser(bytes.NewReader(demoLog)), nil
@@ -208,7 +229,7 @@ func resolveInputs(opts *analyzeOptions) ([]input, error) {
 	}
 	files := opts.Files
 	if len(files) == 0 {
-		if opts.IO.IsStdinTTY() {
+		if streams.IsStdinTTY() {
 			return nil, usageErrorf("no log given: name log files, pipe one in (… | mcptriage analyze -), or try --demo")
 		}
 		files = []string{"-"}
@@ -222,7 +243,7 @@ func resolveInputs(opts *analyzeOptions) ([]input, error) {
 			}
 			stdinUsed = true
 			out = append(out, input{name: "stdin", open: func() (io.ReadCloser, error) {
-				return io.NopCloser(opts.IO.In), nil
+				return io.NopCloser(streams.In), nil
 			}})
 			continue
 		}
@@ -267,7 +288,7 @@ func pathlessError(err error) error {
 }
 
 // parseConfig turns the format flags into the parsers' configuration.
-func parseConfig(opts *analyzeOptions) (parse.Config, error) {
+func parseConfig(opts *logOptions) (parse.Config, error) {
 	cfg := parse.Config{NginxLogFormat: opts.NginxLogFormat, Format: opts.Format, MaxLineBytes: opts.MaxLineBytes}
 	if opts.TZ != "" {
 		loc, err := loadZone(opts.TZ)

@@ -24,12 +24,12 @@ func TestNewCmdAnalyzeFlags(t *testing.T) {
 		want    analyzeOptions
 		wantErr string
 	}{
-		{args: "", want: analyzeOptions{Color: "auto", MaxLineBytes: 1 << 20}},
-		{args: "a.log b.log.gz", want: analyzeOptions{Files: []string{"a.log", "b.log.gz"}, Color: "auto", MaxLineBytes: 1 << 20}},
+		{args: "", want: analyzeOptions{Color: "auto", logOptions: logOptions{MaxLineBytes: 1 << 20}}},
+		{args: "a.log b.log.gz", want: analyzeOptions{Color: "auto", logOptions: logOptions{Files: []string{"a.log", "b.log.gz"}, MaxLineBytes: 1 << 20}}},
 		{args: "--json --server https://mcp.example.com/mcp --egress 198.51.100.0/24 --egress 203.0.113.0/24 -",
-			want: analyzeOptions{Files: []string{"-"}, JSON: true, Server: "https://mcp.example.com/mcp", Egress: []string{"198.51.100.0/24", "203.0.113.0/24"}, Color: "auto", MaxLineBytes: 1 << 20}},
-		{args: "--demo --color never --format nginx-common --max-line-bytes 4096",
-			want: analyzeOptions{Demo: true, Color: "never", Format: "nginx-common", MaxLineBytes: 4096}},
+			want: analyzeOptions{JSON: true, Color: "auto", logOptions: logOptions{Files: []string{"-"}, Server: "https://mcp.example.com/mcp", Egress: []string{"198.51.100.0/24", "203.0.113.0/24"}, MaxLineBytes: 1 << 20}}},
+		{args: "--demo --color never --format nginx-common --max-line-bytes 4096 --tz Europe/Madrid --json-field status=code",
+			want: analyzeOptions{Color: "never", logOptions: logOptions{Demo: true, Format: "nginx-common", MaxLineBytes: 4096, TZ: "Europe/Madrid", JSONFields: []string{"status=code"}}}},
 		{args: "--demo x.log", wantErr: "either --demo or files"},
 		{args: "--color purple", wantErr: "--color must be"},
 	}
@@ -52,7 +52,7 @@ func TestNewCmdAnalyzeFlags(t *testing.T) {
 				t.Fatal(err)
 			}
 			got.IO = nil
-			if diff := cmp.Diff(tt.want, *got, cmpopts.EquateEmpty()); diff != "" {
+			if diff := cmp.Diff(tt.want, *got, cmpopts.EquateEmpty(), cmp.AllowUnexported(analyzeOptions{})); diff != "" {
 				t.Errorf("options (-want +got):\n%s", diff)
 			}
 		})
@@ -86,14 +86,14 @@ func TestJSONContractFields(t *testing.T) {
 			t.Errorf("%s fields (-want +got):\n%s", what, diff)
 		}
 	}
-	check("report", doc, "version", "inputs", "attempts", "findings")
+	check("report", doc, "version", "inputs", "attempts", "findings", "context")
 	check("input", doc["inputs"].([]any)[0], "path", "format", "lines", "events", "requests", "skipped", "first_skipped", "source_timezone", "first_time", "last_time")
 	attempts := doc["attempts"].([]any)
 	check("attempt", attempts[0], "id", "start", "end", "egress_ips", "egress_confirmed", "outcome", "last_completed_stage", "stages", "findings", "connector_path", "events")
 	a := attempts[0].(map[string]any)
 	check("last_completed_stage", a["last_completed_stage"], "number", "name")
 	check("stage", a["stages"].([]any)[0], "number", "name", "status", "at", "evidence")
-	check("finding", a["findings"].([]any)[0], "mode", "title", "stage", "side", "confidence", "summary", "fix", "evidence", "decisive_next_step", "known_issues")
+	check("finding", a["findings"].([]any)[0], "mode", "title", "symptom", "stage", "side", "confidence", "summary", "fix", "evidence", "decisive_next_step", "known_issues")
 	check("event", a["events"].([]any)[0], "at", "time", "role", "source", "method", "path", "status", "user_agent", "client", "seen_by", "line")
 	if v := doc["version"].(float64); v != 1 {
 		t.Errorf("version %v", v)
