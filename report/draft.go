@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"regexp"
 	"sort"
 	"strings"
@@ -122,6 +123,9 @@ var zonedInputLayouts = []string{
 	"2006-01-02 15:04Z07:00",
 	"2006-01-02 15:04:05 -0700",
 	"2006-01-02 15:04 -0700",
+	"2006-01-02 15:04:05 Z07:00",
+	"2006-01-02 15:04 Z07:00",
+	"2006-01-02T15:04:05 Z07:00",
 	"2006-01-02 15:04:05 MST",
 	"2006-01-02 15:04 MST",
 	"2006-01-02T15:04:05 MST",
@@ -432,8 +436,19 @@ func (w *draftWriter) serverURL() string {
 	if w.r.ConnectorURL != "" {
 		return w.r.ConnectorURL
 	}
-	if w.a != nil && w.a.Host != "" {
-		return "https://" + w.a.Host + w.a.ConnectorPath
+	if w.a != nil {
+		// The authorize request names the connector URL as its resource.
+		for _, e := range w.a.Events {
+			if e.Role != "authorize" {
+				continue
+			}
+			if q, err := url.ParseQuery(e.Query); err == nil && strings.HasPrefix(q.Get("resource"), "https://") {
+				return q.Get("resource")
+			}
+		}
+		if w.a.Host != "" {
+			return "https://" + w.a.Host + w.a.ConnectorPath
+		}
 	}
 	return ""
 }
@@ -572,13 +587,14 @@ func (w *draftWriter) description() string {
 			b.WriteString("\n" + rf.Summary + "\n")
 		}
 	case f != nil:
-		fmt.Fprintf(&b, "%s\n\nmcptriage's reading of my server's logs: `%s` (%s, %s confidence).\n", f.Summary, f.Mode, sideWords(f.Side), f.Confidence)
+		fmt.Fprintf(&b, "What my server's logs show, as mcptriage reads them (`%s`, %s side, %s confidence):\n\n> %s\n", f.Mode, sideWords(f.Side), f.Confidence, f.Summary)
 	default:
 		fmt.Fprintf(&b, "The attempt ended at stage %d (%s) and no known failure mode explains it.\n", w.a.LastCompletedStage.Number, w.a.LastCompletedStage.Name)
 	}
 	if w.a != nil {
-		b.WriteString("\nHow far the flow got, from the server's logs (UTC):\n\n")
+		b.WriteString("\nHow far the flow got, from the server's logs (UTC):\n\n```text\n")
 		b.WriteString(w.ladder())
+		b.WriteString("```\n")
 		if ruled := w.ruledOut(); len(ruled) > 0 {
 			b.WriteString("\nRuled out:\n")
 			for _, r := range ruled {
@@ -905,7 +921,8 @@ func (w *draftWriter) mermaid() string {
 		if e.EdgeBlocked && e.EdgeRule != "" {
 			resp += " " + e.EdgeRule
 		}
-		failed := e.Status >= 400 || e.Status == 0
+		// A 401 to the probe is the challenge the flow starts with.
+		failed := (e.Status >= 400 && !(e.Role == "probe" && e.Status == 401)) || e.Status == 0
 		if n := len(steps); n > 0 && steps[n-1].req == req && steps[n-1].resp == resp && steps[n-1].from == from {
 			steps[n-1].n++
 			continue

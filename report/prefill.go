@@ -46,7 +46,9 @@ func (d *Draft) PrefillURL(limit int) (string, bool) {
 			}
 		},
 		func() { fields["description"] = cutAt(fields["description"], "\n```mermaid") },
-		func() { fields["description"] = cutAt(fields["description"], "\nHow far the flow got") + "\n\n(shortened for the link: the full description is in the mcptriage draft)" },
+		func() {
+			fields["description"] = cutAt(fields["description"], "\nHow far the flow got") + "\n\n(shortened for the link: the full description is in the mcptriage draft)"
+		},
 		func() { fields["additional"] = cutAt(fields["additional"], "\n\nHosting") },
 	}
 	for _, step := range steps {

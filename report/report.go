@@ -117,6 +117,7 @@ type Event struct {
 	Source      string   `json:"source"` // connector (confirmed by address), connector_unconfirmed, browser, app
 	Method      string   `json:"method"`
 	Path        string   `json:"path"`
+	Query       string   `json:"query,omitempty"` // redacted
 	Status      int      `json:"status"`
 	UserAgent   string   `json:"user_agent,omitempty"`
 	Client      string   `json:"client,omitempty"`
@@ -320,6 +321,7 @@ func buildEvent(e *rules.Ev) Event {
 		Source:      source,
 		Method:      e.Method,
 		Path:        e.Path,
+		Query:       e.RawQuery,
 		Status:      e.Status,
 		UserAgent:   e.UserAgent,
 		Client:      client,

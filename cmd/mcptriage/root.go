@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os/exec"
+	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -34,10 +36,12 @@ var errFindings = errors.New("findings")
 type factory struct {
 	IO      *IOStreams
 	Version string
+	// Browser opens a URL; tests replace it.
+	Browser func(url string) error
 }
 
 func run(args []string, io *IOStreams) int {
-	f := &factory{IO: io, Version: buildVersion()}
+	f := &factory{IO: io, Version: buildVersion(), Browser: openBrowser}
 	root := newRootCmd(f)
 	root.SetArgs(args)
 	root.SetIn(io.In)
@@ -76,7 +80,26 @@ worked, the failure mode with its evidence lines, and the fix.`,
 		Version:       f.Version,
 	}
 	root.SetVersionTemplate("mcptriage {{.Version}}\n")
-	root.AddCommand(newCmdAnalyze(f, nil), newCmdRules(f), newCmdVersion(f))
+	root.AddCommand(newCmdAnalyze(f, nil), newCmdReport(f, nil), newCmdRules(f), newCmdVersion(f))
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	return root
+}
+
+// openBrowser opens url with the system's opener, when there is one.
+func openBrowser(url string) error {
+	var name string
+	var args []string
+	switch runtime.GOOS {
+	case "darwin":
+		name, args = "open", []string{url}
+	case "windows":
+		// Not "cmd /c start": cmd.exe reads & specially and caps the line.
+		name, args = "rundll32", []string{"url.dll,FileProtocolHandler", url}
+	default:
+		name, args = "xdg-open", []string{url}
+	}
+	if _, err := exec.LookPath(name); err != nil {
+		return err
+	}
+	return exec.Command(name, args...).Start()
 }

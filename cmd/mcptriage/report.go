@@ -1,0 +1,233 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mcptriage/mcptriage/report"
+)
+
+type reportOptions struct {
+	IO      *IOStreams
+	Browser func(url string) error
+	logOptions
+
+	OFIDs        []string
+	ServerURL    string
+	Where        string
+	Transport    string
+	Registration string
+	BrowserOS    string
+	WorksIn      []string
+	User         bool
+	Comment      int
+	URL          bool
+	Open         bool
+	Output       string
+	Format       string
+	RedactHosts  bool
+}
+
+func newCmdReport(f *factory, runF func(*reportOptions) error) *cobra.Command {
+	opts := &reportOptions{IO: f.IO, Browser: f.Browser}
+	cmd := &cobra.Command{
+		Use:   "report [FILE...]",
+		Short: "Draft a bug report for the connector tracker from your logs",
+		Long: `Analyze the logs like "analyze", then write an issue for
+anthropics/claude-ai-mcp: the "Auth Connection Issue: Server Developer" form
+field by field (or the User Report form with --user, or a short comment for
+an existing issue with --comment N), with every ofid and its UTC time, how
+far the flow got, what the logs rule out, and the attempt's log lines,
+redacted. Maintainers trace an ofid against their own logs: give each one,
+with the time you saw it (--ofid ofid_0123456789abcdef@2026-11-20T09:01:05Z).
+
+When the evidence points at your own server or infrastructure, the draft is
+still written (for a second opinion), and mcptriage says so on stderr.`,
+		Example: `  # the draft, for the most recent failed attempt
+  mcptriage report --ofid ofid_3b5554ba7fdde381@"2026-11-20 10:01:05 +01:00" access.log
+
+  # two ofids, the form fields the logs cannot know, to a file
+  mcptriage report --ofid ofid_3b5554ba7fdde381@2026-11-20T09:01:05Z --ofid ofid_678ca2cfcaa90b67 \
+      --browser "Chrome 142, macOS 15" --works-in claude-code,mcp-remote -o issue.md cf.ndjson access.log
+
+  # a link that opens the tracker's form already filled in
+  mcptriage report --url --ofid ofid_3b5554ba7fdde381 access.log
+
+  # file it with gh (issue forms are invisible to gh; the body carries the form's headings)
+  mcptriage report --format json --ofid ofid_3b5554ba7fdde381 access.log > d.json
+  gh issue create -R anthropics/claude-ai-mcp --title "$(jq -r .title d.json)" --body "$(jq -r .body d.json)"
+
+  # add your ofid to an existing issue instead
+  mcptriage report --comment 125 --ofid ofid_3b5554ba7fdde381 access.log`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Files = args
+			switch opts.Format {
+			case "md", "json":
+			default:
+				return usageErrorf("--format must be md or json, not %q", opts.Format)
+			}
+			for flag, value := range map[string]string{"where": opts.Where, "transport": opts.Transport, "registration": opts.Registration} {
+				if value == "" {
+					continue
+				}
+				if _, ok := report.Choices[flag][value]; !ok {
+					return usageErrorf("--%s %q: choose one of %s", flag, value, strings.Join(choiceNames(flag), ", "))
+				}
+			}
+			if opts.Comment < 0 {
+				return usageErrorf("--comment takes an issue number")
+			}
+			if opts.Open {
+				opts.URL = true
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return runReport(opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringArrayVar(&opts.OFIDs, "ofid", nil, "an ofid from Claude's error, optionally @TIME with a zone (repeatable): ofid_0123456789abcdef@2026-11-20T09:01:05Z")
+	fl.StringVar(&opts.ServerURL, "server-url", "", "the MCP server URL for the form (default: --server, or the host and path in the logs)")
+	fl.StringVar(&opts.Where, "where", "", "where the issue occurs, if not what the logs say: "+strings.Join(choiceNames("where"), ", "))
+	fl.StringVar(&opts.Transport, "transport", "", "the transport, if not what the logs say: "+strings.Join(choiceNames("transport"), ", "))
+	fl.StringVar(&opts.Registration, "registration", "", "the client registration type, if not what the logs say: "+strings.Join(choiceNames("registration"), ", "))
+	fl.StringVar(&opts.BrowserOS, "browser", "", "your browser and OS, for the form")
+	fl.StringSliceVar(&opts.WorksIn, "works-in", nil, "other clients that connect to the same server: claude-code, mcp-remote, inspector…")
+	fl.BoolVar(&opts.User, "user", false, "write the User Report form instead of the Server Developer one")
+	fl.IntVar(&opts.Comment, "comment", 0, "write a short comment for existing issue N instead of a new issue")
+	fl.BoolVar(&opts.URL, "url", false, "print a link to the tracker's form, filled in (text fields only; GitHub does not fill dropdowns)")
+	fl.BoolVar(&opts.Open, "open", false, "open that link in the browser")
+	fl.StringVarP(&opts.Output, "output", "o", "", "write the draft to this file instead of stdout")
+	fl.StringVar(&opts.Format, "format", "md", "the draft as md (Markdown) or json (for scripts)")
+	fl.BoolVar(&opts.RedactHosts, "redact-hosts", false, "also replace your host names and non-Anthropic addresses (host-1.example, 203.0.113.x)")
+	addLogFlags(cmd, &opts.logOptions, "log-format")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"md", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	for _, flag := range []string{"where", "transport", "registration"} {
+		_ = cmd.RegisterFlagCompletionFunc(flag, cobra.FixedCompletions(choiceNames(flag), cobra.ShellCompDirectiveNoFileComp))
+	}
+	return cmd
+}
+
+func choiceNames(flag string) []string {
+	var out []string
+	for k := range report.Choices[flag] {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func runReport(opts *reportOptions) error {
+	var ofids []report.OFID
+	for _, s := range opts.OFIDs {
+		o, err := report.ParseOFID(s)
+		if err != nil {
+			return usageErrorf("--ofid: %v", err)
+		}
+		ofids = append(ofids, o)
+	}
+	rep, unusable, err := analyzeLogs(opts.IO, &opts.logOptions)
+	if err != nil {
+		return err
+	}
+	if unusable != "" {
+		return &usageError{errors.New(unusable)}
+	}
+	dopts := report.DraftOptions{
+		User: opts.User, OFIDs: ofids, ServerURL: opts.ServerURL, Where: opts.Where,
+		Transport: opts.Transport, Registration: opts.Registration, Browser: opts.BrowserOS,
+		WorksIn: opts.WorksIn, ClaudeError: opts.ClaudeError, RedactHosts: opts.RedactHosts,
+	}
+	if opts.Comment > 0 {
+		return writeComment(opts, rep, dopts)
+	}
+	d, err := report.BuildDraft(rep, dopts)
+	if err != nil {
+		return err
+	}
+	for _, a := range d.Advice {
+		fmt.Fprintln(opts.IO.ErrOut, "mcptriage: "+a)
+	}
+	if opts.URL {
+		u, shortened := d.PrefillURL(report.URLLimit)
+		d.URL = u
+		if shortened {
+			fmt.Fprintln(opts.IO.ErrOut, "mcptriage: the draft is too long for a link; the link carries a shortened version: paste the full draft's logs into the form (write it with -o draft.md)")
+		}
+		var picks []string
+		for _, f := range d.Fields {
+			if f.Pick {
+				picks = append(picks, fmt.Sprintf("%q: %s", f.Label, f.Value))
+			}
+		}
+		if len(picks) > 0 {
+			fmt.Fprintln(opts.IO.ErrOut, "mcptriage: GitHub does not fill dropdowns from a link; choose them on the page:\n  "+strings.Join(picks, "\n  "))
+		}
+	}
+	var out string
+	switch {
+	case opts.Format == "json":
+		b, err := json.MarshalIndent(d, "", "  ")
+		if err != nil {
+			return err
+		}
+		out = string(b) + "\n"
+	case opts.URL && opts.Output == "":
+		out = d.URL + "\n"
+	default:
+		out = d.Markdown()
+	}
+	if err := emit(opts, out); err != nil {
+		return err
+	}
+	if opts.Output != "" && opts.URL && opts.Format != "json" {
+		fmt.Fprintln(opts.IO.Out, d.URL)
+	}
+	if opts.Open {
+		if opts.Browser == nil || opts.Browser(d.URL) != nil {
+			fmt.Fprintln(opts.IO.ErrOut, "mcptriage: could not open a browser; open the link above yourself")
+		}
+	}
+	return nil
+}
+
+func writeComment(opts *reportOptions, rep *report.Report, dopts report.DraftOptions) error {
+	text := report.Comment(rep, dopts)
+	if opts.Format == "json" {
+		b, err := json.MarshalIndent(map[string]any{
+			"repo": report.TrackerRepo, "issue": opts.Comment, "body": text,
+			"url": fmt.Sprintf("https://github.com/%s/issues/%d", report.TrackerRepo, opts.Comment),
+		}, "", "  ")
+		if err != nil {
+			return err
+		}
+		text = string(b) + "\n"
+	}
+	if err := emit(opts, text); err != nil {
+		return err
+	}
+	if opts.Format != "json" {
+		fmt.Fprintf(opts.IO.ErrOut, "mcptriage: post it on https://github.com/%s/issues/%d, or: gh issue comment %d -R %s --body-file <file>\n", report.TrackerRepo, opts.Comment, opts.Comment, report.TrackerRepo)
+	}
+	return nil
+}
+
+// emit writes the output to -o FILE or stdout.
+func emit(opts *reportOptions, s string) error {
+	if opts.Output == "" {
+		_, err := fmt.Fprint(opts.IO.Out, s)
+		return err
+	}
+	if err := os.WriteFile(opts.Output, []byte(s), 0o644); err != nil {
+		return usageErrorf("-o %s: %v", opts.Output, pathlessError(err))
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "mcptriage: wrote %s\n", opts.Output)
+	return nil
+}
