@@ -586,6 +586,9 @@ func (w *draftWriter) description() string {
 		for _, rf := range w.r.Findings {
 			b.WriteString("\n" + rf.Summary + "\n")
 		}
+		if len(w.d.OFIDs) > 0 {
+			b.WriteString("\n" + w.ofidLines())
+		}
 	case f != nil:
 		fmt.Fprintf(&b, "What my server's logs show, as mcptriage reads them (`%s`, %s side, %s confidence):\n\n> %s\n", f.Mode, sideWords(f.Side), f.Confidence, f.Summary)
 	default:

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"runtime"
 	"strings"
@@ -41,7 +42,7 @@ type factory struct {
 }
 
 func run(args []string, io *IOStreams) int {
-	f := &factory{IO: io, Version: buildVersion(), Browser: openBrowser}
+	f := &factory{IO: io, Version: buildVersion(), Browser: browserOpener(io.getenv("BROWSER"))}
 	root := newRootCmd(f)
 	root.SetArgs(args)
 	root.SetIn(io.In)
@@ -85,8 +86,20 @@ worked, the failure mode with its evidence lines, and the fix.`,
 	return root
 }
 
-// openBrowser opens url with the system's opener, when there is one.
-func openBrowser(url string) error {
+// browserOpener opens a URL with $BROWSER when set (as gh does), else
+// with the system's opener, when there is one.
+func browserOpener(browser string) func(url string) error {
+	return func(url string) error {
+		if browser != "" {
+			cmd := exec.Command(browser, url)
+			cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+			return cmd.Run()
+		}
+		return openSystemBrowser(url)
+	}
+}
+
+func openSystemBrowser(url string) error {
 	var name string
 	var args []string
 	switch runtime.GOOS {
