@@ -313,4 +313,3 @@ func TestCommentSaysWhereTheFlowStopped(t *testing.T) {
 	}
 	golden(t, "comment_server_rejects_token.md", []byte(c))
 }
-
