@@ -198,6 +198,8 @@ type Draft struct {
 	// Advice is for the person filing, not for the issue: it goes to stderr.
 	Advice []string `json:"advice"`
 	URL    string   `json:"url,omitempty"`
+	// URLShortened says the link carries shortened logs; the body has them whole.
+	URLShortened bool `json:"url_shortened,omitempty"`
 }
 
 // DraftField is one filled field.

@@ -267,3 +267,39 @@ func TestNoInputFromATerminal(t *testing.T) {
 		t.Errorf("stdout %q, stderr %q", out, errOut)
 	}
 }
+
+// The outputs the README shows are what the tool prints today.
+func TestREADMEShowsRealOutput(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args  []string
+		after string // the README text that introduces the block
+		fence string
+	}{
+		{[]string{"analyze", "--demo"}, "This is `mcptriage analyze --demo`", "```\n"},
+		{[]string{"report", "--demo", "--ofid", "ofid_3b5554ba7fdde381@2026-11-24T08:55:20Z", "--browser", "Chrome 142, macOS 15", "--works-in", "claude-code,inspector"},
+			"This is `mcptriage report --demo", "````markdown\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.args[0], func(t *testing.T) {
+			_, rest, ok := strings.Cut(string(readme), tt.after)
+			if !ok {
+				t.Fatalf("README.md has no %q", tt.after)
+			}
+			_, block, ok := strings.Cut(rest, tt.fence)
+			if !ok {
+				t.Fatalf("README.md has no %q block after %q", tt.fence, tt.after)
+			}
+			closing := strings.TrimSuffix(strings.TrimSuffix(tt.fence, "\n"), "markdown") + "\n"
+			block, _, _ = strings.Cut(block, "\n"+closing)
+			io, _, out, _ := testIO()
+			run(tt.args, io)
+			if diff := cmp.Diff(strings.TrimRight(out.String(), "\n"), strings.TrimRight(block, "\n")); diff != "" {
+				t.Errorf("README.md shows an output of %v that the tool no longer prints (-tool +README):\n%s", tt.args, diff)
+			}
+		})
+	}
+}

@@ -155,10 +155,12 @@ func runReport(opts *reportOptions) error {
 	for _, a := range d.Advice {
 		fmt.Fprintln(opts.IO.ErrOut, "mcptriage: "+a)
 	}
+	// JSON always carries the link, for scripts that open it themselves.
+	if opts.URL || opts.Format == "json" {
+		d.URL, d.URLShortened = d.PrefillURL(report.URLLimit)
+	}
 	if opts.URL {
-		u, shortened := d.PrefillURL(report.URLLimit)
-		d.URL = u
-		if shortened {
+		if d.URLShortened {
 			fmt.Fprintln(opts.IO.ErrOut, "mcptriage: the draft is too long for a link; the link carries a shortened version: paste the full draft's logs into the form (write it with -o draft.md)")
 		}
 		var picks []string
