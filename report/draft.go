@@ -455,13 +455,19 @@ func (w *draftWriter) serverURL() string {
 	return ""
 }
 
+// chosen is the option a user's short key (--where redirect) stands for;
+// anything else is taken as the option's text.
+func chosen(field, v string) string {
+	if full, ok := Choices[field][v]; ok {
+		return full
+	}
+	return v
+}
+
 // where answers the dropdown from the stage where the flow stopped.
 func (w *draftWriter) where() string {
 	if v := w.opts.Where; v != "" {
-		if full, ok := Choices["where"][v]; ok {
-			return full
-		}
-		return v
+		return chosen("where", v)
 	}
 	switch f := w.finding(); {
 	case w.a == nil:
@@ -480,10 +486,7 @@ func (w *draftWriter) where() string {
 
 func (w *draftWriter) transport() string {
 	if v := w.opts.Transport; v != "" {
-		if full, ok := Choices["transport"][v]; ok {
-			return full
-		}
-		return v
+		return chosen("transport", v)
 	}
 	if w.a == nil {
 		return ""
@@ -498,10 +501,7 @@ func (w *draftWriter) transport() string {
 
 func (w *draftWriter) registration() string {
 	if v := w.opts.Registration; v != "" {
-		if full, ok := Choices["registration"][v]; ok {
-			return full
-		}
-		return v
+		return chosen("registration", v)
 	}
 	if w.a == nil {
 		return ""
