@@ -682,12 +682,21 @@ func (w *draftWriter) ruledOut() []string {
 		status[s.Name] = s
 	}
 	if s := status["probe"]; s.Status == "ok" {
-		from := strings.Join(w.a.EgressIPs, ", ")
 		what := "Claude's requests reached the server"
 		if w.a.EgressConfirmed {
 			what += " from Anthropic's egress range"
 		}
-		out = append(out, fmt.Sprintf("reachability (DNS, port 443, TLS, firewall): %s (%s, first at %s)", what, from, clockOf(s.At)))
+		var details []string
+		if len(w.a.EgressIPs) > 0 {
+			details = append(details, strings.Join(w.a.EgressIPs, ", "))
+		}
+		if s.At != "" {
+			details = append(details, "first at "+clockOf(s.At))
+		}
+		if len(details) > 0 {
+			what += " (" + strings.Join(details, ", ") + ")"
+		}
+		out = append(out, "reachability (DNS, port 443, TLS, firewall): "+what)
 	}
 	if s := status["discovery"]; s.Status == "ok" {
 		out = append(out, "discovery metadata: served at "+clockOf(s.At))
@@ -742,7 +751,10 @@ func (w *draftWriter) errorDetails() string {
 		}
 	}
 	if f := w.finding(); f != nil {
-		lines = append(lines, "", "Last stage completed on the server: "+fmt.Sprintf("%d (%s)", w.a.LastCompletedStage.Number, w.a.LastCompletedStage.Name), "mcptriage: "+f.Mode)
+		if len(lines) > 0 {
+			lines = append(lines, "")
+		}
+		lines = append(lines, "Last stage completed on the server: "+fmt.Sprintf("%d (%s)", w.a.LastCompletedStage.Number, w.a.LastCompletedStage.Name), "mcptriage: "+f.Mode)
 	}
 	return strings.Join(lines, "\n")
 }
@@ -928,8 +940,9 @@ func (w *draftWriter) mermaid() string {
 		if e.EdgeBlocked && e.EdgeRule != "" {
 			resp += " " + e.EdgeRule
 		}
-		// A 401 to the probe is the challenge the flow starts with.
-		failed := (e.Status >= 400 && !(e.Role == "probe" && e.Status == 401)) || e.Status == 0
+		// A 401 to the probe is the challenge the flow starts with; an
+		// unlogged status is unknown, not a failure.
+		failed := e.Status >= 400 && !(e.Role == "probe" && e.Status == 401)
 		if n := len(steps); n > 0 && steps[n-1].req == req && steps[n-1].resp == resp && steps[n-1].from == from {
 			steps[n-1].n++
 			continue

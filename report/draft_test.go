@@ -23,9 +23,14 @@ func analyzeArchive(t *testing.T, path string) *Report {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return analyzeFiles(t, ar.Files)
+}
+
+func analyzeFiles(t *testing.T, files []txtar.File) *Report {
+	t.Helper()
 	c := rules.NewCollector(rules.Options{})
 	var sums []InputSummary
-	for _, f := range ar.Files {
+	for _, f := range files {
 		ps, err := parse.Parsers(parse.Config{})
 		if err != nil {
 			t.Fatal(err)
@@ -312,4 +317,24 @@ func TestCommentSaysWhereTheFlowStopped(t *testing.T) {
 		t.Errorf("a comment of %d lines is not short", lines)
 	}
 	golden(t, "comment_server_rejects_token.md", []byte(c))
+}
+
+// A log without times or addresses (an app that logs only paths and
+// statuses) still gives a draft with no empty parentheses or placeholders.
+func TestDraftFromALogWithoutTimes(t *testing.T) {
+	log := "POST /mcp 401\nGET /.well-known/oauth-protected-resource/mcp 200\nGET /.well-known/oauth-authorization-server 200\nPOST /register 201\nGET /authorize?client_id=c_1&redirect_uri=https%3A%2F%2Fclaude.ai%2Fapi%2Fmcp%2Fauth_callback 200\n"
+	rep := analyzeFiles(t, []txtar.File{{Name: "app.log", Data: []byte(log)}})
+	if len(rep.Attempts) == 0 {
+		t.Fatal("no attempt reconstructed from a log without times")
+	}
+	d, err := BuildDraft(rep, DraftOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := d.Markdown()
+	for _, bad := range []string{"(, ", "()", "first at )", "```shell\n\n"} {
+		if strings.Contains(md, bad) {
+			t.Errorf("draft contains %q:\n%s", bad, md)
+		}
+	}
 }
