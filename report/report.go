@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mcptriage/mcptriage/parse"
+	"github.com/mcptriage/mcptriage/report/tracker"
 	"github.com/mcptriage/mcptriage/rules"
 )
 
@@ -274,7 +275,7 @@ func buildAttempt(a *rules.Attempt) Attempt {
 }
 
 func buildFinding(f *rules.Finding) Finding {
-	known := f.Rule.Tracker
+	known := tracker.ForMode(f.Rule.ID)
 	if known == nil {
 		known = []int{}
 	}

@@ -22,7 +22,6 @@ authorization_endpoint of a document it did fetch and uses
 Look-alike: prm_not_found (the protected-resource metadata itself is
 missing).`,
 	Fix:     "Publish the metadata at the path-inserted URL for the issuer (/.well-known/oauth-authorization-server/<issuer path>), and serve /authorize, /token and /register at the MCP origin's root, forwarding to the real authorization server.",
-	Tracker: []int{716, 827, 900, 962, 1010, 82, 214, 283, 367, 481},
 	Run: func(a *Attempt) *Finding {
 		if !a.AnyOK(RolePRM) || a.AnyOK(RoleToken) || a.Outcome == OutcomeConnected {
 			return nil

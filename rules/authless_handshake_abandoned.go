@@ -21,7 +21,6 @@ Accept header) and 404s discovery ends the same way.
 Look-alike: authless_discovery_not_404, where one of the probes answered
 something other than 404 and pushed the connector into OAuth.`,
 	Fix:     "Nothing is wrong on the server if every discovery path is a clean 404 and initialize is fast; file an issue with the ofid. Some work around it with a minimal OAuth implementation.",
-	Tracker: []int{262, 697, 705, 711, 981, 1005, 117, 143, 172, 457, 770, 823, 1017},
 	Run: func(a *Attempt) *Finding {
 		p := a.FirstNonHead(RoleProbe)
 		if p == nil || a.Outcome == OutcomeConnected || a.Has(RoleMCP) || a.Has(RoleToken) || a.Has(RoleAuthorize) {

@@ -14,7 +14,6 @@ callback to the pending flow because the browser blocked its cookies or a
 content blocker interfered, so no token exchange was attempted. It
 reproduces only in that browser profile.`,
 	Fix:     "Retry in a browser profile that allows claude.ai's cookies, with blockers off for claude.ai.",
-	Tracker: []int{683},
 	Run: func(a *Attempt) *Finding {
 		redirect := callbackRedirect(a)
 		if redirect == nil || a.Has(RoleToken) || a.Outcome == OutcomeConnected {

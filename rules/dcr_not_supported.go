@@ -15,7 +15,6 @@ supported… add an OAuth Client ID". Entra ID, Google and many enterprise
 identity providers behave this way. In the logs, discovery succeeds and
 nothing follows.`,
 	Fix:     "Register a client at the identity provider with the redirect URIs https://claude.ai/api/mcp/auth_callback and https://claude.com/api/mcp/auth_callback and enter its client ID (and secret) in the connector's advanced settings; or add dynamic client registration.",
-	Tracker: []int{701, 55, 126, 397, 433},
 	Run: func(a *Attempt) *Finding {
 		if !discoveryStall(a) {
 			return nil

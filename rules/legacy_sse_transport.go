@@ -18,7 +18,6 @@ plus POST /messages) answers that POST with 200, 400 or 401 instead of the
 completes the handshake. It works in tools that still default to SSE and
 fails in the connector.`,
 	Fix:     "Serve Streamable HTTP on its own path (usually /mcp) and use that URL; if /sse must stay, answer POST on it with 405.",
-	Tracker: []int{697, 970, 981, 117, 380, 454},
 	Run: func(a *Attempt) *Finding {
 		if a.Outcome == OutcomeConnected {
 			return nil

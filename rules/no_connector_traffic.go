@@ -37,7 +37,6 @@ Stage-0 causes to rule out, roughly from most to least common:
     valid TLS, and still nothing arrives.
 Make sure the log covers the minute of the attempt, in UTC.`,
 	Fix:     "Confirm the log covers the attempt's time, then check DNS, port 443, the TLS chain and your edge's logs for 160.79.104.0/21; if all are clean, file an issue with the ofid.",
-	Tracker: []int{616, 646, 699, 705, 722, 724, 738, 803, 824, 913, 214, 479, 1026},
 	Check: func(r *Run) *Finding {
 		if len(r.Attempts) > 0 {
 			return nil

@@ -14,7 +14,6 @@ user's browser may still reach the odd port during authorization, which
 makes the failure look like a discovery or token problem. No error names
 the port.`,
 	Fix:     "Serve the MCP endpoint and the OAuth endpoints on 443, through a reverse proxy or a tunnel, and re-add the connector with the new URL.",
-	Tracker: []int{125, 243, 716, 1010, 373, 521, 719},
 	Check: func(r *Run) *Finding {
 		u := r.URL
 		if u == nil {

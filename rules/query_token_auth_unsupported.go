@@ -20,7 +20,6 @@ OAuth server, probes it, and gives up when the probe is answered 401 or 403
 without a usable challenge. The connector may also re-case parameter names
 (apikey becomes apiKey).`,
 	Fix:     "Implement OAuth (dynamic client registration or a client ID metadata document) or make the server authless; remove the credential from the URL.",
-	Tracker: []int{642, 273, 373},
 	Check: func(r *Run) *Finding {
 		if r.URL == nil || r.URL.RawQuery == "" {
 			return nil

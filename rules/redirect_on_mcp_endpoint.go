@@ -22,7 +22,6 @@ a successful token exchange, on the authenticated request (stage 6).
 Look-alike: url_trailing_slash_stripped, where the URL typed into Claude
 ended in a slash and the connector removed it.`,
 	Fix:     "Register the exact URL the server serves, and never redirect the MCP path or /.well-known/*: serve both /mcp and /mcp/, disable slash redirects and host canonicalisation for these paths.",
-	Tracker: []int{1056, 155, 459},
 	Run: func(a *Attempt) *Finding {
 		if a.Outcome == OutcomeConnected {
 			return nil

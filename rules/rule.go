@@ -90,8 +90,9 @@ func (c Confidence) String() string {
 
 // Rule declares one failure mode: its id (the same as in the tracker
 // catalogue; public, never renamed), the stage at which it stops the
-// flow, who must act, how to recognise it, how to fix it, and the
-// tracker issues about it.
+// flow, who must act, how to recognise it and how to fix it. The tracker
+// issues about it live in report/tracker's index, which changes more
+// often than the rule does.
 //
 // Run looks at one connect attempt; Check looks at the run as a whole
 // (the connector URL, or the absence of any attempt). A rule has one or
@@ -106,7 +107,6 @@ type Rule struct {
 	Side    Side
 	Doc     string
 	Fix     string
-	Tracker []int
 
 	Run   func(a *Attempt) *Finding
 	Check func(r *Run) *Finding

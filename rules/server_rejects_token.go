@@ -26,7 +26,6 @@ Look-alikes: token_never_presented (the request carries no Authorization
 header: log its presence to tell), edge_blocks_claude_user (the CDN, not
 the server, answers 403).`,
 	Fix:     "Validate exactly what your authorization server issues (aud equal to the metadata's resource, the same iss, the same keys), and answer 401 with WWW-Authenticate: Bearer error=\"invalid_token\" and a reason you log.",
-	Tracker: []int{125, 627, 1068, 100, 126, 299, 323, 335, 336, 397, 420, 442, 480, 872, 902, 912},
 	Run: func(a *Attempt) *Finding {
 		if a.Outcome == OutcomeConnected {
 			return nil

@@ -23,7 +23,6 @@ Most reports of this turned out to be an edge block
 an access log that records whether Authorization was present. What is
 left is a connector bug: file it with the ofid.`,
 	Fix:     "After ruling out the edge and the server, file an issue with the ofid and the token's UTC time; moving the endpoint to /mcp has helped some.",
-	Tracker: []int{125, 546, 654, 680, 690, 741, 801, 825, 878, 905, 970, 978, 980, 41, 64, 79},
 	Run: func(a *Attempt) *Finding {
 		if a.Outcome == OutcomeConnected {
 			return nil

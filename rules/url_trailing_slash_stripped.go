@@ -17,7 +17,6 @@ slashed path answers 404 or redirects (and the connector does not follow
 redirects). It needs the typed URL (--server) to tell it from a user who
 typed the slash-less form.`,
 	Fix:     "Serve both /mcp and /mcp/ without redirecting.",
-	Tracker: []int{234, 1056},
 	Run: func(a *Attempt) *Finding {
 		if a.URL == nil || !strings.HasSuffix(a.URL.Path, "/") || a.URL.Path == "/" || a.Outcome == OutcomeConnected {
 			return nil

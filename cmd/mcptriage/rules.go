@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mcptriage/mcptriage/report/tracker"
 	"github.com/mcptriage/mcptriage/rules"
 )
 
@@ -36,9 +37,9 @@ func newCmdRules(f *factory) *cobra.Command {
 				return usageErrorf("no failure mode %q; 'mcptriage rules' lists them", args[0])
 			}
 			fmt.Fprintf(out, "%s: %s\n\nstage %d (%s) · side: %s\n\n%s\n\nFix: %s\n", r.ID, r.Title, r.Stage, r.Stage.Title(), r.Side, r.Doc, r.Fix)
-			if len(r.Tracker) > 0 {
+			if known := tracker.ForMode(r.ID); len(known) > 0 {
 				var refs []string
-				for _, n := range r.Tracker {
+				for _, n := range known {
 					refs = append(refs, fmt.Sprintf("#%d", n))
 				}
 				fmt.Fprintf(out, "\nTracker (anthropics/claude-ai-mcp): %s\n", strings.Join(refs, " "))

@@ -98,13 +98,14 @@ func issueURL(repo string, n int) string {
 	return fmt.Sprintf("https://github.com/%s/issues/%d", repo, n)
 }
 
-// ForMode lists the known issues of a mode, best first: the ones to add
-// an ofid to come before closed or duplicate threads.
+// ForMode lists the known issues of a mode (or, for a mode that has none
+// of its own, of the modes it stands for), best first: the ones to add an
+// ofid to come before closed or duplicate threads.
 func ForMode(id string) []int {
 	ms := Offline(Query{Modes: []string{id}})
 	var out []int
 	for _, m := range ms {
-		if m.modeMatch {
+		if m.modeMatch || m.alsoMatch {
 			out = append(out, m.Number)
 		}
 	}
@@ -143,7 +144,7 @@ type Match struct {
 	// Source is "index", "github" or "index+github".
 	Source string `json:"source"`
 
-	modeMatch bool
+	modeMatch, alsoMatch bool
 }
 
 // Strong says the match is good enough to add an ofid to instead of
@@ -205,6 +206,7 @@ func scoreIndexed(m *Match, q Query) {
 		if info, ok := Mode(q.Modes[0]); ok {
 			for _, a := range info.Also {
 				if contains(m.Modes, a) {
+					m.alsoMatch = true
 					m.add(scoreAlsoMode, "tracked as "+a+", a cause of the same symptom")
 					break
 				}
