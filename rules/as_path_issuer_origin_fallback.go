@@ -21,7 +21,7 @@ authorization_endpoint of a document it did fetch and uses
 
 Look-alike: prm_not_found (the protected-resource metadata itself is
 missing).`,
-	Fix:     "Publish the metadata at the path-inserted URL for the issuer (/.well-known/oauth-authorization-server/<issuer path>), and serve /authorize, /token and /register at the MCP origin's root, forwarding to the real authorization server.",
+	Fix: "Publish the metadata at the path-inserted URL for the issuer (/.well-known/oauth-authorization-server/<issuer path>), and serve /authorize, /token and /register at the MCP origin's root, forwarding to the real authorization server.",
 	Run: func(a *Attempt) *Finding {
 		if !a.AnyOK(RolePRM) || a.AnyOK(RoleToken) || a.Outcome == OutcomeConnected {
 			return nil

@@ -14,7 +14,7 @@ protected-resource[/path], /.well-known/oauth-authorization-server)
 answers 200 (a single-page app's index.html, an empty metadata stub), a
 redirect to a login page, or 401/403 from auth middleware. Any non-404
 tells the connector to do OAuth, which then fails at registration.`,
-	Fix:     "Return a plain 404 on every OAuth discovery path (root and path-inserted) while the server is authless; never serve empty metadata stubs.",
+	Fix: "Return a plain 404 on every OAuth discovery path (root and path-inserted) while the server is authless; never serve empty metadata stubs.",
 	Run: func(a *Attempt) *Finding {
 		p := a.FirstNonHead(RoleProbe)
 		if p == nil || !p.OK() || !a.stalledAt(StageToken) || a.Has(RoleMCP) {

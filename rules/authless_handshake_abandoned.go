@@ -20,7 +20,7 @@ Accept header) and 404s discovery ends the same way.
 
 Look-alike: authless_discovery_not_404, where one of the probes answered
 something other than 404 and pushed the connector into OAuth.`,
-	Fix:     "Nothing is wrong on the server if every discovery path is a clean 404 and initialize is fast; file an issue with the ofid. Some work around it with a minimal OAuth implementation.",
+	Fix: "Nothing is wrong on the server if every discovery path is a clean 404 and initialize is fast; file an issue with the ofid. Some work around it with a minimal OAuth implementation.",
 	Run: func(a *Attempt) *Finding {
 		p := a.FirstNonHead(RoleProbe)
 		if p == nil || a.Outcome == OutcomeConnected || a.Has(RoleMCP) || a.Has(RoleToken) || a.Has(RoleAuthorize) {

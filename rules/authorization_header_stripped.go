@@ -24,7 +24,7 @@ there, and the application's own words that it was not.
 
 Look-alikes: token_never_presented (no header even at the front);
 server_rejects_token (the application saw the token and refused it).`,
-	Fix:     "Forward Authorization to the application: CGIPassAuth On or SetEnvIf Authorization \"(.*)\" HTTP_AUTHORIZATION=$1 (Apache), proxy_set_header Authorization $http_authorization; or fastcgi_param HTTP_AUTHORIZATION $http_authorization; (nginx).",
+	Fix: "Forward Authorization to the application: CGIPassAuth On or SetEnvIf Authorization \"(.*)\" HTTP_AUTHORIZATION=$1 (Apache), proxy_set_header Authorization $http_authorization; or fastcgi_param HTTP_AUTHORIZATION $http_authorization; (nginx).",
 	Run: func(a *Attempt) *Finding {
 		if a.Outcome == OutcomeConnected {
 			return nil

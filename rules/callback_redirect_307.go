@@ -16,7 +16,7 @@ https://claude.ai/api/mcp/auth_callback. Those redirects keep the method,
 so the browser POSTs to a callback that only accepts GET, and Claude shows
 a bare JSON "Method Not Allowed". No token exchange follows. Next.js's
 NextResponse.redirect() defaults to 307.`,
-	Fix:     "Answer the consent POST with 303 (or 302), so the browser GETs the callback.",
+	Fix: "Answer the consent POST with 303 (or 302), so the browser GETs the callback.",
 	Run: func(a *Attempt) *Finding {
 		if a.AnyOK(RoleToken) {
 			return nil

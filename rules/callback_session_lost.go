@@ -13,7 +13,7 @@ with a code and state (302 or 303), but claude.ai could not match the
 callback to the pending flow because the browser blocked its cookies or a
 content blocker interfered, so no token exchange was attempted. It
 reproduces only in that browser profile.`,
-	Fix:     "Retry in a browser profile that allows claude.ai's cookies, with blockers off for claude.ai.",
+	Fix: "Retry in a browser profile that allows claude.ai's cookies, with blockers off for claude.ai.",
 	Run: func(a *Attempt) *Finding {
 		redirect := callbackRedirect(a)
 		if redirect == nil || a.Has(RoleToken) || a.Outcome == OutcomeConnected {

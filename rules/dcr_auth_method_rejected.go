@@ -21,7 +21,7 @@ method from the response.
 
 From an access log this is one of three look-alikes
 (dcr_redirect_uri_rejected, dcr_grant_or_scope_rejected); a 401 points here.`,
-	Fix:     "Accept the registration and return the method you support (for example \"token_endpoint_auth_method\": \"none\" with no secret) instead of rejecting it.",
+	Fix: "Accept the registration and return the method you support (for example \"token_endpoint_auth_method\": \"none\" with no secret) instead of rejecting it.",
 	Run: func(a *Attempt) *Finding {
 		return dcrVerdict(a, parse.SigAuthMethod, []int{400, 401, 422},
 			func(bad []*Ev, said *Ev) *Finding {

@@ -16,7 +16,7 @@ an empty body, or a 404 although the metadata advertised it.
 Look-alikes: the 400 rejections (dcr_auth_method_rejected and siblings),
 where the endpoint works but refuses a field; dcr_succeeded_then_abort,
 where registration returned a clean 201.`,
-	Fix:     "Accept POST with JSON at exactly the advertised URL, without redirects, and answer 201 with RFC 7591 JSON (client_id, the echoed metadata, client_secret only for confidential methods).",
+	Fix: "Accept POST with JSON at exactly the advertised URL, without redirects, and answer 201 with RFC 7591 JSON (client_id, the echoed metadata, client_secret only for confidential methods).",
 	Run: func(a *Attempt) *Finding {
 		regs := a.ByRole(RoleRegister)
 		if len(regs) == 0 || !a.stalledAt(StageAuthorization) || a.Has(RoleAuthorize) {

@@ -17,7 +17,7 @@ refresh_token, and may list every value of scopes_supported as its scope.
 A server that does not allow refresh_token for dynamic clients, or will
 not grant one of the scopes it advertises, answers 400 instead of
 registering a subset.`,
-	Fix:     "Register the client with the grants and scopes you allow and return them in the response; advertise in scopes_supported only scopes a dynamic client may get; support refresh_token.",
+	Fix: "Register the client with the grants and scopes you allow and return them in the response; advertise in scopes_supported only scopes a dynamic client may get; support refresh_token.",
 	Run: func(a *Attempt) *Finding {
 		return dcrVerdict(a, parse.SigGrantOrScope, []int{400, 422},
 			func(bad []*Ev, said *Ev) *Finding {

@@ -14,7 +14,7 @@ pre-registered client ID: Claude shows "Automatic client registration isn't
 supported… add an OAuth Client ID". Entra ID, Google and many enterprise
 identity providers behave this way. In the logs, discovery succeeds and
 nothing follows.`,
-	Fix:     "Register a client at the identity provider with the redirect URIs https://claude.ai/api/mcp/auth_callback and https://claude.com/api/mcp/auth_callback and enter its client ID (and secret) in the connector's advanced settings; or add dynamic client registration.",
+	Fix: "Register a client at the identity provider with the redirect URIs https://claude.ai/api/mcp/auth_callback and https://claude.com/api/mcp/auth_callback and enter its client ID (and secret) in the connector's advanced settings; or add dynamic client registration.",
 	Run: func(a *Attempt) *Finding {
 		if !discoveryStall(a) {
 			return nil

@@ -17,7 +17,7 @@ as a redirect URI: an allowlist of hosts, a localhost-only rule, or an SDK
 shim that rejects every URI. The 400 names invalid_redirect_uri or
 invalid_client_metadata. With a pre-registered client the same problem
 shows at /authorize instead.`,
-	Fix:     "Allow exactly https://claude.ai/api/mcp/auth_callback and https://claude.com/api/mcp/auth_callback.",
+	Fix: "Allow exactly https://claude.ai/api/mcp/auth_callback and https://claude.com/api/mcp/auth_callback.",
 	Run: func(a *Attempt) *Finding {
 		return dcrVerdict(a, parse.SigRedirectURI, []int{400, 422},
 			func(bad []*Ev, said *Ev) *Finding {

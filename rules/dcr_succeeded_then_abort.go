@@ -15,7 +15,7 @@ with "Couldn't register…" although registration worked.
 
 Before filing: if your authorization endpoint is on another host, the
 browser step is in that host's logs, not these.`,
-	Fix:     "Nothing to fix on the server when registration answers 201 with proper JSON; file an issue with the ofid (a fresh hostname sometimes helps).",
+	Fix: "Nothing to fix on the server when registration answers 201 with proper JSON; file an issue with the ofid (a fresh hostname sometimes helps).",
 	Run: func(a *Attempt) *Finding {
 		reg := a.FirstOK(RoleRegister)
 		if reg == nil || a.Has(RoleAuthorize) || a.Has(RoleBrowser) || a.Has(RoleToken) || a.Outcome == OutcomeConnected || a.Outcome == OutcomeIncomplete {

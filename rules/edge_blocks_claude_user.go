@@ -25,7 +25,7 @@ exchange and then nothing; the CDN's security events show a 403 to POST
 Look-alikes: server_rejects_token (the request reaches the origin and your
 stack answers 401/403); token_never_presented (no request at the edge
 either). Only the edge's logs decide between "blocked" and "never sent".`,
-	Fix:     "Allow Claude-User for the MCP path: turn off Block AI Bots or allow Claude-User in AI Crawl Control, or add a WAF rule that skips bot rules for 160.79.104.0/21 on the MCP path.",
+	Fix: "Allow Claude-User for the MCP path: turn off Block AI Bots or allow Claude-User in AI Crawl Control, or add a WAF rule that skips bot rules for 160.79.104.0/21 on the MCP path.",
 	Run: func(a *Attempt) *Finding {
 		// The edge's own log decides: it names the request it stopped.
 		for _, e := range a.Events {

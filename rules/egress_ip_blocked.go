@@ -14,7 +14,7 @@ firewall rule. nginx answers a deny rule with 403 or closes the connection
 (status 444); above HTTP, a firewall leaves no trace in the access log at
 all. Every leg from Anthropic fails alike, whatever its user agent, while
 the user's browser legs get through.`,
-	Fix:     "Allow 160.79.104.0/21 (IPv4 only; there is no IPv6 egress) on every layer for the MCP path, /.well-known/*, registration and token; remove the retired 34.162.x addresses.",
+	Fix: "Allow 160.79.104.0/21 (IPv4 only; there is no IPv6 egress) on every layer for the MCP path, /.well-known/*, registration and token; remove the retired 34.162.x addresses.",
 	Run: func(a *Attempt) *Finding {
 		if a.Outcome == OutcomeConnected {
 			return nil

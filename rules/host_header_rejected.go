@@ -13,7 +13,7 @@ values it was configured with, often localhost. Behind a proxy or on a
 custom domain the connector's probe is answered 421 "Invalid Host header"
 (or 403 "Invalid Origin"), so there is no 401 challenge and discovery
 never starts.`,
-	Fix:     "Add the public hostname to the SDK's allowed hosts (or turn rebinding protection off where a proxy already validates Host), and accept requests without an Origin header.",
+	Fix: "Add the public hostname to the SDK's allowed hosts (or turn rebinding protection off where a proxy already validates Host), and accept requests without an Origin header.",
 	Run: func(a *Attempt) *Finding {
 		if a.Outcome == OutcomeConnected {
 			return nil

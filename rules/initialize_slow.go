@@ -13,7 +13,7 @@ var InitializeSlow = &Rule{
 time out: nginx shows a 200 with a large $request_time, or a 499 when the
 connector hung up. The connector may show "connected" with no tools, or
 "Authorization … failed".`,
-	Fix:     "Keep initialize and tools/list fast: a warm instance, heavy work deferred to the first tool call.",
+	Fix: "Keep initialize and tools/list fast: a warm instance, heavy work deferred to the first tool call.",
 	Run: func(a *Attempt) *Finding {
 		if a.Outcome == OutcomeConnected {
 			return nil

@@ -17,7 +17,7 @@ plus POST /messages) answers that POST with 200, 400 or 401 instead of the
 405 that would make a client fall back, or opens the stream and never
 completes the handshake. It works in tools that still default to SSE and
 fails in the connector.`,
-	Fix:     "Serve Streamable HTTP on its own path (usually /mcp) and use that URL; if /sse must stay, answer POST on it with 405.",
+	Fix: "Serve Streamable HTTP on its own path (usually /mcp) and use that URL; if /sse must stay, answer POST on it with 405.",
 	Run: func(a *Attempt) *Finding {
 		if a.Outcome == OutcomeConnected {
 			return nil

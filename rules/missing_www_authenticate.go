@@ -24,7 +24,7 @@ the probe followed by no discovery request. Logging
 $sent_http_www_authenticate settles it. Look-alikes:
 resource_metadata_invalid (the header is there but its URL is unusable),
 prm_not_found (the URL is right, the document behind it is missing).`,
-	Fix:     "Answer the unauthenticated initialize with 401 and WWW-Authenticate: Bearer resource_metadata=\"https://<host>/.well-known/oauth-protected-resource/<path>\".",
+	Fix: "Answer the unauthenticated initialize with 401 and WWW-Authenticate: Bearer resource_metadata=\"https://<host>/.well-known/oauth-protected-resource/<path>\".",
 	Run: func(a *Attempt) *Finding {
 		var p *Ev
 		for _, e := range a.ByRole(RoleProbe) {

@@ -36,7 +36,7 @@ Stage-0 causes to rule out, roughly from most to least common:
   - a Claude-side failure to start the flow: the host is public, on 443,
     valid TLS, and still nothing arrives.
 Make sure the log covers the minute of the attempt, in UTC.`,
-	Fix:     "Confirm the log covers the attempt's time, then check DNS, port 443, the TLS chain and your edge's logs for 160.79.104.0/21; if all are clean, file an issue with the ofid.",
+	Fix: "Confirm the log covers the attempt's time, then check DNS, port 443, the TLS chain and your edge's logs for 160.79.104.0/21; if all are clean, file an issue with the ofid.",
 	Check: func(r *Run) *Finding {
 		if len(r.Attempts) > 0 {
 			return nil

@@ -13,7 +13,7 @@ https://mcp.example.com:8443/mcp gets no backend request at all, while the
 user's browser may still reach the odd port during authorization, which
 makes the failure look like a discovery or token problem. No error names
 the port.`,
-	Fix:     "Serve the MCP endpoint and the OAuth endpoints on 443, through a reverse proxy or a tunnel, and re-add the connector with the new URL.",
+	Fix: "Serve the MCP endpoint and the OAuth endpoints on 443, through a reverse proxy or a tunnel, and re-add the connector with the new URL.",
 	Check: func(r *Run) *Finding {
 		u := r.URL
 		if u == nil {

@@ -17,7 +17,7 @@ leading space, that is an empty first scope). A strict authorization
 server rejects the empty scope and redirects back with
 error=invalid_scope, and Claude reports "Authorization … failed". The
 authorize URL is in the access log, so this one is visible there.`,
-	Fix:     "Make the authorization server tolerant: split scope on runs of whitespace and drop empty entries; advertise your real scopes (scopes_supported, and scope= in the 401 challenge) so the list is not empty.",
+	Fix: "Make the authorization server tolerant: split scope on runs of whitespace and drop empty entries; advertise your real scopes (scopes_supported, and scope= in the 401 challenge) so the list is not empty.",
 	Run: func(a *Attempt) *Finding {
 		if a.AnyOK(RoleToken) {
 			return nil

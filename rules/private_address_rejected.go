@@ -19,7 +19,7 @@ resolved from outside at all. The logs then hold nothing.
 
 mcptriage checks the URL as written; it does not resolve names. A public
 name whose DNS answer is private (split horizon) fails the same way.`,
-	Fix:     "Publish the server at a globally routable address on 443 (a reverse proxy, Cloudflare Tunnel, Tailscale Funnel) and use that public name in the connector.",
+	Fix: "Publish the server at a globally routable address on 443 (a reverse proxy, Cloudflare Tunnel, Tailscale Funnel) and use that public name in the connector.",
 	Check: func(r *Run) *Finding {
 		u := r.URL
 		if u == nil {

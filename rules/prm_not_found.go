@@ -20,7 +20,7 @@ proxies) and documents served only under the MCP path
 Look-alikes: as_path_issuer_origin_fallback (the metadata is found, the
 authorization server's is not); missing_www_authenticate (no pointer at
 all).`,
-	Fix:     "Serve the document at /.well-known/oauth-protected-resource/<mcp path> and at the root, and point resource_metadata at it; as a stopgap, route /authorize, /token and /register at the origin root to the real endpoints.",
+	Fix: "Serve the document at /.well-known/oauth-protected-resource/<mcp path> and at the root, and point resource_metadata at it; as a stopgap, route /authorize, /token and /register at the origin root to the real endpoints.",
 	Run: func(a *Attempt) *Finding {
 		prms := a.ByRole(RolePRM)
 		if len(prms) == 0 || a.Authless() || a.AnyOK(RoleToken) || a.Outcome == OutcomeConnected {

@@ -18,7 +18,7 @@ where the flow stopped.
 
 Look-alikes: dcr_not_supported and cimd_not_selected stop at the same
 place but show "Automatic client registration isn't supported" in Claude.`,
-	Fix:     "Set the metadata's resource to the connector URL byte for byte (https, the public host, the path, no trailing slash unless the URL has one).",
+	Fix: "Set the metadata's resource to the connector URL byte for byte (https, the public host, the path, no trailing slash unless the URL has one).",
 	Run: func(a *Attempt) *Finding {
 		if !discoveryStall(a) {
 			return nil

@@ -19,7 +19,7 @@ authorization spec forbids them: the connector treats the server as an
 OAuth server, probes it, and gives up when the probe is answered 401 or 403
 without a usable challenge. The connector may also re-case parameter names
 (apikey becomes apiKey).`,
-	Fix:     "Implement OAuth (dynamic client registration or a client ID metadata document) or make the server authless; remove the credential from the URL.",
+	Fix: "Implement OAuth (dynamic client registration or a client ID metadata document) or make the server authless; remove the credential from the URL.",
 	Check: func(r *Run) *Finding {
 		if r.URL == nil || r.URL.RawQuery == "" {
 			return nil

@@ -21,7 +21,7 @@ a successful token exchange, on the authenticated request (stage 6).
 
 Look-alike: url_trailing_slash_stripped, where the URL typed into Claude
 ended in a slash and the connector removed it.`,
-	Fix:     "Register the exact URL the server serves, and never redirect the MCP path or /.well-known/*: serve both /mcp and /mcp/, disable slash redirects and host canonicalisation for these paths.",
+	Fix: "Register the exact URL the server serves, and never redirect the MCP path or /.well-known/*: serve both /mcp and /mcp/, disable slash redirects and host canonicalisation for these paths.",
 	Run: func(a *Attempt) *Finding {
 		if a.Outcome == OutcomeConnected {
 			return nil

@@ -19,7 +19,7 @@ Host), unquoted, or pointing at the authorization-server document instead
 of the protected-resource one. Discovery then never starts (the probe is
 repeated and the add dialog may hang on "Checking connection…") or fetches
 the wrong document.`,
-	Fix:     "Emit an absolute https:// URL of the RFC 9728 document (the path-inserted form for a server on a subpath), built from a configured public base URL rather than the request.",
+	Fix: "Emit an absolute https:// URL of the RFC 9728 document (the path-inserted form for a server on a subpath), built from a configured public base URL rather than the request.",
 	Run: func(a *Attempt) *Finding {
 		if !a.stalledAt(StageDiscovery) || a.AnyOK(RolePRM) {
 			return nil

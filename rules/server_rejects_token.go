@@ -25,7 +25,7 @@ access log is where it shows.
 Look-alikes: token_never_presented (the request carries no Authorization
 header: log its presence to tell), edge_blocks_claude_user (the CDN, not
 the server, answers 403).`,
-	Fix:     "Validate exactly what your authorization server issues (aud equal to the metadata's resource, the same iss, the same keys), and answer 401 with WWW-Authenticate: Bearer error=\"invalid_token\" and a reason you log.",
+	Fix: "Validate exactly what your authorization server issues (aud equal to the metadata's resource, the same iss, the same keys), and answer 401 with WWW-Authenticate: Bearer error=\"invalid_token\" and a reason you log.",
 	Run: func(a *Attempt) *Finding {
 		if a.Outcome == OutcomeConnected {
 			return nil

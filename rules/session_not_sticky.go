@@ -12,7 +12,7 @@ var SessionNotSticky = &Rule{
 not found", "Session terminated"): the Mcp-Session-Id belongs to another
 instance behind a load balancer without affinity, or to a process that has
 restarted. Tools list but calls fail.`,
-	Fix:     "Run Streamable HTTP statelessly or keep sessions in shared storage; answer unknown session IDs with 404 so the client initialises again.",
+	Fix: "Run Streamable HTTP statelessly or keep sessions in shared storage; answer unknown session IDs with 404 so the client initialises again.",
 	Run: func(a *Attempt) *Finding {
 		var ok *Ev
 		for _, e := range a.ByRole(RoleMCP) {

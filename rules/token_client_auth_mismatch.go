@@ -18,7 +18,7 @@ only reads HTTP Basic, compares against a hashed or different secret, or
 expects no secret for a client it registered as confidential answers 401
 (or 400) invalid_client. The registration response's
 token_endpoint_auth_method must match what /token enforces.`,
-	Fix:     "Support client_secret_post (and none with PKCE for public clients), and return in the registration response the auth method /token will actually enforce.",
+	Fix: "Support client_secret_post (and none with PKCE for public clients), and return in the registration response the auth method /token will actually enforce.",
 	Run: func(a *Attempt) *Finding {
 		bad := tokenFailures(a)
 		if len(bad) > 0 && !bad[0].OK() {

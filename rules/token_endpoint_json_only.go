@@ -19,7 +19,7 @@ because it read an empty body.
 
 Look-alike: token_client_auth_mismatch (a 401 invalid_client; a 400 can be
 either).`,
-	Fix:     "Accept form-encoded token requests; JSON may be accepted as well.",
+	Fix: "Accept form-encoded token requests; JSON may be accepted as well.",
 	Run: func(a *Attempt) *Finding {
 		bad := tokenFailures(a)
 		if len(bad) > 0 {

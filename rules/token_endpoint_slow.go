@@ -16,7 +16,7 @@ synchronous user provisioning.
 
 Look-alike: initialize_slow (the same deadline on the first authenticated
 MCP request).`,
-	Fix:     "Keep the token endpoint well under 10 s: warm instances, move provisioning out of the request, cache upstream metadata and keys.",
+	Fix: "Keep the token endpoint well under 10 s: warm instances, move provisioning out of the request, cache upstream metadata and keys.",
 	Run: func(a *Attempt) *Finding {
 		for _, t := range tokenFailures(a) {
 			switch {

@@ -19,7 +19,7 @@ advertised in the metadata may be on another host or path (its logs hold
 the call), the redirect may have been a 307 (callback_redirect_307), or
 the user's browser may have lost claude.ai's session on the way back
 (callback_session_lost).`,
-	Fix:     "Rule out a token endpoint on another host and a browser that blocks claude.ai cookies; then file an issue with the ofid and the callback's time.",
+	Fix: "Rule out a token endpoint on another host and a browser that blocks claude.ai cookies; then file an issue with the ofid and the callback's time.",
 	Run: func(a *Attempt) *Finding {
 		redirect := callbackRedirect(a)
 		if redirect == nil || a.Has(RoleToken) || a.Outcome == OutcomeConnected {

@@ -22,7 +22,7 @@ Most reports of this turned out to be an edge block
 (server_rejects_token): rule those out with the CDN's security events and
 an access log that records whether Authorization was present. What is
 left is a connector bug: file it with the ofid.`,
-	Fix:     "After ruling out the edge and the server, file an issue with the ofid and the token's UTC time; moving the endpoint to /mcp has helped some.",
+	Fix: "After ruling out the edge and the server, file an issue with the ofid and the token's UTC time; moving the endpoint to /mcp has helped some.",
 	Run: func(a *Attempt) *Finding {
 		if a.Outcome == OutcomeConnected {
 			return nil

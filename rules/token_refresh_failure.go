@@ -16,7 +16,7 @@ refresh request (POST to the token endpoint with grant_type=refresh_token)
 before or after: no refresh token was issued (the registration lacked the
 refresh_token grant, or offline_access was required and never asked for),
 or the refresh failed. Tools disappear until the user reconnects.`,
-	Fix:     "Issue refresh tokens to Claude's client whatever the scope, include refresh_token in its grant types, keep refresh fast, and answer a deleted client with 401 invalid_client so Claude registers again.",
+	Fix: "Issue refresh tokens to Claude's client whatever the scope, include refresh_token in its grant types, keep refresh fast, and answer a deleted client with 401 invalid_client so Claude registers again.",
 	Run: func(a *Attempt) *Finding {
 		var firstOK *Ev
 		for _, e := range a.ByRole(RoleMCP) {

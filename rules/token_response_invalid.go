@@ -16,7 +16,7 @@ plain text, a body without access_token or token_type, or JSON with the
 wrong content type. The connector stores no token and the next step never
 happens. Visible in an access log only through the content type (when
 logged) or a body too small to hold a token.`,
-	Fix:     "Return JSON with access_token, token_type \"Bearer\", expires_in and refresh_token, Content-Type application/json and Cache-Control no-store, errors included.",
+	Fix: "Return JSON with access_token, token_type \"Bearer\", expires_in and refresh_token, Content-Type application/json and Cache-Control no-store, errors included.",
 	Run: func(a *Attempt) *Finding {
 		tok := a.TokenOK()
 		if tok == nil || a.Outcome == OutcomeConnected || len(a.mcpAfter(tok)) > 0 {

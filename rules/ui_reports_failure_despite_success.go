@@ -13,7 +13,7 @@ authenticated MCP requests were answered. If Claude still shows
 "Authorization … failed", "no tools available" or only part of the tools,
 the server logs cannot explain it: the connector's own state is at fault
 (or the tool list itself: very large schemas, unusual annotations).`,
-	Fix:     "If Claude reports an error for this attempt, check the size and annotations of your tool list, then file an issue with the ofid: your logs show a working flow.",
+	Fix: "If Claude reports an error for this attempt, check the size and annotations of your tool list, then file an issue with the ofid: your logs show a working flow.",
 	Run: func(a *Attempt) *Finding {
 		if a.Outcome != OutcomeConnected {
 			return nil

@@ -21,7 +21,7 @@ exchange.
 Decisive when the connector URL is given (--server): a request for a case
 variant of its path. Without it, a failing request whose path differs only
 in case from one the server answers is strong evidence.`,
-	Fix:     "Route the MCP path case-insensitively (and accept both forms in the resource comparison) until the connector is fixed; add your ofid to the tracking issue.",
+	Fix: "Route the MCP path case-insensitively (and accept both forms in the resource comparison) until the connector is fixed; add your ofid to the tracking issue.",
 	Run: func(a *Attempt) *Finding {
 		if a.Outcome == OutcomeConnected {
 			return nil

@@ -16,7 +16,7 @@ connector requested the path without it; a server that only serves the
 slashed path answers 404 or redirects (and the connector does not follow
 redirects). It needs the typed URL (--server) to tell it from a user who
 typed the slash-less form.`,
-	Fix:     "Serve both /mcp and /mcp/ without redirecting.",
+	Fix: "Serve both /mcp and /mcp/ without redirecting.",
 	Run: func(a *Attempt) *Finding {
 		if a.URL == nil || !strings.HasSuffix(a.URL.Path, "/") || a.URL.Path == "/" || a.Outcome == OutcomeConnected {
 			return nil

@@ -16,7 +16,7 @@ browser, which is why the server looks fine when tested by hand.
 
 Look-alikes: edge_blocks_claude_user (only the Claude-User MCP calls after
 the token are blocked); wrong_connector_url (every path fails for everyone).`,
-	Fix:     "Exempt /.well-known/*, the registration, token and MCP paths from bot rules, challenges and empty-user-agent blocks, or allow 160.79.104.0/21.",
+	Fix: "Exempt /.well-known/*, the registration, token and MCP paths from bot rules, challenges and empty-user-agent blocks, or allow 160.79.104.0/21.",
 	Run: func(a *Attempt) *Finding {
 		if a.Outcome == OutcomeConnected {
 			return nil

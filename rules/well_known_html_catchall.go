@@ -19,7 +19,7 @@ connector needs JSON there, so discovery fails with a success status.
 Decisive when the response content type is logged
 ($sent_http_content_type); otherwise a metadata response far larger than
 such a document ever is hints at it.`,
-	Fix:     "Exclude /.well-known/*, /register, /token and /authorize from SPA fallbacks and auth middleware; return the JSON documents, or a 404.",
+	Fix: "Exclude /.well-known/*, /register, /token and /authorize from SPA fallbacks and auth middleware; return the JSON documents, or a 404.",
 	Run: func(a *Attempt) *Finding {
 		if !a.stalledAt(StageRegistration) || a.Has(RoleAuthorize) {
 			return nil

@@ -21,7 +21,7 @@ register…" or "Couldn't connect to the server", which point the wrong way.
 Look-alikes: an authless MCP server answers the probe with JSON-RPC, not
 HTML (authless_handshake_abandoned); a WAF that blocks only Anthropic's
 addresses answers 403 to them but not to a browser (waf_blocks_backchannel).`,
-	Fix:     "Use the server's documented MCP endpoint, usually ending in /mcp; the URL cannot be edited, so remove the connector and add it again.",
+	Fix: "Use the server's documented MCP endpoint, usually ending in /mcp; the URL cannot be edited, so remove the connector and add it again.",
 	Check: func(r *Run) *Finding {
 		u := r.URL
 		if u == nil {
