@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mcptriage/mcptriage/report/tracker"
 	"github.com/mcptriage/mcptriage/rules"
 )
 
@@ -173,6 +174,9 @@ type DraftOptions struct {
 	WorksIn      []string
 	ClaudeError  string
 	RedactHosts  bool
+	// Related is a tracker search for this diagnosis (report --search);
+	// without one, the index's issues for the mode are named.
+	Related *tracker.Result
 }
 
 // OFIDMatch places an ofid on an attempt, or says that none is near it.
@@ -197,7 +201,11 @@ type Draft struct {
 	OFIDs    []OFIDMatch  `json:"ofids"`
 	// Advice is for the person filing, not for the issue: it goes to stderr.
 	Advice []string `json:"advice"`
-	URL    string   `json:"url,omitempty"`
+	// Related are the tracker issues a search found, best first.
+	Related []tracker.Match `json:"related,omitempty"`
+	// SuggestComment is an open issue that already tracks this failure.
+	SuggestComment int    `json:"suggest_comment_on,omitempty"`
+	URL            string `json:"url,omitempty"`
 	// URLShortened says the link carries shortened logs; the body has them whole.
 	URLShortened bool `json:"url_shortened,omitempty"`
 }
@@ -290,16 +298,7 @@ func BuildDraft(r *Report, opts DraftOptions) (*Draft, error) {
 		d.Labels = []string{"bug", "auth", "auth-issue", "user-report"}
 	}
 	d.OFIDs = MatchOFIDs(r, opts.OFIDs)
-	var a *Attempt
-	for _, m := range d.OFIDs {
-		if m.Attempt != 0 {
-			a = attemptByID(r, m.Attempt)
-			break
-		}
-	}
-	if a == nil && len(opts.OFIDs) == 0 {
-		a = lastFailed(r)
-	}
+	a := subject(r, d.OFIDs)
 	w := &draftWriter{r: r, a: a, opts: opts, d: d}
 	if a != nil {
 		d.Attempt = a.ID
@@ -308,6 +307,7 @@ func BuildDraft(r *Report, opts DraftOptions) (*Draft, error) {
 		}
 	}
 	w.advise()
+	w.related()
 	values := w.values()
 	for _, f := range form {
 		v := values[f.ID]
@@ -327,6 +327,21 @@ func BuildDraft(r *Report, opts DraftOptions) (*Draft, error) {
 	}
 	d.Body = renderBody(d.Fields, form)
 	return d, nil
+}
+
+// subject is the attempt a draft (or a search) is about: the one the
+// first matched ofid points at, else the most recent failed one when no
+// ofid was given.
+func subject(r *Report, ofids []OFIDMatch) *Attempt {
+	for _, m := range ofids {
+		if m.Attempt != 0 {
+			return attemptByID(r, m.Attempt)
+		}
+	}
+	if len(ofids) == 0 {
+		return lastFailed(r)
+	}
+	return nil
 }
 
 // renderBody writes the fields as a submitted form renders them.
@@ -397,6 +412,23 @@ func (w *draftWriter) advise() {
 		w.d.Advice = append(w.d.Advice, "This attempt connected on the server side; if Claude still shows an error, the draft is worth filing with its ofid.")
 	case f != nil && f.Side != "connector":
 		w.d.Advice = append(w.d.Advice, fmt.Sprintf("The evidence points at your %s (%s): %s A bug report is probably not the next step; the draft is there for a second opinion.", sideWords(f.Side), f.Mode, f.Fix))
+	}
+}
+
+// maxRelated keeps the related issues to the ones worth opening.
+const maxRelated = 6
+
+// related records the search's best matches, and advises a comment on an
+// open issue that already tracks the failure.
+func (w *draftWriter) related() {
+	rel := w.opts.Related
+	if rel == nil {
+		return
+	}
+	w.d.Related = rel.Matches[:min(len(rel.Matches), maxRelated)]
+	if m, ok := rel.Strongest(); ok {
+		w.d.SuggestComment = m.Number
+		w.d.Advice = append(w.d.Advice, fmt.Sprintf("#%d already tracks this failure (%s): adding your ofid there (report --comment %d) is usually more useful than a new issue.", m.Number, strings.Join(m.Why, "; "), m.Number))
 	}
 }
 
@@ -818,13 +850,17 @@ func (w *draftWriter) additional() string {
 	if len(facts) > 0 {
 		parts = append(parts, "Hosting: "+strings.Join(facts, "; ")+".")
 	}
+	if rel := w.opts.Related; rel != nil && len(rel.Matches) > 0 {
+		var refs []string
+		for _, m := range rel.Matches[:min(len(rel.Matches), maxRelated)] {
+			refs = append(refs, fmt.Sprintf("#%d (%s)", m.Number, m.State))
+		}
+		parts = append(parts, "Tracker issues that look like this failure: "+strings.Join(refs, ", ")+".")
+	}
 	if f := w.finding(); f != nil {
-		if len(f.KnownIssues) > 0 {
+		if len(f.KnownIssues) > 0 && w.opts.Related == nil {
 			var refs []string
-			for i, n := range f.KnownIssues {
-				if i == 6 {
-					break
-				}
+			for _, n := range f.KnownIssues[:min(len(f.KnownIssues), maxRelated)] {
 				refs = append(refs, fmt.Sprintf("#%d", n))
 			}
 			parts = append(parts, "Possibly related: "+strings.Join(refs, ", ")+".")

@@ -16,7 +16,10 @@ import (
 type reportOptions struct {
 	IO      *IOStreams
 	Browser func(url string) error
+	f       *factory
 	logOptions
+	searchFlags
+	Search bool
 
 	OFIDs        []string
 	ServerURL    string
@@ -35,7 +38,7 @@ type reportOptions struct {
 }
 
 func newCmdReport(f *factory, runF func(*reportOptions) error) *cobra.Command {
-	opts := &reportOptions{IO: f.IO, Browser: f.Browser}
+	opts := &reportOptions{IO: f.IO, Browser: f.Browser, f: f}
 	cmd := &cobra.Command{
 		Use:   "report [FILE...]",
 		Short: "Draft a bug report for the connector tracker from your logs",
@@ -107,6 +110,8 @@ still written (for a second opinion), and mcptriage says so on stderr.`,
 	fl.StringVarP(&opts.Output, "output", "o", "", "write the draft to this file instead of stdout")
 	fl.StringVar(&opts.Format, "format", "md", "the draft as md (Markdown) or json (for scripts)")
 	fl.BoolVar(&opts.RedactHosts, "redact-hosts", false, "also replace your host names and non-Anthropic addresses (host-1.example, 203.0.113.x)")
+	fl.BoolVar(&opts.Search, "search", false, "search the tracker for issues that already describe this failure, and name them in the draft")
+	addSearchFlags(cmd, &opts.searchFlags, false)
 	addLogFlags(cmd, &opts.logOptions, "log-format")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"md", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	for _, flag := range []string{"where", "transport", "registration"} {
@@ -144,6 +149,15 @@ func runReport(opts *reportOptions) error {
 		User: opts.User, OFIDs: ofids, ServerURL: opts.ServerURL, Where: opts.Where,
 		Transport: opts.Transport, Registration: opts.Registration, Browser: opts.BrowserOS,
 		WorksIn: opts.WorksIn, ClaudeError: opts.ClaudeError, RedactHosts: opts.RedactHosts,
+	}
+	if opts.Search && opts.Comment == 0 {
+		q := report.SearchQuery(rep, ofids, opts.ClaudeError)
+		if opts.RedactHosts {
+			// Whoever must not publish the host must not send it to GitHub.
+			q.Host = ""
+		}
+		res := searchTracker(opts.f, opts.searchFlags, q)
+		dopts.Related = &res
 	}
 	if opts.Comment > 0 {
 		return writeComment(opts, rep, dopts)

@@ -8,7 +8,10 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/cli/go-gh/v2/pkg/auth"
 	"github.com/spf13/cobra"
+
+	"github.com/mcptriage/mcptriage/report/tracker"
 )
 
 // Exit statuses.
@@ -39,10 +42,24 @@ type factory struct {
 	Version string
 	// Browser opens a URL; tests replace it.
 	Browser func(url string) error
+	// GitHubToken finds a token for a GitHub host, and says from where.
+	GitHubToken func(host string) (token, source string)
+	// CacheDir is where tracker searches are cached.
+	CacheDir func() (string, error)
 }
 
 func run(args []string, io *IOStreams) int {
-	f := &factory{IO: io, Version: buildVersion(), Browser: browserOpener(io.getenv("BROWSER"))}
+	return runWith(args, &factory{
+		IO: io, Version: buildVersion(), Browser: browserOpener(io.getenv("BROWSER")),
+		GitHubToken: githubToken(io.getenv, auth.TokenForHost),
+		CacheDir:    tracker.DefaultCacheDir,
+	})
+}
+
+// runWith runs a command line with the given dependencies and returns
+// the exit status.
+func runWith(args []string, f *factory) int {
+	io := f.IO
 	root := newRootCmd(f)
 	root.SetArgs(args)
 	root.SetIn(io.In)
@@ -81,7 +98,7 @@ worked, the failure mode with its evidence lines, and the fix.`,
 		Version:       f.Version,
 	}
 	root.SetVersionTemplate("mcptriage {{.Version}}\n")
-	root.AddCommand(newCmdAnalyze(f, nil), newCmdReport(f, nil), newCmdRules(f), newCmdVersion(f))
+	root.AddCommand(newCmdAnalyze(f, nil), newCmdReport(f, nil), newCmdSearch(f, nil), newCmdRules(f), newCmdVersion(f))
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	return root
 }

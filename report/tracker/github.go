@@ -33,6 +33,8 @@ type Online struct {
 	Cache   *Cache
 	// Refresh skips cached answers (and stores new ones).
 	Refresh bool
+	// Progress is told before a wait, so a pause is never silent.
+	Progress func(msg string)
 
 	waited bool
 }
@@ -121,6 +123,9 @@ func (o *Online) search(ctx context.Context, query string) (issues []Issue, cach
 			return nil, false, "", &SearchError{Fatal: true, Msg: o.limitMessage(wait, reset)}
 		}
 		o.waited = true
+		if o.Progress != nil {
+			o.Progress(fmt.Sprintf("GitHub's search limit was reached; waiting %s…", wait.Round(time.Second)))
+		}
 		note = fmt.Sprintf("GitHub's search limit was reached; waited %s once", wait.Round(time.Second))
 		if err := o.Wait(ctx, wait); err != nil {
 			return nil, false, "", &SearchError{Fatal: true, Msg: "interrupted while waiting for GitHub's search limit"}

@@ -238,7 +238,8 @@ func scoreIndexed(m *Match, q Query) {
 // finish adds what orders otherwise equal matches: the stage, the state,
 // the maintainers' labels. Only called on an issue that matched already.
 func finish(m *Match, q Query) {
-	if q.Stage > 0 {
+	// The same stage says little more than the same mode does.
+	if q.Stage > 0 && !m.modeMatch {
 		for _, id := range m.Modes {
 			if info, ok := Mode(id); ok && info.Stage == q.Stage {
 				m.add(scoreStage, "fails at the same stage")
