@@ -282,6 +282,7 @@ func TestREADMEShowsRealOutput(t *testing.T) {
 		{[]string{"analyze", "--demo"}, "This is `mcptriage analyze --demo`", "```\n"},
 		{[]string{"report", "--demo", "--ofid", "ofid_3b5554ba7fdde381@2026-11-24T08:55:20Z", "--browser", "Chrome 142, macOS 15", "--works-in", "claude-code,inspector"},
 			"This is `mcptriage report --demo", "````markdown\n"},
+		{[]string{"search", "--offline", "--demo", "--ofid", "ofid_3b5554ba7fdde381"}, "This is `mcptriage search --offline --demo", "```\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.args[0], func(t *testing.T) {
