@@ -129,14 +129,23 @@ func choiceNames(flag string) []string {
 	return out
 }
 
-func runReport(opts *reportOptions) error {
+// parseOFIDFlags reads the --ofid values.
+func parseOFIDFlags(values []string) ([]report.OFID, error) {
 	var ofids []report.OFID
-	for _, s := range opts.OFIDs {
+	for _, s := range values {
 		o, err := report.ParseOFID(s)
 		if err != nil {
-			return usageErrorf("--ofid: %v", err)
+			return nil, usageErrorf("--ofid: %v", err)
 		}
 		ofids = append(ofids, o)
+	}
+	return ofids, nil
+}
+
+func runReport(opts *reportOptions) error {
+	ofids, err := parseOFIDFlags(opts.OFIDs)
+	if err != nil {
+		return err
 	}
 	rep, unusable, err := analyzeLogs(opts.IO, &opts.logOptions)
 	if err != nil {

@@ -161,13 +161,9 @@ func checkMode(id string) error {
 }
 
 func runSearch(opts *searchOptions) error {
-	var ofids []report.OFID
-	for _, s := range opts.OFIDs {
-		o, err := report.ParseOFID(s)
-		if err != nil {
-			return usageErrorf("--ofid: %v", err)
-		}
-		ofids = append(ofids, o)
+	ofids, err := parseOFIDFlags(opts.OFIDs)
+	if err != nil {
+		return err
 	}
 	q := tracker.Query{Repo: opts.Repo, Text: opts.Query, Error: opts.ClaudeError}
 	for _, o := range ofids {
