@@ -3,6 +3,7 @@ package parse
 import (
 	"errors"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,6 +41,8 @@ var (
 	jsonReqIDKeys   = []string{"request_id", "req_id", "requestId", "reqId", "req.id", "RequestId", "trace_id", "requestID"}
 	jsonHostKeys    = []string{"request.host", "host", "RequestHost", "proxy.host", "http.host", "url.domain"}
 	jsonAuthKeys    = []string{"has_auth", "hasAuth", "auth_present", "authorization_present", "auth", "authorization", "bearer"}
+	jsonBytesKeys   = []string{"body_bytes_sent", "bytes_sent", "response_size", "responseSize", "httpRequest.responseSize", "res.contentLength", "BytesSent"}
+	jsonCTypeKeys   = []string{"sent_http_content_type", "resp_content_type", "response_content_type", "content_type_sent"}
 )
 
 // The JSON keys --json-field accepts.
@@ -143,6 +146,7 @@ func (p *jsonLogParser) record(r gjson.Result, ev *Event) error {
 		p.readHeaders(r, headers, ev)
 		p.readDuration(r, family, ev)
 		p.readResponseHeaders(r, ev)
+		p.readBytes(r, family, ev)
 		if ev.Status == 0 && family == "caddy" {
 			ev.Status = int(r.Get("status").Int())
 		}
@@ -150,6 +154,15 @@ func (p *jsonLogParser) record(r gjson.Result, ev *Event) error {
 		ev.Path = target // a message about a path
 	}
 	ev.Message = p.message(r)
+	if reason := errorDetail(r); reason != "" && !strings.Contains(ev.Message, reason) {
+		// Loggers put the reason in fields of its own: {"msg":"registration
+		// rejected","error":"invalid_redirect_uri"}. It is part of what the
+		// app said.
+		if ev.Message != "" {
+			ev.Message += ": "
+		}
+		ev.Message += reason
+	}
 	ev.Level = p.level(r)
 	ev.RequestID = p.firstOf(r, jsonReqIDKeys, "request_id").String()
 	ev.Signals = SignalsOf(ev.Message)
@@ -329,11 +342,34 @@ func (p *jsonLogParser) readHeaders(r, headers gjson.Result, ev *Event) {
 	}
 }
 
+// readBytes takes the response body's size: nginx's escape=json formats
+// name it after $body_bytes_sent, Caddy calls it size.
+func (p *jsonLogParser) readBytes(r gjson.Result, family string, ev *Event) {
+	keys := jsonBytesKeys
+	if family == "caddy" {
+		keys = []string{"size"}
+	}
+	for _, k := range keys {
+		if v := r.Get(k); v.Exists() {
+			if n, err := strconv.ParseInt(strings.TrimSpace(v.String()), 10, 64); err == nil && n >= 0 {
+				ev.Bytes = n
+			}
+			return
+		}
+	}
+}
+
 func (p *jsonLogParser) readResponseHeaders(r gjson.Result, ev *Event) {
 	resp := p.firstObject(r, jsonRespKeys)
 	if !resp.IsObject() {
 		if v := r.Get("downstream_Content-Type"); v.Exists() {
 			ev.ContentType = v.String()
+		}
+		for _, k := range jsonCTypeKeys {
+			if v := r.Get(k); v.Type == gjson.String && v.Str != "" && v.Str != "-" {
+				ev.ContentType = v.Str
+				break
+			}
 		}
 		return
 	}
@@ -428,6 +464,20 @@ func (p *jsonLogParser) message(r gjson.Result) string {
 		return true
 	})
 	return strings.Join(parts, "; ")
+}
+
+// jsonErrorKeys are where loggers put the reason for a message.
+var jsonErrorKeys = []string{"error", "err", "error_description", "reason", "error.message", "err.message", "exception"}
+
+// errorDetail joins the string values of a record's error fields.
+func errorDetail(r gjson.Result) string {
+	var parts []string
+	for _, k := range jsonErrorKeys {
+		if v := r.Get(k); v.Type == gjson.String && v.Str != "" {
+			parts = append(parts, v.Str)
+		}
+	}
+	return strings.Join(parts, " — ")
 }
 
 var pinoLevels = map[int64]string{10: "trace", 20: "debug", 30: "info", 40: "warn", 50: "error", 60: "fatal"}

@@ -195,6 +195,11 @@ func group(evs []*Ev, url *ConnectorURL, env *Env) []*Attempt {
 				start(e)
 			case cur.connected() && isClaudeUserUA(e.UserAgent) && e.kind != kindPRM && e.kind != kindASMeta && e.Time.Sub(cur.End) <= maxUsageWindow:
 				// Tool calls on an established connection.
+			case isRestart(e) && len(cur.browserIPs) > 0 && (e.strong || e.Confirmed):
+				// The connector retries a failed step by itself, but never
+				// sends the user through the browser again: a fresh probe
+				// after a browser leg is the user pressing Connect again.
+				start(e)
 			case gap <= attemptGap && !(cur.connected() && isBrokerUA(e.UserAgent)):
 			case cur.awaitingHuman() && gap <= humanWindow && !isRestart(e):
 			case e.strong || e.Confirmed:

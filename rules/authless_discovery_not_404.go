@@ -36,6 +36,6 @@ tells the connector to do OAuth, which then fails at registration.`,
 		if odd[0].OK() && (!a.Has(RoleRegister) || !a.AnyOK(RoleRegister)) {
 			conf = High
 		}
-		return found(conf, fmt.Sprintf("%s as an authless server would, but %s: anything but 404 there makes the connector attempt OAuth.", req(p), describe(firstN(odd, 3))), append([]*Ev{p}, firstN(odd, 3)...)...)
+		return found(conf, fmt.Sprintf("%s as an authless server would, but %s: anything but 404 there makes the connector attempt OAuth.", req(p), describe(firstN(odd, 3))), append([]*Ev{p}, firstN(odd, 3)...)...).notCompleted(StageDiscovery)
 	},
 }

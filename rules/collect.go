@@ -287,6 +287,7 @@ func (c *Collector) Analyze() *Run {
 	env.BehindCloudflare = env.BehindCloudflare || c.env.CloudflarePeers > 0
 	sort.SliceStable(c.kept, func(i, j int) bool { return c.kept[i].Time.Before(c.kept[j].Time) })
 	r := &Run{URL: c.opts.URL, Env: &env, Events: c.seen, Requests: c.requests, Kept: len(c.kept), Capped: c.capped}
+	inferFronts(c.kept, &env)
 	r.Attempts = group(merge(c.kept), c.opts.URL, &env)
 	diagnose(r, All)
 	return r

@@ -29,6 +29,7 @@ func diagnose(r *Run, list []*Rule) {
 			}
 		}
 		rank(a.Findings)
+		reconcile(a)
 	}
 	for _, rule := range list {
 		if rule.Check == nil {
@@ -40,4 +41,26 @@ func diagnose(r *Run, list []*Rule) {
 		}
 	}
 	rank(r.Findings)
+}
+
+// reconcile: when the leading finding says a stage the ladder counted as
+// done did not really complete (an authorize answered with a redirect that
+// carries an error, a token response the connector cannot use), the
+// ladder follows it. A connected attempt keeps its ladder.
+func reconcile(a *Attempt) {
+	if len(a.Findings) == 0 || a.Outcome == OutcomeConnected {
+		return
+	}
+	f := a.Findings[0]
+	s := f.NotCompleted
+	if f.Confidence < Medium || s <= StageReach || s > StageMCP || a.Stages[s].Status != StatusOK {
+		return
+	}
+	a.Stages[s].Status = StatusFailed
+	a.LastCompleted = StageReach
+	for st := StageProbe; st <= StageMCP; st++ {
+		if a.Stages[st].Status == StatusOK {
+			a.LastCompleted = st
+		}
+	}
 }

@@ -77,6 +77,12 @@ func (f *Finding) next(s string) *Finding {
 	return f
 }
 
+// notCompleted marks a stage that looked done but did not complete.
+func (f *Finding) notCompleted(s Stage) *Finding {
+	f.NotCompleted = s
+	return f
+}
+
 // compact drops nils and duplicates, keeping order.
 func compact(evs []*Ev) []*Ev {
 	var out []*Ev

@@ -19,9 +19,17 @@ never starts.`,
 			return nil
 		}
 		bad := withStatus(append(a.ByRole(RoleProbe), a.ByRole(RoleMCP)...), 421)
-		if len(bad) == 0 {
+		if len(bad) > 0 {
+			return found(High, fmt.Sprintf("%s: 421 Misdirected Request is what the MCP SDKs' DNS-rebinding protection answers for a Host it was not told about.", req(bad[0])), firstN(bad, 3)...)
+		}
+		// The TypeScript and Go SDKs answer 403 instead. A 403 to the
+		// unauthenticated probe from the server itself (not an edge), with
+		// no discovery after it, is that or an access rule at the origin.
+		probes := a.ByRole(RoleProbe)
+		if len(probes) == 0 || probes[0].Status != 403 || probes[0].EdgeBlocked || a.Has(RolePRM) || a.Has(RoleASMeta) {
 			return nil
 		}
-		return found(High, fmt.Sprintf("%s: 421 Misdirected Request is what the MCP SDKs' DNS-rebinding protection answers for a Host it was not told about.", req(bad[0])), firstN(bad, 3)...)
+		return found(Medium, fmt.Sprintf("%s, and no discovery followed: the MCP SDKs' DNS-rebinding protection (TypeScript, Go) refuses a Host it was not told about with 403.", req(probes[0])), probes[0]).next(
+			"curl -si -X POST -H 'Content-Type: application/json' -d '{}' https://<host>" + probes[0].Path + " — a body naming the Host (\"Invalid Host\", \"invalid Host header\") decides it.")
 	},
 }

@@ -138,7 +138,8 @@ func (a *Attempt) computeStages() {
 	switch {
 	case a.Stages[StageMCP].Status == StatusOK:
 		a.Outcome = OutcomeConnected
-	case a.waitingOnUser() && a.Env != nil && !a.Env.LogEnd.IsZero() && a.Env.LogEnd.Sub(a.End) < attemptGap && !a.anyFailed():
+	// Claude's own error message (--error) says the attempt has ended.
+	case a.waitingOnUser() && a.Env != nil && a.Env.ClaudeError == "" && !a.Env.LogEnd.IsZero() && a.Env.LogEnd.Sub(a.End) < attemptGap && !a.anyFailed():
 		a.Outcome = OutcomeIncomplete
 	}
 }

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"net/netip"
+	"path/filepath"
 	"time"
 
 	"github.com/mcptriage/mcptriage/parse"
@@ -39,7 +40,7 @@ func merge(evs []*Ev) []*Ev {
 			if o.Time.Sub(e.Time) > sameRequestWindow+e.Duration+o.Duration {
 				break
 			}
-			if sameRequest(e, o) {
+			if sameRequest(e, o) && !seenIn(e, o.Pos.File) {
 				e = join(e, o)
 				gone[j] = true
 			}
@@ -55,6 +56,9 @@ func startMarker(evs []*Ev, i int, gone []bool) bool {
 	e := evs[i]
 	if parse.IsSynthetic(e.Time) {
 		return false // a pasted summary's bare line is a request, not a marker
+	}
+	if e.HasDuration {
+		return false // it ended without a status: the client went away (Caddy logs 0)
 	}
 	for j := i + 1; j < len(evs) && j <= i+mergeLookAhead; j++ {
 		o := evs[j]
@@ -88,7 +92,29 @@ func sameRequest(a, b *Ev) bool {
 	if !statusAgrees(a, b) || !clientsAgree(a, b) {
 		return false
 	}
+	// Two requests in the same second to the same path (the connector's
+	// probe and its authenticated initialize) differ in who sent them.
+	if a.UAKnown && b.UAKnown && a.UserAgent != "" && b.UserAgent != "" && a.UserAgent != b.UserAgent {
+		return false
+	}
+	if a.Authorization != parse.Unknown && b.Authorization != parse.Unknown && a.Authorization != b.Authorization {
+		return false
+	}
 	return true
+}
+
+// seenIn: the event already holds a record from that file; one log
+// records a request once.
+func seenIn(e *Ev, file string) bool {
+	if e.Pos.File == file {
+		return true
+	}
+	for _, v := range e.Views {
+		if v.Pos.File == file {
+			return true
+		}
+	}
+	return false
 }
 
 func statusAgrees(a, b *Ev) bool {
@@ -219,4 +245,84 @@ func reachedOrigin(evs []*Ev) []*Ev {
 		}
 	}
 	return out
+}
+
+// inferFronts finds, among logs of the same layer, one written in front
+// of another (a load balancer's or an edge proxy's in front of the web
+// server's): it holds every connector request the other holds, and more,
+// and what only it holds was refused. That log is treated as the edge's,
+// and what only it holds as stopped there, as a CDN's log would say.
+func inferFronts(evs []*Ev, env *Env) {
+	byFile := map[string][]*Ev{}
+	var files []string
+	for _, e := range evs {
+		// Only the connector's own requests (from its egress) count: they
+		// are what a front would stop, and browsers' and scanners' requests
+		// are kept only near an attempt, so both logs need not hold them.
+		if e.message || !e.Confirmed || e.Layer != parse.LayerOrigin || parse.IsSynthetic(e.Time) {
+			continue
+		}
+		if _, ok := byFile[e.Pos.File]; !ok {
+			files = append(files, e.Pos.File)
+		}
+		byFile[e.Pos.File] = append(byFile[e.Pos.File], e)
+	}
+	if len(files) < 2 {
+		return
+	}
+	for _, front := range files {
+		for _, back := range files {
+			if front == back || byFile[front][0].Layer != parse.LayerOrigin {
+				continue
+			}
+			extra, ok := frontOf(byFile[front], byFile[back])
+			if !ok {
+				continue
+			}
+			for _, e := range byFile[front] {
+				e.Layer = parse.LayerEdge
+				env.Edge.note(e.Time)
+			}
+			for _, e := range extra {
+				e.EdgeBlocked = true
+				e.EdgeAction = "block"
+				e.EdgeSource = "the front proxy (" + filepath.Base(front) + ")"
+			}
+		}
+	}
+}
+
+// minSharedRequests is how many requests two logs must share before one
+// is taken to sit in front of the other.
+const minSharedRequests = 3
+
+// frontOf: every request of back is in front too, and front's others
+// were all refused. It returns those.
+func frontOf(front, back []*Ev) (extra []*Ev, ok bool) {
+	if len(back) < minSharedRequests || len(front) <= len(back) {
+		return nil, false
+	}
+	matched := make([]bool, len(front))
+	for _, b := range back {
+		found := false
+		for i, f := range front {
+			if !matched[i] && absDuration(f.Time.Sub(b.Time)) <= sameRequestWindow+f.Duration+b.Duration && sameRequest(f, b) {
+				matched[i], found = true, true
+				break
+			}
+		}
+		if !found {
+			return nil, false
+		}
+	}
+	for i, f := range front {
+		if matched[i] {
+			continue
+		}
+		if f.Status < 400 {
+			return nil, false // served there without reaching the back: not a plain front
+		}
+		extra = append(extra, f)
+	}
+	return extra, len(extra) > 0
 }

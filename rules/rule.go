@@ -123,6 +123,9 @@ type Finding struct {
 	// Next is what would decide between this and a look-alike, when the
 	// evidence cannot.
 	Next string
+	// NotCompleted is a stage the ladder counts as done (its request was
+	// answered 2xx or 3xx) that this finding shows did not complete.
+	NotCompleted Stage
 }
 
 var idPattern = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)

@@ -23,7 +23,7 @@ logged) or a body too small to hold a token.`,
 			return nil
 		}
 		if ct := strings.ToLower(tok.ContentType); ct != "" && !strings.Contains(ct, "json") {
-			return found(High, fmt.Sprintf("%s with Content-Type %s: a token response must be JSON.", req(tok), tok.ContentType), tok)
+			return found(High, fmt.Sprintf("%s with Content-Type %s: a token response must be JSON.", req(tok), tok.ContentType), tok).notCompleted(StageToken)
 		}
 		if tok.Bytes >= 0 && tok.Bytes < 40 {
 			return found(Low, fmt.Sprintf("%s with a %d-byte body, too small for an access token.", req(tok), tok.Bytes), tok)

@@ -31,17 +31,28 @@ such a document ever is hints at it.`,
 			}
 			if strings.Contains(strings.ToLower(e.ContentType), "html") {
 				html = append(html, e)
-			} else if e.ContentType == "" && e.Bytes > 4096 {
+			} else if e.ContentType == "" && e.Bytes > metadataMaxBytes(e) {
 				big = append(big, e)
 			}
 		}
 		if len(html) > 0 {
-			return found(High, fmt.Sprintf("%s with Content-Type %s: the connector needs JSON there.", req(html[0]), html[0].ContentType), firstN(html, 3)...)
+			return found(High, fmt.Sprintf("%s with Content-Type %s: the connector needs JSON there.", req(html[0]), html[0].ContentType), firstN(html, 3)...).notCompleted(StageDiscovery)
 		}
 		if len(big) > 0 {
-			return found(Low, fmt.Sprintf("%s with %d bytes: far larger than a metadata document, the size of a web page.", req(big[0]), big[0].Bytes), firstN(big, 3)...).next(
+			return found(Medium, fmt.Sprintf("%s with %d bytes: far larger than a metadata document, the size of a web page.", req(big[0]), big[0].Bytes), firstN(big, 3)...).notCompleted(StageDiscovery).next(
 				"curl -si https://<host>" + big[0].Path + " | head: an HTML body decides it.")
 		}
 		return nil
 	},
+}
+
+// metadataMaxBytes is more than a metadata document at that path ever
+// takes: protected-resource metadata names a resource and its servers
+// (a few hundred bytes); authorization-server metadata lists endpoints
+// and capabilities (a few kilobytes at the largest providers).
+func metadataMaxBytes(e *Ev) int64 {
+	if e.Role == RolePRM {
+		return 2048
+	}
+	return 16384
 }

@@ -39,10 +39,17 @@ addresses answers 403 to them but not to a browser (waf_blocks_backchannel).`,
 	},
 	Run: func(a *Attempt) *Finding {
 		probes := a.ByRole(RoleProbe)
-		if len(probes) == 0 || !a.stalledAt(StageDiscovery) || a.Has(RoleAuthorize) || a.Has(RoleToken) {
+		if len(probes) == 0 || a.Has(RoleAuthorize) || a.Has(RoleToken) {
 			return nil
 		}
 		first := probes[0]
+		// The site's root or a page was given: the connector may still find
+		// metadata at the origin's root (for the real endpoint) and stop
+		// there, since it names another resource.
+		atSite := first.Path == "/" || looksLikePage(first.Path)
+		if !a.stalledAt(StageDiscovery) && !(atSite && !first.OK() && a.stalledAt(StageRegistration)) {
+			return nil
+		}
 		bad := withStatus(probes, 404, 405, 410, 400, 501)
 		page := first.OK() && (first.Path == "/" || looksLikePage(first.Path)) && !a.AnyOK(RolePRM)
 		if len(bad) == 0 && !page {
@@ -60,7 +67,7 @@ addresses answers 403 to them but not to a browser (waf_blocks_backchannel).`,
 		if page {
 			what = fmt.Sprintf("was answered %d, but %s looks like a web page rather than an MCP endpoint", first.Status, first.Path)
 		} else {
-			what = fmt.Sprintf("was answered %d: nothing%s handles MCP", bad[0].Status, bad[0].Path)
+			what = fmt.Sprintf("was answered %d: nothing at %s handles MCP", bad[0].Status, bad[0].Path)
 			first = bad[0]
 			ev = append(ev, first)
 		}

@@ -96,7 +96,8 @@ http {
   # Whether Authorization was sent: never its value.
   map $http_authorization $auth_state { default present; "" absent; }
   log_format timing '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent '
-                    '"$http_referer" "$http_user_agent" rt=$request_time urt=$upstream_response_time auth=$auth_state';
+                    '"$http_referer" "$http_user_agent" rt=$request_time urt=$upstream_response_time auth=$auth_state '
+                    'ct="$sent_http_content_type"';
   log_format jsonlog escape=json '{"time":"$time_iso8601","remote_addr":"$remote_addr","host":"$host",'
                     '"request_method":"$request_method","request_uri":"$request_uri","status":$status,'
                     '"body_bytes_sent":$body_bytes_sent,"request_time":$request_time,'
@@ -171,7 +172,11 @@ func StartNginx(o NginxOptions) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command("nginx", "-p", o.Dir, "-c", conf, "-e", filepath.Join(o.Dir, "error.log"))
+	bin, err := Binary("nginx")
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, "-p", o.Dir, "-c", conf, "-e", filepath.Join(o.Dir, "error.log"))
 	tz := o.TZ
 	if tz == "" {
 		tz = "UTC0"
@@ -228,7 +233,11 @@ func StartCaddy(o CaddyOptions) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command("caddy", "run", "--config", conf)
+	bin, err := Binary("caddy")
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, "run", "--config", conf)
 	cmd.Env = append(os.Environ(), "XDG_DATA_HOME="+filepath.Join(o.Dir, "data"), "XDG_CONFIG_HOME="+filepath.Join(o.Dir, "config"), "HOME="+o.Dir)
 	p := &Proxy{URL: "http://" + listen, cmd: cmd, stop: syscall.SIGINT, dir: o.Dir,
 		Logs: map[string]string{"caddy.log": filepath.Join(o.Dir, "caddy.log")}}
@@ -293,6 +302,21 @@ func (p *Proxy) Stop() error {
 		<-p.done
 		return fmt.Errorf("%s did not stop within 10 s", p.cmd.Path)
 	}
+}
+
+// Binary finds a proxy's program: on PATH, or where Debian puts it
+// (/usr/sbin is not on an ordinary user's PATH).
+func Binary(name string) (string, error) {
+	if p, err := exec.LookPath(name); err == nil {
+		return p, nil
+	}
+	for _, dir := range []string{"/usr/sbin", "/usr/bin", "/usr/local/bin"} {
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%s is not installed (apt-get install -y nginx caddy)", name)
 }
 
 // freePort finds a loopback port nobody listens on. Another process may

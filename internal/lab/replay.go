@@ -233,6 +233,7 @@ func (r *Replayer) Run(ctx context.Context) Outcome {
 	if err != nil {
 		return stop(stage, "token: "+err.Error())
 	}
+	// The broker reads the token response as JSON only when it says so.
 	tok, _ := resp.json["access_token"].(string)
 	typ, _ := resp.json["token_type"].(string)
 	if resp.status != 200 || tok == "" || !strings.EqualFold(typ, "bearer") {

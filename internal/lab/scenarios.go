@@ -25,9 +25,13 @@ type Scenario struct {
 	// TypedURL passes the typed URL to mcptriage (--server): some modes
 	// are told apart only by what the user typed.
 	TypedURL bool
-	// NeedsAppLog marks modes an access log alone can only name as a
-	// candidate; the server's own log decides them.
-	NeedsAppLog bool
+	// DecidedBy names the logs whose evidence decides the mode (base
+	// names: "app.log", "caddy.log", "timing.log", "edge.log"); empty means
+	// any log does. Where none of them is given, mcptriage must name the
+	// mode among its candidates or claim nothing above low confidence.
+	DecidedBy []string
+	// Error is the message Claude showed, passed as --error.
+	Error string
 	// Slow scenarios wait out the connector's 10-second deadlines.
 	Slow bool
 	// NoTraffic runs no attempt at all: only the noise.
@@ -65,7 +69,7 @@ var Scenarios = []Scenario{
 		Faults: Faults{HostCheck: true}},
 	{Name: "legacy_sse_transport", Mode: "legacy_sse_transport", Stage: 0,
 		Faults: Faults{SSEOnly: true}, Connector: "https://" + PublicHost + "/sse"},
-	{Name: "wrong_connector_url", Mode: "wrong_connector_url", Stage: 0,
+	{Name: "wrong_connector_url", Mode: "wrong_connector_url", Stage: 2,
 		Connector: "https://" + PublicHost + "/", TypedURL: true},
 	{Name: "url_case_mangled", Mode: "url_case_mangled", Stage: 5,
 		Bugs: Bugs{TitleCase: true}, TypedURL: true},
@@ -75,13 +79,14 @@ var Scenarios = []Scenario{
 	{Name: "dcr_auth_method_rejected", Mode: "dcr_auth_method_rejected", Stage: 2,
 		Faults: Faults{DCRReject: "auth_method"}},
 	{Name: "dcr_redirect_uri_rejected", Mode: "dcr_redirect_uri_rejected", Stage: 2,
-		Faults: Faults{DCRReject: "redirect_uri"}, NeedsAppLog: true},
+		Faults: Faults{DCRReject: "redirect_uri"}, DecidedBy: []string{"app.log"}},
 	{Name: "dcr_grant_or_scope_rejected", Mode: "dcr_grant_or_scope_rejected", Stage: 2,
-		Faults: Faults{DCRReject: "grant"}, NeedsAppLog: true},
+		Faults: Faults{DCRReject: "grant"}, DecidedBy: []string{"app.log"}},
 	{Name: "dcr_endpoint_broken", Mode: "dcr_endpoint_broken", Stage: 2,
 		Faults: Faults{DCRReject: "broken"}},
 	{Name: "dcr_succeeded_then_abort", Mode: "dcr_succeeded_then_abort", Stage: 3,
-		Bugs: Bugs{AbortAfterRegister: true}},
+		Bugs:  Bugs{AbortAfterRegister: true},
+		Error: "Couldn't register with mcp.example.com's sign-in service. You can try again, or add an OAuth Client ID in the connector settings."},
 	{Name: "callback_redirect_307", Mode: "callback_redirect_307", Stage: 3,
 		Faults: Faults{ConsentRedirect: 307}},
 	{Name: "offline_access_leading_space", Mode: "offline_access_leading_space", Stage: 3,
@@ -94,12 +99,14 @@ var Scenarios = []Scenario{
 		Faults: Faults{TokenDelay: 12 * time.Second}, Slow: true},
 	{Name: "token_client_auth_mismatch", Mode: "token_client_auth_mismatch", Stage: 4,
 		Faults: Faults{TokenBasicOnly: true}},
-	{Name: "token_response_invalid", Mode: "token_response_invalid", Stage: 5,
-		Faults: Faults{TokenNoType: true}},
+	{Name: "token_response_invalid", Mode: "token_response_invalid", Stage: 4,
+		Faults: Faults{TokenAsHTML: true}, DecidedBy: []string{"caddy.log", "timing.log"}},
 	{Name: "server_rejects_token", Mode: "server_rejects_token", Stage: 5,
 		Faults: Faults{RejectTokens: true}},
+	// Without a CDN's own log nothing tells a request the edge swallowed
+	// from one never sent: mcptriage may only rank the two.
 	{Name: "token_never_presented", Mode: "token_never_presented", Stage: 5,
-		Bugs: Bugs{NoMCPAfterToken: true}, Edge: true},
+		Bugs: Bugs{NoMCPAfterToken: true}, DecidedBy: []string{"none"}},
 	{Name: "edge_blocks_claude_user", Mode: "edge_blocks_claude_user", Stage: 5, Edge: true},
 	{Name: "initialize_slow", Mode: "initialize_slow", Stage: 6,
 		Faults: Faults{ColdStart: 12 * time.Second}, Slow: true},

@@ -56,8 +56,9 @@ type Faults struct {
 	// TokenBasicOnly registers clients for client_secret_post but accepts
 	// only client_secret_basic at /token.
 	TokenBasicOnly bool
-	// TokenNoType leaves token_type out of the token response.
-	TokenNoType bool
+	// TokenAsHTML serves the token response as text/html (a framework's
+	// default for a string body).
+	TokenAsHTML bool
 	// RejectTokens answers every bearer token with 401 (an audience check
 	// that never passes).
 	RejectTokens bool
@@ -248,7 +249,9 @@ func (s *Server) asMetadata(prefix string) map[string]any {
 }
 
 func (s *Server) serveMCP(f Faults, w http.ResponseWriter, r *http.Request) {
-	if f.Authless || f.AuthlessStub {
+	// The SDK's DNS-rebinding protection, when kept, runs before anything
+	// else, as it does in servers that mount it as middleware.
+	if f.Authless || f.AuthlessStub || f.HostCheck {
 		s.mcp.ServeHTTP(w, r)
 		return
 	}
@@ -435,8 +438,11 @@ func (s *Server) token(f Faults, w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	s.log.Info("token issued", "client_id", id)
 	resp := map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": 3600, "refresh_token": randomHex(24), "scope": "notes"}
-	if f.TokenNoType {
-		delete(resp, "token_type")
+	if f.TokenAsHTML {
+		b, _ := json.Marshal(resp)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(b)
+		return
 	}
 	s.writeJSON(w, 200, resp)
 }
