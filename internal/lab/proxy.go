@@ -161,15 +161,7 @@ func StartNginx(o NginxOptions) (*Proxy, error) {
 		}
 	}
 	conf := filepath.Join(o.Dir, "nginx.conf")
-	f, err := os.Create(conf)
-	if err != nil {
-		return nil, err
-	}
-	err = nginxConf.Execute(f, map[string]any{"Dir": o.Dir, "Upstream": o.Upstream, "Origin": origin, "Front": front, "Edge": o.Edge})
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := writeConfig(conf, nginxConf, map[string]any{"Dir": o.Dir, "Upstream": o.Upstream, "Origin": origin, "Front": front, "Edge": o.Edge}); err != nil {
 		return nil, err
 	}
 	bin, err := Binary("nginx")
@@ -222,15 +214,7 @@ func StartCaddy(o CaddyOptions) (*Proxy, error) {
 		return nil, err
 	}
 	conf := filepath.Join(o.Dir, "caddy.json")
-	f, err := os.Create(conf)
-	if err != nil {
-		return nil, err
-	}
-	err = caddyConf.Execute(f, map[string]any{"Dir": o.Dir, "Listen": listen, "Upstream": o.Upstream})
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := writeConfig(conf, caddyConf, map[string]any{"Dir": o.Dir, "Listen": listen, "Upstream": o.Upstream}); err != nil {
 		return nil, err
 	}
 	bin, err := Binary("caddy")
@@ -302,6 +286,19 @@ func (p *Proxy) Stop() error {
 		<-p.done
 		return fmt.Errorf("%s did not stop within 10 s", p.cmd.Path)
 	}
+}
+
+// writeConfig renders a proxy's configuration to path.
+func writeConfig(path string, t *template.Template, data map[string]any) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	err = t.Execute(f, data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // Binary finds a proxy's program: on PATH, or where Debian puts it
