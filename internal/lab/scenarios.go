@@ -72,7 +72,7 @@ var Scenarios = []Scenario{
 	{Name: "wrong_connector_url", Mode: "wrong_connector_url", Stage: 2,
 		Connector: "https://" + PublicHost + "/", TypedURL: true},
 	{Name: "url_case_mangled", Mode: "url_case_mangled", Stage: 5,
-		Bugs: Bugs{TitleCase: true}, TypedURL: true},
+		Faults: Faults{CaseSensitive: true}, Bugs: Bugs{TitleCase: true}, TypedURL: true},
 	{Name: "url_trailing_slash_stripped", Mode: "url_trailing_slash_stripped", Stage: 5,
 		Faults: Faults{SlashOnly: true}, Bugs: Bugs{StripSlash: true},
 		Connector: "https://" + PublicHost + "/mcp/", TypedURL: true},

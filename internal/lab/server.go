@@ -87,6 +87,9 @@ type Faults struct {
 	// HostCheck keeps the MCP SDK's protection that refuses a Host other
 	// than localhost.
 	HostCheck bool
+	// CaseSensitive routes paths by exact case (most routers do); a
+	// healthy lab server forgives case, as the connector needs.
+	CaseSensitive bool
 }
 
 // Server is a scenario server. Its faults can be changed between attempts
@@ -143,7 +146,7 @@ func NewServer(f Faults, appLog io.Writer) *Server {
 		JSONResponse:               true,
 		DisableLocalhostProtection: !f.HostCheck,
 	})
-	s.sse = mcp.NewSSEHandler(get, nil)
+	s.sse = mcp.NewSSEHandler(get, &mcp.SSEOptions{DisableLocalhostProtection: !f.HostCheck})
 	return s
 }
 
@@ -177,6 +180,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) route(f Faults, w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
+	if !f.CaseSensitive {
+		p = strings.ToLower(p)
+	}
 	asPrefix := ""
 	if f.OAuthUnderPrefix {
 		asPrefix = "/oauth"

@@ -1,0 +1,334 @@
+package probe
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mcptriage/mcptriage/internal/lab"
+)
+
+// pki is a root, an intermediate, and a leaf for mcp.example.com, as a
+// real server's certificate is issued.
+type pki struct {
+	roots      *x509.CertPool
+	leaf, mid  []byte
+	key        *ecdsa.PrivateKey
+	wrongHost  tls.Certificate
+	leafIssuer string
+}
+
+func newPKI(t *testing.T) *pki {
+	t.Helper()
+	mk := func(tmpl, parent *x509.Certificate, pub, signer any) []byte {
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return der
+	}
+	key := func() *ecdsa.PrivateKey {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	now := time.Now()
+	rootKey, midKey, leafKey, otherKey := key(), key(), key(), key()
+	rootT := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Lab Root CA"}, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	rootDER := mk(rootT, rootT, &rootKey.PublicKey, rootKey)
+	root, _ := x509.ParseCertificate(rootDER)
+	midT := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "Lab Intermediate CA"}, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	midDER := mk(midT, root, &midKey.PublicKey, rootKey)
+	mid, _ := x509.ParseCertificate(midDER)
+	leafT := &x509.Certificate{SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: lab.PublicHost}, DNSNames: []string{lab.PublicHost},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, KeyUsage: x509.KeyUsageDigitalSignature}
+	leafDER := mk(leafT, mid, &leafKey.PublicKey, midKey)
+	otherT := &x509.Certificate{SerialNumber: big.NewInt(4), Subject: pkix.Name{CommonName: "www.example.org"}, DNSNames: []string{"www.example.org"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, KeyUsage: x509.KeyUsageDigitalSignature}
+	otherDER := mk(otherT, mid, &otherKey.PublicKey, midKey)
+	pool := x509.NewCertPool()
+	pool.AddCert(root)
+	return &pki{roots: pool, leaf: leafDER, mid: midDER, key: leafKey, leafIssuer: mid.Subject.CommonName,
+		wrongHost: tls.Certificate{Certificate: [][]byte{otherDER, midDER}, PrivateKey: otherKey}}
+}
+
+// server is the lab's scenario server behind TLS on loopback.
+type server struct {
+	srv      *httptest.Server
+	requests atomic.Int32
+}
+
+type serverOpts struct {
+	faults    lab.Faults
+	wrap      func(http.Handler) http.Handler
+	leafOnly  bool
+	wrongHost bool
+}
+
+func startServer(t *testing.T, ca *pki, so serverOpts) *server {
+	t.Helper()
+	var h http.Handler = lab.NewServer(so.faults, io.Discard)
+	if so.wrap != nil {
+		h = so.wrap(h)
+	}
+	s := &server{}
+	counted := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.requests.Add(1)
+		h.ServeHTTP(w, r)
+	})
+	s.srv = httptest.NewUnstartedServer(counted)
+	cert := tls.Certificate{Certificate: [][]byte{ca.leaf, ca.mid}, PrivateKey: ca.key}
+	if so.leafOnly {
+		cert.Certificate = cert.Certificate[:1]
+	}
+	if so.wrongHost {
+		cert = ca.wrongHost
+	}
+	s.srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	s.srv.StartTLS()
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// options point the probe's names and connections at the test server.
+func (s *server) options(ca *pki, url string) Options {
+	addr := s.srv.Listener.Addr().String()
+	return Options{
+		URL:      url,
+		Timeout:  5 * time.Second,
+		Deadline: 2 * time.Second,
+		Resolve: func(context.Context, string) ([]netip.Addr, error) {
+			return []netip.Addr{netip.MustParseAddr("203.0.113.10")}, nil
+		},
+		Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, addr)
+		},
+		RootCAs: ca.roots,
+	}
+}
+
+const mcpURL = "https://" + lab.PublicHost + "/mcp"
+
+func probeWith(t *testing.T, ca *pki, so serverOpts, mutate func(*Options)) (*Result, *server) {
+	t.Helper()
+	s := startServer(t, ca, so)
+	o := s.options(ca, mcpURL)
+	if mutate != nil {
+		mutate(&o)
+	}
+	res, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, s
+}
+
+func checkOf(res *Result, id string) *Check {
+	for i := range res.Checks {
+		if res.Checks[i].ID == id {
+			return &res.Checks[i]
+		}
+	}
+	return nil
+}
+
+func describe(res *Result) string {
+	var b strings.Builder
+	for _, c := range res.Checks {
+		b.WriteString("  " + c.ID + " " + string(c.Status) + " " + c.Mode + ": " + c.Summary + "\n")
+	}
+	return b.String()
+}
+
+// A healthy scenario server passes every check; with --register it is
+// tried all the way.
+func TestHealthyServerPassesEveryCheck(t *testing.T) {
+	ca := newPKI(t)
+	for _, register := range []bool{false, true} {
+		res, s := probeWith(t, ca, serverOpts{}, func(o *Options) { o.Register = register })
+		if w := res.Worst(); w != Pass {
+			t.Errorf("register=%v: worst %s\n%s", register, w, describe(res))
+		}
+		if len(res.Predicted()) != 0 {
+			t.Errorf("register=%v: predicted %v", register, res.Predicted())
+		}
+		for _, id := range []string{"url", "dns", "tls", "probe", "probe.claude-user", "probe.no-user-agent", "discovery.prm", "discovery.resource",
+			"discovery.as", "discovery.endpoints", "discovery.pkce", "discovery.registration", "register", "authorize", "token", "mcp", "mcp.case"} {
+			if checkOf(res, id) == nil {
+				t.Errorf("register=%v: no check %s\n%s", register, id, describe(res))
+			}
+		}
+		if register && checkOf(res, "authorize.scope").Status != Pass {
+			t.Errorf("the scope check did not run with a registered client\n%s", describe(res))
+		}
+		if res.Requests > maxRequests || int(s.requests.Load()) != res.Requests-0 && int(s.requests.Load()) > res.Requests {
+			t.Errorf("%d requests counted, %d reached the server", res.Requests, s.requests.Load())
+		}
+	}
+}
+
+// Without --register nothing the probe sends creates anything.
+func TestProbeChangesNothingUnlessAsked(t *testing.T) {
+	ca := newPKI(t)
+	var posts []string
+	wrap := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost {
+				posts = append(posts, r.URL.Path)
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
+	res, _ := probeWith(t, ca, serverOpts{wrap: wrap}, nil)
+	for _, p := range posts {
+		if p == "/register" || p == "/authorize/consent" {
+			t.Errorf("POST %s sent without --register", p)
+		}
+	}
+	if c := checkOf(res, "register"); c.Status != Skip {
+		t.Errorf("register: %s", c.Status)
+	}
+}
+
+// Each fault is named by the check that meets it, with the mode it
+// predicts. The healthy test above shows each of these checks passing
+// when the fault is removed.
+func TestFaultsArePredicted(t *testing.T) {
+	ca := newPKI(t)
+	cloudflare := func(ua string) func(http.Handler) http.Handler {
+		return func(h http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Header.Get("User-Agent") == ua {
+					w.Header().Set("Server", "cloudflare")
+					w.Header().Set("Cf-Ray", "8f1e2d3c4b5a6978-FRA")
+					w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
+					w.WriteHeader(403)
+					io.WriteString(w, "Your request was blocked.\n")
+					return
+				}
+				h.ServeHTTP(w, r)
+			})
+		}
+	}
+	tests := []struct {
+		name   string
+		so     serverOpts
+		mutate func(*Options)
+		check  string
+		status Status
+		mode   string
+		says   string
+	}{
+		{name: "incomplete chain", so: serverOpts{leafOnly: true}, check: "tls", status: Fail, mode: "tls_handshake_failure", says: "only its own certificate"},
+		{name: "certificate for another host", so: serverOpts{wrongHost: true}, check: "tls", status: Fail, mode: "tls_handshake_failure", says: "not valid for mcp.example.com"},
+		{name: "CDN blocks Claude-User", so: serverOpts{wrap: cloudflare("Claude-User")}, check: "probe.claude-user", status: Fail, mode: "edge_blocks_claude_user", says: "Cloudflare"},
+		{name: "CDN blocks Claude-User after OAuth", so: serverOpts{wrap: cloudflare("Claude-User")}, check: "mcp", status: Fail, mode: "edge_blocks_claude_user", says: "not by your server"},
+		{name: "WAF blocks the broker", so: serverOpts{wrap: cloudflare("python-httpx/0.28.1")}, check: "probe", status: Fail, mode: "waf_blocks_backchannel"},
+		{name: "WAF blocks an empty user agent", so: serverOpts{wrap: cloudflare("")}, check: "probe.no-user-agent", status: Fail, mode: "waf_blocks_backchannel"},
+		{name: "HTML on the well-known paths", so: serverOpts{faults: lab.Faults{NoPRM: true, HTMLCatchAll: true}}, check: "discovery.prm", status: Fail, mode: "well_known_html_catchall"},
+		{name: "no metadata", so: serverOpts{faults: lab.Faults{NoPRM: true, OAuthUnderPrefix: true}}, check: "discovery.prm", status: Fail, mode: "prm_not_found"},
+		{name: "issuer with a path", so: serverOpts{faults: lab.Faults{OAuthUnderPrefix: true}}, check: "discovery.as", status: Fail, mode: "as_path_issuer_origin_fallback", says: "where the connector does not look"},
+		{name: "resource mismatch", so: serverOpts{faults: lab.Faults{PRMResource: "https://mcp.example.com/api/mcp"}}, check: "discovery.resource", status: Fail, mode: "prm_resource_mismatch"},
+		{name: "401 without a challenge", so: serverOpts{faults: lab.Faults{NoWWWAuthenticate: true}}, check: "probe", status: Fail, mode: "missing_www_authenticate"},
+		{name: "redirect on the MCP path", so: serverOpts{faults: lab.Faults{RedirectMCP: true}}, check: "probe", status: Fail, mode: "redirect_on_mcp_endpoint"},
+		{name: "Host check", so: serverOpts{faults: lab.Faults{HostCheck: true}}, check: "probe", status: Fail, mode: "host_header_rejected"},
+		{name: "authless with a metadata stub", so: serverOpts{faults: lab.Faults{AuthlessStub: true}}, check: "discovery.authless", status: Fail, mode: "authless_discovery_not_404"},
+		{name: "authless done right", so: serverOpts{faults: lab.Faults{Authless: true}}, check: "discovery.authless", status: Pass},
+		{name: "JSON-only token endpoint", so: serverOpts{faults: lab.Faults{TokenJSONOnly: true}}, check: "token", status: Fail, mode: "token_endpoint_json_only"},
+		{name: "slow token endpoint", so: serverOpts{faults: lab.Faults{TokenDelay: 3 * time.Second}}, mutate: func(o *Options) { o.Deadline = 300 * time.Millisecond },
+			check: "token", status: Fail, mode: "token_endpoint_slow"},
+		{name: "case-sensitive router", so: serverOpts{faults: lab.Faults{CaseSensitive: true}}, check: "mcp.case", status: Warn, mode: "url_case_mangled", says: "/Mcp answers 404"},
+		{name: "slash-only server", so: serverOpts{faults: lab.Faults{SlashOnly: true}}, mutate: func(o *Options) { o.URL = mcpURL + "/" },
+			check: "mcp.slash", status: Warn, mode: "url_trailing_slash_stripped"},
+		{name: "SSE only", so: serverOpts{faults: lab.Faults{SSEOnly: true}}, mutate: func(o *Options) { o.URL = "https://mcp.example.com/sse" },
+			check: "probe", status: Fail, mode: "legacy_sse_transport"},
+		{name: "registration refuses claude.ai", so: serverOpts{faults: lab.Faults{DCRReject: "redirect_uri"}}, mutate: func(o *Options) { o.Register = true },
+			check: "register", status: Fail, mode: "dcr_redirect_uri_rejected"},
+		{name: "registration refuses refresh_token", so: serverOpts{faults: lab.Faults{DCRReject: "grant"}}, mutate: func(o *Options) { o.Register = true },
+			check: "register", status: Fail, mode: "dcr_grant_or_scope_rejected"},
+		{name: "registration refuses client_secret_post", so: serverOpts{faults: lab.Faults{DCRReject: "auth_method"}}, mutate: func(o *Options) { o.Register = true },
+			check: "register", status: Fail, mode: "dcr_auth_method_rejected"},
+		{name: "registration broken", so: serverOpts{faults: lab.Faults{DCRReject: "broken"}}, mutate: func(o *Options) { o.Register = true },
+			check: "register", status: Fail, mode: "dcr_endpoint_broken"},
+		{name: "scope with a leading space", so: serverOpts{faults: lab.Faults{StrictScope: true}}, mutate: func(o *Options) { o.Register = true },
+			check: "authorize.scope", status: Fail, mode: "offline_access_leading_space"},
+		{name: "private address", mutate: func(o *Options) {
+			o.Resolve = func(context.Context, string) ([]netip.Addr, error) {
+				return []netip.Addr{netip.MustParseAddr("10.1.2.3")}, nil
+			}
+		}, check: "dns", status: Fail, mode: "private_address_rejected"},
+		{name: "IPv6 only", mutate: func(o *Options) {
+			o.Resolve = func(context.Context, string) ([]netip.Addr, error) {
+				return []netip.Addr{netip.MustParseAddr("2001:db8::10")}, nil
+			}
+		}, check: "dns", status: Fail, says: "IPv4 only"},
+		{name: "a port other than 443", mutate: func(o *Options) { o.URL = "https://mcp.example.com:8443/mcp" }, check: "url", status: Fail, mode: "non_standard_port"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			res, _ := probeWith(t, ca, tt.so, tt.mutate)
+			c := checkOf(res, tt.check)
+			if c == nil {
+				t.Fatalf("no check %s\n%s", tt.check, describe(res))
+			}
+			if c.Status != tt.status || c.Mode != tt.mode || !strings.Contains(c.Summary, tt.says) {
+				t.Errorf("%s: %s %q %q, want %s %q with %q\n%s", tt.check, c.Status, c.Mode, c.Summary, tt.status, tt.mode, tt.says, describe(res))
+			}
+			if tt.mode != "" && c.Fix == "" {
+				t.Errorf("%s: no fix for %s", tt.check, tt.mode)
+			}
+			if tt.status == Fail && res.Worst() != Fail {
+				t.Errorf("worst %s with a failing check", res.Worst())
+			}
+			if res.Requests > maxRequests {
+				t.Errorf("%d requests", res.Requests)
+			}
+		})
+	}
+}
+
+// Secrets in what the server answers (a registration's client_secret)
+// never reach the result.
+func TestProbeRedactsWhatItShows(t *testing.T) {
+	ca := newPKI(t)
+	res, _ := probeWith(t, ca, serverOpts{}, func(o *Options) { o.Register = true })
+	b, _ := json.Marshal(res)
+	reg := checkOf(res, "register")
+	if reg == nil || reg.Exchange == nil || !strings.Contains(reg.Exchange.Body, "client_secret") {
+		t.Fatalf("the registration answer is not shown: %+v", reg)
+	}
+	if !strings.Contains(reg.Exchange.Body, "[redacted") {
+		t.Errorf("client_secret shown in clear: %s", reg.Exchange.Body)
+	}
+	if strings.Contains(string(b), `"client_secret":"`) && !strings.Contains(string(b), `[redacted`) {
+		t.Error("a secret in the JSON result")
+	}
+}
+
+func TestRunRefusesWhatIsNotAURL(t *testing.T) {
+	for _, u := range []string{"mcp.example.com/mcp", "ftp://mcp.example.com/mcp", "https://"} {
+		if _, err := Run(context.Background(), Options{URL: u}); err == nil {
+			t.Errorf("Run(%q): no error", u)
+		}
+	}
+}
