@@ -584,7 +584,10 @@ func (p *prober) checkMCP(ctx context.Context) {
 		}
 	}
 	p.add(c)
-	if !x.ok() {
+	if c.Status != Pass {
+		for _, v := range []struct{ id, title string }{{"mcp.case", "the path title-cased"}, {"mcp.slash", "the path without its slash"}} {
+			p.add(Check{ID: v.id, Title: v.title, Stage: rules.StageMCP, Status: Skip, Summary: "needs the authenticated initialize to reach the server first"})
+		}
 		return
 	}
 	// The connector has been seen to title-case path segments and to strip

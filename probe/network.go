@@ -46,7 +46,7 @@ func (p *prober) checkURL(ctx context.Context) bool {
 			v4 = append(v4, a.String())
 		}
 		if nonPublic(a) {
-			private = append(private, a.String())
+			private = append(private, a.Unmap().String())
 		}
 	}
 	switch {
@@ -84,7 +84,7 @@ func pathOrRoot(p string) string {
 func joinAddrs(as []netip.Addr) string {
 	var s []string
 	for _, a := range as {
-		s = append(s, a.String())
+		s = append(s, a.Unmap().String())
 	}
 	return strings.Join(s, ", ")
 }
@@ -130,7 +130,10 @@ func (p *prober) checkTLS(ctx context.Context, addr string, conf *tls.Config) bo
 	}
 	raw, err := dial(ctx, "tcp", addr)
 	if err != nil {
-		return fail(fmt.Sprintf("no connection to %s: %v", addr, describeErr(err, p.o.Timeout)))
+		p.add(Check{ID: "connect", Title: "the connection", Stage: rules.StageReach, Status: Fail,
+			Summary: fmt.Sprintf("no connection to %s: %v.", addr, describeErr(err, p.o.Timeout)),
+			Fix:     "Check that the server listens on port 443 and that no firewall drops the connector's range, 160.79.104.0/21."})
+		return false
 	}
 	defer raw.Close()
 	// Handshake without verifying, to see what the server sends; verify

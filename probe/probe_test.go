@@ -2,15 +2,8 @@ package probe
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -23,52 +16,13 @@ import (
 	"github.com/mcptriage/mcptriage/internal/lab"
 )
 
-// pki is a root, an intermediate, and a leaf for mcp.example.com, as a
-// real server's certificate is issued.
-type pki struct {
-	roots      *x509.CertPool
-	leaf, mid  []byte
-	key        *ecdsa.PrivateKey
-	wrongHost  tls.Certificate
-	leafIssuer string
-}
-
-func newPKI(t *testing.T) *pki {
+func newPKI(t *testing.T) *lab.PKI {
 	t.Helper()
-	mk := func(tmpl, parent *x509.Certificate, pub, signer any) []byte {
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return der
+	ca, err := lab.NewPKI()
+	if err != nil {
+		t.Fatal(err)
 	}
-	key := func() *ecdsa.PrivateKey {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return k
-	}
-	now := time.Now()
-	rootKey, midKey, leafKey, otherKey := key(), key(), key(), key()
-	rootT := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Lab Root CA"}, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	rootDER := mk(rootT, rootT, &rootKey.PublicKey, rootKey)
-	root, _ := x509.ParseCertificate(rootDER)
-	midT := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "Lab Intermediate CA"}, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	midDER := mk(midT, root, &midKey.PublicKey, rootKey)
-	mid, _ := x509.ParseCertificate(midDER)
-	leafT := &x509.Certificate{SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: lab.PublicHost}, DNSNames: []string{lab.PublicHost},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, KeyUsage: x509.KeyUsageDigitalSignature}
-	leafDER := mk(leafT, mid, &leafKey.PublicKey, midKey)
-	otherT := &x509.Certificate{SerialNumber: big.NewInt(4), Subject: pkix.Name{CommonName: "www.example.org"}, DNSNames: []string{"www.example.org"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, KeyUsage: x509.KeyUsageDigitalSignature}
-	otherDER := mk(otherT, mid, &otherKey.PublicKey, midKey)
-	pool := x509.NewCertPool()
-	pool.AddCert(root)
-	return &pki{roots: pool, leaf: leafDER, mid: midDER, key: leafKey, leafIssuer: mid.Subject.CommonName,
-		wrongHost: tls.Certificate{Certificate: [][]byte{otherDER, midDER}, PrivateKey: otherKey}}
+	return ca
 }
 
 // server is the lab's scenario server behind TLS on loopback.
@@ -84,7 +38,7 @@ type serverOpts struct {
 	wrongHost bool
 }
 
-func startServer(t *testing.T, ca *pki, so serverOpts) *server {
+func startServer(t *testing.T, ca *lab.PKI, so serverOpts) *server {
 	t.Helper()
 	var h http.Handler = lab.NewServer(so.faults, io.Discard)
 	if so.wrap != nil {
@@ -95,22 +49,20 @@ func startServer(t *testing.T, ca *pki, so serverOpts) *server {
 		s.requests.Add(1)
 		h.ServeHTTP(w, r)
 	})
-	s.srv = httptest.NewUnstartedServer(counted)
-	cert := tls.Certificate{Certificate: [][]byte{ca.leaf, ca.mid}, PrivateKey: ca.key}
-	if so.leafOnly {
-		cert.Certificate = cert.Certificate[:1]
+	cert := ca.Full
+	switch {
+	case so.leafOnly:
+		cert = ca.LeafOnly
+	case so.wrongHost:
+		cert = ca.OtherHost
 	}
-	if so.wrongHost {
-		cert = ca.wrongHost
-	}
-	s.srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
-	s.srv.StartTLS()
+	s.srv = lab.StartTLS(counted, cert)
 	t.Cleanup(s.srv.Close)
 	return s
 }
 
 // options point the probe's names and connections at the test server.
-func (s *server) options(ca *pki, url string) Options {
+func (s *server) options(ca *lab.PKI, url string) Options {
 	addr := s.srv.Listener.Addr().String()
 	return Options{
 		URL:      url,
@@ -122,13 +74,13 @@ func (s *server) options(ca *pki, url string) Options {
 		Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
 			return (&net.Dialer{}).DialContext(ctx, network, addr)
 		},
-		RootCAs: ca.roots,
+		RootCAs: ca.Roots,
 	}
 }
 
 const mcpURL = "https://" + lab.PublicHost + "/mcp"
 
-func probeWith(t *testing.T, ca *pki, so serverOpts, mutate func(*Options)) (*Result, *server) {
+func probeWith(t *testing.T, ca *lab.PKI, so serverOpts, mutate func(*Options)) (*Result, *server) {
 	t.Helper()
 	s := startServer(t, ca, so)
 	o := s.options(ca, mcpURL)

@@ -11,6 +11,7 @@ import (
 	"github.com/cli/go-gh/v2/pkg/auth"
 	"github.com/spf13/cobra"
 
+	"github.com/mcptriage/mcptriage/probe"
 	"github.com/mcptriage/mcptriage/report/tracker"
 )
 
@@ -46,6 +47,9 @@ type factory struct {
 	GitHubToken func(host string) (token, source string)
 	// CacheDir is where tracker searches are cached.
 	CacheDir func() (string, error)
+	// ProbeHooks lets tests point the probe's names, connections and
+	// trusted roots at a local server.
+	ProbeHooks func(*probe.Options)
 }
 
 func run(args []string, io *IOStreams) int {
@@ -98,7 +102,7 @@ worked, the failure mode with its evidence lines, and the fix.`,
 		Version:       f.Version,
 	}
 	root.SetVersionTemplate("mcptriage {{.Version}}\n")
-	root.AddCommand(newCmdAnalyze(f, nil), newCmdReport(f, nil), newCmdSearch(f, nil), newCmdRules(f), newCmdVersion(f))
+	root.AddCommand(newCmdAnalyze(f, nil), newCmdReport(f, nil), newCmdSearch(f, nil), newCmdProbe(f, nil), newCmdRules(f), newCmdVersion(f))
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	return root
 }

@@ -78,6 +78,8 @@ type NginxOptions struct {
 	// Edge adds a front server that answers 403 to Claude-User, with its
 	// own log, in front of the origin server.
 	Edge bool
+	// TLS, when set, is served by the front (PEM files written by WritePEM).
+	TLSCert, TLSKey string
 }
 
 var nginxConf = template.Must(template.New("nginx").Parse(`daemon off;
@@ -106,9 +108,13 @@ http {
 
   set_real_ip_from 127.0.0.1;
   real_ip_header X-Forwarded-For;
-
+{{if .TLSCert}}
+  ssl_certificate {{.TLSCert}};
+  ssl_certificate_key {{.TLSKey}};
+  ssl_protocols TLSv1.2 TLSv1.3;
+{{end}}
   server {
-    listen {{.Origin}};
+    listen {{.Origin}}{{if and .TLSCert (not .Edge)}} ssl{{end}};
     server_name _;
     access_log {{.Dir}}/access.log combined;
     access_log {{.Dir}}/timing.log timing;
@@ -124,7 +130,7 @@ http {
   }
 {{if .Edge}}
   server {
-    listen {{.Front}};
+    listen {{.Front}}{{if .TLSCert}} ssl{{end}};
     server_name _;
     access_log {{.Dir}}/edge.log combined;
     location / {
@@ -161,7 +167,7 @@ func StartNginx(o NginxOptions) (*Proxy, error) {
 		}
 	}
 	conf := filepath.Join(o.Dir, "nginx.conf")
-	if err := writeConfig(conf, nginxConf, map[string]any{"Dir": o.Dir, "Upstream": o.Upstream, "Origin": origin, "Front": front, "Edge": o.Edge}); err != nil {
+	if err := writeConfig(conf, nginxConf, map[string]any{"Dir": o.Dir, "Upstream": o.Upstream, "Origin": origin, "Front": front, "Edge": o.Edge, "TLSCert": o.TLSCert, "TLSKey": o.TLSKey}); err != nil {
 		return nil, err
 	}
 	bin, err := Binary("nginx")
@@ -174,7 +180,11 @@ func StartNginx(o NginxOptions) (*Proxy, error) {
 		tz = "UTC0"
 	}
 	cmd.Env = append(os.Environ(), "TZ="+tz)
-	p := &Proxy{URL: "http://" + front, cmd: cmd, stop: syscall.SIGQUIT, dir: o.Dir, Logs: map[string]string{
+	scheme := "http"
+	if o.TLSCert != "" {
+		scheme = "https"
+	}
+	p := &Proxy{URL: scheme + "://" + front, cmd: cmd, stop: syscall.SIGQUIT, dir: o.Dir, Logs: map[string]string{
 		"access.log": filepath.Join(o.Dir, "access.log"),
 		"timing.log": filepath.Join(o.Dir, "timing.log"),
 		"json.log":   filepath.Join(o.Dir, "json.log"),

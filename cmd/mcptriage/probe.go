@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mcptriage/mcptriage/probe"
+	"github.com/mcptriage/mcptriage/report"
+)
+
+type probeOptions struct {
+	IO    *IOStreams
+	hooks func(*probe.Options)
+
+	URL      string
+	Register bool
+	Headers  []string
+	Timeout  time.Duration
+	FailOn   string
+	JSON     bool
+	Color    string
+}
+
+func newCmdProbe(f *factory, runF func(*probeOptions) error) *cobra.Command {
+	opts := &probeOptions{IO: f.IO, hooks: f.ProbeHooks}
+	cmd := &cobra.Command{
+		Use:   "probe URL",
+		Short: "Request a server the way Claude's connector will, and predict what fails",
+		Long: `Request your MCP server exactly as Claude's connector does, step by step:
+the URL and its name, TLS (the full chain, as the connector does not fetch
+missing intermediates), the unauthenticated initialize (also as Claude-User
+and with no user agent, to catch bot rules), discovery in the connector's
+order, registration (only with --register: it creates a client), the
+browser's authorization request, the token endpoint with a code that cannot
+be valid, and the authenticated initialize with a token that cannot be valid,
+also at the path variants the connector has been seen to send.
+
+Each check passes, warns, fails or is skipped, and a problem is named with the
+failure-mode id that 'mcptriage analyze' would give its logs. Nothing is sent
+that changes your server's state unless you give --register; the probe
+follows no login, retries nothing and sends at most a few dozen requests.`,
+		Example: `  mcptriage probe https://mcp.example.com/mcp
+  mcptriage probe --register https://mcp.example.com/mcp      # also try client registration
+  mcptriage probe --header 'X-Staging-Key: 123' https://staging.example.com/mcp
+  mcptriage probe --json --fail-on warn https://mcp.example.com/mcp   # in CI`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageErrorf("probe takes one URL, the one you give Claude, e.g. https://mcp.example.com/mcp")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.URL = args[0]
+			switch opts.FailOn {
+			case "fail", "warn", "never":
+			default:
+				return usageErrorf("--fail-on must be fail, warn or never, not %q", opts.FailOn)
+			}
+			if opts.Color != "auto" && opts.Color != "always" && opts.Color != "never" {
+				return usageErrorf("--color must be auto, always or never, not %q", opts.Color)
+			}
+			if opts.Timeout <= 0 {
+				return usageErrorf("--timeout must be positive, e.g. 15s")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return runProbe(opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVar(&opts.Register, "register", false, "also send the connector's client registration (creates a client on your server)")
+	fl.StringArrayVar(&opts.Headers, "header", nil, `add a header to every request, "Name: value" (repeatable)`)
+	fl.DurationVar(&opts.Timeout, "timeout", 15*time.Second, "the most any one request may take")
+	fl.StringVar(&opts.FailOn, "fail-on", "fail", "exit 1 when a check fails (fail), warns or fails (warn), or never")
+	fl.BoolVar(&opts.JSON, "json", false, "print the checks as JSON")
+	fl.StringVar(&opts.Color, "color", "auto", "colour: auto, always or never")
+	return cmd
+}
+
+func runProbe(opts *probeOptions) error {
+	header := http.Header{}
+	for _, h := range opts.Headers {
+		name, value, ok := strings.Cut(h, ":")
+		if !ok || strings.TrimSpace(name) == "" || strings.ContainsAny(name, " \t") {
+			return usageErrorf(`--header %q: give it as "Name: value"`, h)
+		}
+		header.Add(strings.TrimSpace(name), strings.TrimSpace(value))
+	}
+	po := probe.Options{URL: opts.URL, Header: header, Register: opts.Register, Timeout: opts.Timeout}
+	if opts.hooks != nil {
+		opts.hooks(&po)
+	}
+	res, err := probe.Run(context.Background(), po)
+	if err != nil {
+		return &usageError{err}
+	}
+	if opts.JSON {
+		err = report.WriteProbeJSON(opts.IO.Out, res)
+	} else {
+		err = report.WriteProbe(opts.IO.Out, res, report.Style{Color: opts.IO.ColorEnabled(opts.Color), Width: opts.IO.TerminalWidth()})
+	}
+	if err != nil {
+		return err
+	}
+	worst := res.Worst()
+	if opts.FailOn == "fail" && worst == probe.Fail || opts.FailOn == "warn" && worst != probe.Pass {
+		return errFindings
+	}
+	return nil
+}
