@@ -387,7 +387,16 @@ func (p *prober) checkRegistration(ctx context.Context) {
 		c.Status, c.Mode, c.Summary = Fail, "dcr_endpoint_broken", "no answer: "+x.Error
 	case (x.Status == 201 || x.Status == 200) && x.str("client_id") != "":
 		p.client, p.secret = x.str("client_id"), x.str("client_secret")
-		c.Status, c.Summary = Pass, fmt.Sprintf("answered %d with a client (token_endpoint_auth_method %s)", x.Status, orNone(x.str("token_endpoint_auth_method")))
+		method := x.str("token_endpoint_auth_method")
+		if method == "" {
+			method = "not stated; RFC 7591's default is client_secret_basic"
+		}
+		c.Status, c.Summary = Pass, fmt.Sprintf("answered %d with a client (token_endpoint_auth_method %s)", x.Status, method)
+		if uris, ok := x.doc["redirect_uris"].([]any); ok && !containsAny(uris, callback) {
+			c.Status, c.Mode = Fail, "dcr_redirect_uri_rejected"
+			c.Summary = fmt.Sprintf("answered %d, but the client's redirect_uris %v leave out %s: the authorization will be refused.", x.Status, uris, callback)
+			break
+		}
 		if m := x.str("token_endpoint_auth_method"); m != "" && len(p.list("token_endpoint_auth_methods_supported")) > 0 && !contains(p.list("token_endpoint_auth_methods_supported"), m) {
 			c.Status, c.Mode = Warn, "token_client_auth_mismatch"
 			c.Summary += fmt.Sprintf(", which the metadata does not list (%v)", p.list("token_endpoint_auth_methods_supported"))
@@ -669,6 +678,15 @@ func dedupe(in []string) []string {
 		}
 	}
 	return out
+}
+
+func containsAny(list []any, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 func contains(list []string, s string) bool {
