@@ -146,7 +146,10 @@ func (e *LineError) Error() string { return e.Pos.String() + ": " + e.Reason }
 
 // Stats counts what one input held.
 type Stats struct {
-	Lines        int
+	Lines int
+	// Filtered lines were passed over without parsing: on a big input,
+	// lines with no trace of the connector (see Scanner.SetPrefilter).
+	Filtered     int
 	Events       int
 	Requests     int // events that record a request (the rest are app messages)
 	Skipped      int

@@ -127,6 +127,14 @@ type Scanner struct {
 	orderFor   int
 	known      bool
 
+	// The fast path: after `after` lines of an access log, lines are
+	// filtered in parallel and only those that may matter are parsed.
+	prefilter PrefilterFactory
+	after     int
+	wantStep  func(time.Time) bool
+	switched  bool
+	uaSeen    [2]int // events parsed without and with a user agent field
+
 	// Time backfill: events without a time take their neighbour's.
 	held      []Event
 	ready     []Event
@@ -162,6 +170,88 @@ func NewScanner(r io.Reader, name string, parsers []Parser, maxLine int) *Scanne
 		}
 	}
 	return s
+}
+
+// SetPrefilter turns the fast path on: once after lines have been read
+// in full, the rest of an access log is filtered on every core and only
+// the lines f passes are parsed; the others are counted in
+// Stats.Filtered. A Weak line is parsed when wantStep, asked in order
+// with the line's time, says so (nil: always). Inputs whose format can
+// hold an application's own messages, and JSON documents, are always
+// read in full.
+func (s *Scanner) SetPrefilter(f PrefilterFactory, after int, wantStep func(time.Time) bool) {
+	s.prefilter, s.after, s.wantStep = f, after, wantStep
+}
+
+// weakWanted reads the time of a combined-layout line ("[02/Jan/2006:
+// 15:04:05 -0700]") and asks wantStep; a line whose time cannot be read
+// is parsed, to be safe.
+func (s *Scanner) weakWanted(line []byte) bool {
+	if s.wantStep == nil {
+		return true
+	}
+	a := bytes.IndexByte(line, '[')
+	if a < 0 {
+		return true
+	}
+	b := bytes.IndexByte(line[a:], ']')
+	if b < 0 {
+		return true
+	}
+	t, _, err := parseTimeLocal(string(line[a+1 : a+b]))
+	if err != nil {
+		return true
+	}
+	return s.wantStep(t.UTC())
+}
+
+// Close stops the goroutines of the fast path when the input is not
+// read to its end. It is safe to call more than once.
+func (s *Scanner) Close() {
+	if cs, ok := s.lines.(*chunkSource); ok {
+		cs.close()
+	}
+}
+
+// accessLog names the formats whose every line is a request: a filter on
+// requests cannot lose an application's words there.
+func accessLog(format string) (ok, combined bool) {
+	switch {
+	case format == "nginx-combined", format == "nginx-main", format == "nginx-common", strings.HasPrefix(format, "nginx-combined+"), strings.HasPrefix(format, "nginx-main+"):
+		return true, true
+	case strings.HasPrefix(format, "nginx-custom"), strings.HasPrefix(format, "cloudflare"), format == "json-caddy", format == "json-traefik", format == "aws-alb", format == "envoy":
+		return true, false
+	}
+	return false, false
+}
+
+// maybeSwitch moves to the fast path when it is on, enough lines were
+// read in full, and the input is a plain access log.
+func (s *Scanner) maybeSwitch() {
+	if s.switched || s.prefilter == nil || s.stats.Lines < s.after || len(s.pending) > 0 {
+		return
+	}
+	s.switched = true
+	lr, ok := s.lines.(*lineReader)
+	if !ok || lr.done {
+		return
+	}
+	format, most := "", 0
+	for f, n := range s.formats {
+		if n > most {
+			format, most = f, n
+		}
+	}
+	ok, combined := accessLog(format)
+	if !ok || most*10 < s.stats.Events*9 || s.stats.Skipped*10 > s.stats.Lines {
+		return // mixed or troubled input: read it all
+	}
+	sh := Shape{UAKnown: s.uaSeen[1] > 0 && s.uaSeen[0] == 0, Combined: combined}
+	cs := newChunkSource(lr.br, lr.n+1, s.maxLine, s.prefilter, sh)
+	if combined {
+		cs.weakWanted = s.weakWanted
+	}
+	s.lines = cs
 }
 
 // Next advances to the next event.
@@ -245,6 +335,13 @@ func synthesize(ev Event) Event {
 func (s *Scanner) emit() {
 	s.stats.Events++
 	if s.ev.IsRequest() {
+		if s.ev.UAKnown {
+			s.uaSeen[1]++
+		} else {
+			s.uaSeen[0]++
+		}
+	}
+	if s.ev.IsRequest() {
 		s.stats.Requests++
 	}
 	s.formats[s.ev.Format]++
@@ -268,7 +365,15 @@ func (s *Scanner) nextParsed(dst *Event) bool {
 			p = s.pending[0]
 			s.pending = s.pending[1:]
 		} else {
-			if !s.lines.next() {
+			s.maybeSwitch()
+			ok := s.lines.next()
+			if cs, isChunks := s.lines.(*chunkSource); isChunks {
+				if d := cs.filteredLines() - s.stats.Filtered; d > 0 {
+					s.stats.Filtered += d
+					s.stats.Lines += d
+				}
+			}
+			if !ok {
 				return false
 			}
 			p.n, p.line, p.long = s.lines.current()

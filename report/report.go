@@ -42,11 +42,14 @@ type Context struct {
 
 // Input summarises one file (or stdin).
 type Input struct {
-	Path         string   `json:"path"`
-	Format       string   `json:"format"`
-	Lines        int      `json:"lines"`
-	Events       int      `json:"events"`
-	Requests     int      `json:"requests"`
+	Path     string `json:"path"`
+	Format   string `json:"format"`
+	Lines    int    `json:"lines"`
+	Events   int    `json:"events"`
+	Requests int    `json:"requests"`
+	// Filtered lines were counted but not parsed: no trace of the
+	// connector (the fast path on big access logs).
+	Filtered     int      `json:"filtered,omitempty"`
 	Skipped      int      `json:"skipped"`
 	FirstSkipped []string `json:"first_skipped"`
 	// SkipReasons parallels FirstSkipped: "file:line: why".
@@ -196,11 +199,14 @@ func Build(run *rules.Run, inputs []InputSummary) *Report {
 
 func buildInput(in InputSummary) Input {
 	out := Input{
-		Path:         in.Path,
-		Format:       in.Format,
-		Lines:        in.Stats.Lines,
-		Events:       in.Stats.Events,
-		Requests:     in.Stats.Requests,
+		Path:   in.Path,
+		Format: in.Format,
+		Lines:  in.Stats.Lines,
+		Events: in.Stats.Events,
+		// Lines passed over by the fast path are requests of an access
+		// log that held no trace of the connector.
+		Requests:     in.Stats.Requests + in.Stats.Filtered,
+		Filtered:     in.Stats.Filtered,
 		Skipped:      in.Stats.Skipped,
 		FirstSkipped: []string{},
 		FirstTime:    utc(in.Stats.First),

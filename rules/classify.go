@@ -170,9 +170,15 @@ func hasClaudeCallback(query string) bool {
 
 // The connector's user agents: its OAuth broker speaks python-httpx,
 // its MCP client Claude-User. Some requests arrive with none at all.
-func isBrokerUA(ua string) bool { return strings.HasPrefix(strings.ToLower(ua), "python-httpx/") }
+func isBrokerUA(ua string) bool { return hasPrefixFold(ua, "python-httpx/") }
 func isClaudeUserUA(ua string) bool {
-	return strings.HasPrefix(strings.ToLower(ua), "claude-user")
+	return hasPrefixFold(ua, "claude-user")
+}
+
+// hasPrefixFold is strings.HasPrefix without case, for ASCII prefixes;
+// it runs on every request, so it must not allocate.
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && equalFoldASCII(s[:len(prefix)], prefix)
 }
 func isConnectorUA(ua string) bool { return isBrokerUA(ua) || isClaudeUserUA(ua) }
 

@@ -202,6 +202,14 @@ func (c *Collector) classify(pe *parse.Event) (e Ev, keep bool) {
 	return e, true
 }
 
+// WantsBrowserStep says whether a login or consent page visited at t
+// could be part of an attempt: an authorization request came within the
+// human window before (as classify's browser step decides). The fast
+// path asks it, in order, before parsing such a page.
+func (c *Collector) WantsBrowserStep(t time.Time) bool {
+	return !c.lastAuthorize.IsZero() && absDuration(t.Sub(c.lastAuthorize)) <= humanWindow
+}
+
 func absDuration(d time.Duration) time.Duration {
 	if d < 0 {
 		return -d

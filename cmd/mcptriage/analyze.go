@@ -42,6 +42,7 @@ type logOptions struct {
 	TZ             string
 	CFFields       string
 	JSONFields     []string
+	FullParse      bool
 }
 
 type analyzeOptions struct {
@@ -134,6 +135,7 @@ func addLogFlags(cmd *cobra.Command, o *logOptions, formatFlag string) {
 	fl.StringVar(&o.CFFields, "cloudflare-fields", "", "the field list of a Logpush job whose CSV has no header row, comma-separated, in the job's order")
 	fl.StringArrayVar(&o.JSONFields, "json-field", nil, "map a field to a gjson path for a JSON logger mcptriage does not know, e.g. status=response.code (repeatable; fields: "+strings.Join(parse.JSONFieldNames, ", ")+")")
 	fl.IntVar(&o.MaxLineBytes, "max-line-bytes", parse.DefaultMaxLineBytes, "skip lines longer than this")
+	fl.BoolVar(&o.FullParse, "full-parse", false, "parse every line of big access logs too (slower; by default lines with no trace of the connector are only counted)")
 	_ = cmd.RegisterFlagCompletionFunc(formatFlag, func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return parse.FormatNames(), cobra.ShellCompDirectiveNoFileComp
 	})
@@ -212,7 +214,7 @@ func analyzeLogs(streams *IOStreams, opts *logOptions) (rep *report.Report, unus
 	collector := rules.NewCollector(ropts)
 	var summaries []report.InputSummary
 	for _, in := range inputs {
-		sum := readInput(in, cfg, collector)
+		sum := readInput(in, cfg, collector, prefilterFor(opts, ropts))
 		sum.TZName = tzName(cfg)
 		summaries = append(summaries, sum)
 	}
@@ -348,7 +350,35 @@ func tzName(cfg parse.Config) string {
 	return cfg.Location.String()
 }
 
-func readInput(in input, cfg parse.Config, c *rules.Collector) report.InputSummary {
+// fastPathAfter is how many lines of an input are always parsed in full:
+// small logs keep exact accounting of every line, big ones go fast.
+const fastPathAfter = 10_000
+
+// prefilterFor returns the fast path's filter for an analysis, or nil
+// when it cannot be used (--full-parse, an IPv6 --egress).
+func prefilterFor(opts *logOptions, ropts rules.Options) parse.PrefilterFactory {
+	if opts.FullParse {
+		return nil
+	}
+	pf, ok := rules.NewPrefilter(ropts)
+	if !ok {
+		return nil
+	}
+	return func() parse.Prefilter {
+		p := pf.Clone()
+		return func(line []byte, sh parse.Shape) parse.Verdict {
+			if sh.Combined {
+				return p.CheckCombined(line, sh.UAKnown)
+			}
+			if p.Relevant(line, sh.UAKnown) {
+				return parse.Keep
+			}
+			return parse.Drop
+		}
+	}
+}
+
+func readInput(in input, cfg parse.Config, c *rules.Collector, pf parse.PrefilterFactory) report.InputSummary {
 	sum := report.InputSummary{Path: in.name}
 	rc, err := in.open()
 	if err != nil {
@@ -363,6 +393,10 @@ func readInput(in input, cfg parse.Config, c *rules.Collector) report.InputSumma
 	}
 	parsers, _ := parse.Parsers(cfg) // fresh per input; validated already
 	s := parse.NewScanner(r, in.name, parsers, cfg.MaxLineBytes)
+	defer s.Close()
+	if pf != nil {
+		s.SetPrefilter(pf, fastPathAfter, c.WantsBrowserStep)
+	}
 	for s.Next() {
 		c.Add(s.Event())
 	}

@@ -1,0 +1,315 @@
+package parse
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"runtime"
+	"sync"
+)
+
+// Shape tells a prefilter what it can rely on in an input's lines.
+type Shape struct {
+	// UAKnown: the format logs user agents.
+	UAKnown bool
+	// Combined: nginx's combined layout or a format that extends it.
+	Combined bool
+}
+
+// Verdict is a prefilter's answer for one line.
+type Verdict uint8
+
+const (
+	// Drop: no trace of the connector; counted, not parsed.
+	Drop Verdict = iota
+	// Keep: parse it.
+	Keep
+	// Weak: a page a browser may pass through while authorizing (a login
+	// or consent page); it matters only near an authorization request,
+	// which the scanner asks its WantBrowserStep about.
+	Weak
+)
+
+// Prefilter says, from a raw line, whether it may matter to the analysis.
+// It must never drop a line that would be kept (see rules.Prefilter).
+// Each goroutine gets its own from a PrefilterFactory.
+type Prefilter func(line []byte, sh Shape) Verdict
+
+// PrefilterFactory makes a Prefilter for one goroutine.
+type PrefilterFactory func() Prefilter
+
+// Big inputs are read in chunks that several goroutines filter at once;
+// the lines that pass come back in order.
+const (
+	chunkSize = 1 << 20
+	// sampleEvery: one line in this many is parsed whatever the filter
+	// says, so what the analysis learns from all lines (whether the
+	// server sits behind Cloudflare, whether Authorization is logged)
+	// still reaches it.
+	sampleEvery = 1024
+)
+
+// span is a line a worker wants parsed (or reports as too long).
+type span struct {
+	off, n, line int
+	long, weak   bool
+}
+
+type chunk struct {
+	buf      []byte
+	data     []byte // whole lines; the last has no '\n'
+	first    int    // the number of data's first line
+	final    bool   // the input ends with this chunk
+	keep     []span
+	filtered int
+	done     chan struct{}
+}
+
+// chunkSource yields the lines of an input that pass a prefilter, in
+// order, reading and filtering ahead on every core. It implements
+// lineSource; lines it passes over are counted in filtered.
+type chunkSource struct {
+	// weakWanted decides, in order, whether a Weak line is parsed.
+	weakWanted func(line []byte) bool
+
+	results chan *chunk
+	stop    chan struct{}
+	pool    *sync.Pool
+
+	cur      *chunk
+	i        int
+	n        int
+	line     []byte
+	tooLong  bool
+	filtered int
+	err      error
+	errMu    sync.Mutex
+	closed   bool
+}
+
+// newChunkSource continues reading br, whose next line is numbered
+// next; max is the longest line parsed.
+func newChunkSource(br *bufio.Reader, next, max int, newFilter PrefilterFactory, sh Shape) *chunkSource {
+	workers := runtime.GOMAXPROCS(0)
+	cs := &chunkSource{
+		results: make(chan *chunk, workers+1),
+		stop:    make(chan struct{}),
+		pool:    &sync.Pool{New: func() any { return make([]byte, 0, chunkSize+64<<10) }},
+	}
+	work := make(chan *chunk, workers)
+	for w := 0; w < workers; w++ {
+		filter := newFilter()
+		go func() {
+			for c := range work {
+				filterChunk(c, max, filter, sh)
+				close(c.done)
+			}
+		}()
+	}
+	go cs.read(br, next, max, work)
+	return cs
+}
+
+// read cuts the input into chunks of whole lines, numbering them.
+func (cs *chunkSource) read(br *bufio.Reader, next, max int, work chan<- *chunk) {
+	defer close(work)
+	defer close(cs.results)
+	var carry []byte
+	discarding := false // inside a line longer than max, until its end
+	for {
+		buf := cs.pool.Get().([]byte)[:0]
+		if cap(buf) < len(carry)+chunkSize {
+			// A long unfinished line: a bigger buffer, this once.
+			buf = make([]byte, 0, len(carry)+chunkSize)
+		}
+		buf = append(buf, carry...)
+		n, err := io.ReadFull(br, buf[len(buf):len(buf)+chunkSize])
+		buf = buf[:len(buf)+n]
+		eof := err != nil
+		if !eof {
+			// Ending exactly here makes this the final chunk: its last
+			// line is the input's, which is always parsed.
+			if _, perr := br.Peek(1); perr != nil {
+				eof = true
+			}
+		}
+		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+			cs.setErr(err)
+		}
+		if discarding {
+			i := bytes.IndexByte(buf, '\n')
+			if i < 0 && !eof {
+				carry = carry[:0]
+				cs.pool.Put(buf[:0])
+				continue
+			}
+			discarding = false
+			if i < 0 {
+				buf = buf[:0]
+			} else {
+				// Moved, not resliced: the buffer goes back to the pool whole.
+				buf = append(buf[:0], buf[i+1:]...)
+			}
+		}
+		last := bytes.LastIndexByte(buf, '\n')
+		var data []byte
+		switch {
+		case eof:
+			data, carry = bytes.TrimSuffix(buf, []byte{'\n'}), nil
+		case last < 0 && len(buf) > max:
+			// One line longer than max: say so, and drop the rest of it.
+			c := &chunk{buf: buf, first: next, keep: []span{{line: next, long: true}}, done: make(chan struct{})}
+			close(c.done)
+			next++
+			discarding = true
+			carry = carry[:0]
+			if !cs.send(c, nil) {
+				return
+			}
+			continue
+		case last < 0:
+			carry = append(carry[:0], buf...)
+			cs.pool.Put(buf[:0])
+			continue
+		default:
+			data = buf[:last]
+			carry = append(carry[:0], buf[last+1:]...)
+		}
+		c := &chunk{buf: buf, data: data, first: next, final: eof, done: make(chan struct{})}
+		next += bytes.Count(data, []byte{'\n'}) + 1
+		if eof && len(data) == 0 {
+			next--
+		}
+		if !cs.send(c, work) {
+			return
+		}
+		if eof {
+			return
+		}
+		if len(carry) > max {
+			// The unfinished line is already too long: report it now and
+			// drop the rest of it, so that no buffer grows past max.
+			c := &chunk{first: next, keep: []span{{line: next, long: true}}, done: make(chan struct{})}
+			close(c.done)
+			next++
+			discarding = true
+			carry = carry[:0]
+			if !cs.send(c, nil) {
+				return
+			}
+		}
+	}
+}
+
+func (cs *chunkSource) send(c *chunk, work chan<- *chunk) bool {
+	select {
+	case cs.results <- c:
+	case <-cs.stop:
+		return false
+	}
+	if work != nil {
+		select {
+		case work <- c:
+		case <-cs.stop:
+			return false
+		}
+	}
+	return true
+}
+
+// filterChunk picks the lines of a chunk worth parsing.
+func filterChunk(c *chunk, max int, filter Prefilter, sh Shape) {
+	data := c.data
+	off, line := 0, c.first
+	for off <= len(data) {
+		end := bytes.IndexByte(data[off:], '\n')
+		if end < 0 {
+			end = len(data) - off
+		}
+		l := data[off : off+end]
+		last := off+end >= len(data)
+		if last && c.final && len(l) == 0 {
+			break // the input's final newline
+		}
+		switch {
+		case len(l) > max:
+			c.keep = append(c.keep, span{line: line, long: true})
+		case last && c.final, line%sampleEvery == 0:
+			c.keep = append(c.keep, span{off: off, n: end, line: line})
+		default:
+			switch filter(bytes.TrimSuffix(l, []byte{'\r'}), sh) {
+			case Keep:
+				c.keep = append(c.keep, span{off: off, n: end, line: line})
+			case Weak:
+				c.keep = append(c.keep, span{off: off, n: end, line: line, weak: true})
+			default:
+				c.filtered++
+			}
+		}
+		off += end + 1
+		line++
+	}
+}
+
+func (cs *chunkSource) setErr(err error) {
+	cs.errMu.Lock()
+	defer cs.errMu.Unlock()
+	if cs.err == nil {
+		cs.err = err
+	}
+}
+
+func (cs *chunkSource) next() bool {
+	for {
+		if cs.cur != nil && cs.i < len(cs.cur.keep) {
+			s := cs.cur.keep[cs.i]
+			cs.i++
+			cs.n, cs.tooLong = s.line, s.long
+			cs.line = nil
+			if !s.long {
+				cs.line = bytes.TrimSuffix(cs.cur.data[s.off:s.off+s.n], []byte{'\r'})
+			}
+			if s.weak && cs.weakWanted != nil && !cs.weakWanted(cs.line) {
+				cs.filtered++
+				continue
+			}
+			return true
+		}
+		if cs.cur != nil {
+			if cs.cur.buf != nil {
+				cs.pool.Put(cs.cur.buf[:0])
+			}
+			cs.cur = nil
+		}
+		c, ok := <-cs.results
+		if !ok {
+			return false
+		}
+		<-c.done
+		cs.cur, cs.i = c, 0
+		cs.filtered += c.filtered
+	}
+}
+
+func (cs *chunkSource) current() (int, []byte, bool) { return cs.n, cs.line, cs.tooLong }
+
+func (cs *chunkSource) error() error {
+	cs.errMu.Lock()
+	defer cs.errMu.Unlock()
+	return cs.err
+}
+
+// filteredLines is how many lines were passed over so far.
+func (cs *chunkSource) filteredLines() int { return cs.filtered }
+
+// close stops the goroutines of an input not read to its end.
+func (cs *chunkSource) close() {
+	if cs.closed {
+		return
+	}
+	cs.closed = true
+	close(cs.stop)
+	for range cs.results {
+	}
+}

@@ -1,0 +1,360 @@
+package rules
+
+import (
+	"bytes"
+	"net/netip"
+	"strconv"
+	"strings"
+	"unsafe"
+
+	"github.com/mcptriage/mcptriage/parse"
+)
+
+// Prefilter decides from a raw access-log line, before any parsing,
+// whether the line could belong to the connector. It may say yes too
+// often, never too rarely: every line the collector would keep passes
+// (a test holds it to that on generated logs). Most lines of a big log
+// are refused after a few vectorised searches and no allocation.
+type Prefilter struct {
+	addrs   [][]byte // textual prefixes of the egress ranges
+	octets  []string // their first octets, once each ("160", "34")
+	urlPath string   // the connector URL's path, lower case ("" when none)
+	scratch []byte   // for lower-casing a path; one per goroutine (Clone)
+}
+
+// Clone returns a prefilter for another goroutine.
+func (p *Prefilter) Clone() *Prefilter {
+	c := *p
+	c.scratch = make([]byte, 0, 512)
+	return &c
+}
+
+// NewPrefilter returns the prefilter for an analysis, or false when no
+// textual test can be sure of the egress addresses (an IPv6 range).
+func NewPrefilter(o Options) (*Prefilter, bool) {
+	egress := o.Egress
+	if len(egress) == 0 {
+		egress = append(append([]netip.Prefix{}, DefaultEgress...), RetiredEgress...)
+	}
+	p := &Prefilter{scratch: make([]byte, 0, 512)}
+	for _, pfx := range egress {
+		m, ok := textPrefix(pfx)
+		if !ok {
+			return nil, false
+		}
+		p.addrs = append(p.addrs, m)
+		if o, _, _ := strings.Cut(string(m), "."); !slicesContains(p.octets, o) {
+			p.octets = append(p.octets, o)
+		}
+	}
+	if o.URL != nil && o.URL.Path != "" && o.URL.Path != "/" {
+		p.urlPath = strings.ToLower(strings.TrimSuffix(o.URL.Path, "/"))
+	}
+	return p, true
+}
+
+// textPrefix is the dotted prefix every address of an IPv4 range starts
+// with: 160.79.104.0/21 → "160.79.1" (which also takes 160.79.1xx, a few
+// more than needed, as a prefilter may).
+func textPrefix(p netip.Prefix) ([]byte, bool) {
+	if !p.Addr().Is4() {
+		return nil, false
+	}
+	p = p.Masked()
+	b := p.Addr().As4()
+	full := p.Bits() / 8
+	var parts []string
+	for i := 0; i < full; i++ {
+		parts = append(parts, strconv.Itoa(int(b[i])))
+	}
+	s := strings.Join(parts, ".")
+	if full < 4 {
+		s += "."
+	}
+	if rem := p.Bits() % 8; rem != 0 && full < 4 {
+		// The leading digits shared by every value of the partial octet.
+		lo, hi := strconv.Itoa(int(b[full])), strconv.Itoa(int(b[full])+(1<<(8-rem))-1)
+		if len(lo) == len(hi) {
+			i := 0
+			for i < len(lo) && lo[i] == hi[i] {
+				i++
+			}
+			s += lo[:i]
+		}
+	}
+	return []byte(s), true
+}
+
+// Relevant says whether the line could be the connector's or its
+// browser leg's. uaKnown says whether the format logs user agents (a
+// format without them keeps every POST, as the collector does).
+//
+// One pass over the line looks only at three bytes: a '-' (the
+// connector's user agents, python-httpx and Claude-User, have one), a
+// '.' (the egress addresses), a '/' that starts a path.
+func (p *Prefilter) Relevant(line []byte, uaKnown bool) bool {
+	if !uaKnown && bytes.Contains(line, []byte("POST")) {
+		return true
+	}
+	for i := 0; i < len(line); i++ {
+		if !anchor[line[i]] {
+			continue
+		}
+		switch line[i] {
+		case '-':
+			if hasFoldSuffix(line[:i], "claude") || hasFoldPrefix(line[i+1:], "httpx") {
+				return true
+			}
+		case '.':
+			if p.addrAt(line, i) {
+				return true
+			}
+		case '/':
+			if i == 0 {
+				continue
+			}
+			switch line[i-1] {
+			case ' ', '"', '=', '\t':
+			default:
+				continue
+			}
+			end := i
+			for end < len(line) && line[end] != ' ' && line[end] != '"' && line[end] != '\t' {
+				end++
+			}
+			if p.pathVerdict(line[i:end]) != parse.Drop {
+				return true
+			}
+			i = end
+		}
+	}
+	return false
+}
+
+// addrAt: an egress address (or 0.0.0.0, the unspecified peer Google's
+// front end can hand the connector's traffic in with) has its first dot
+// at i. Most dots belong to other numbers and fail on the octet before.
+func (p *Prefilter) addrAt(line []byte, i int) bool {
+	j := i
+	for j > 0 && i-j < 3 && isDigit(line[j-1]) {
+		j--
+	}
+	if j == i || j > 0 && isDigit(line[j-1]) {
+		return false
+	}
+	octet := line[j:i]
+	if len(octet) == 1 && octet[0] == '0' && bytes.HasPrefix(line[i:], []byte(".0.0.0")) {
+		return true
+	}
+	for _, o := range p.octets {
+		if string(octet) != o {
+			continue
+		}
+		for _, m := range p.addrs {
+			if bytes.HasPrefix(line[j:], m) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func slicesContains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// anchor marks the bytes Relevant stops at.
+var anchor = [256]bool{'-': true, '.': true, '/': true}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+func hasFoldPrefix(b []byte, s string) bool {
+	return len(b) >= len(s) && equalFoldASCII(unsafeString(b[:len(s)]), s)
+}
+
+func hasFoldSuffix(b []byte, s string) bool {
+	return len(b) >= len(s) && equalFoldASCII(unsafeString(b[len(b)-len(s):]), s)
+}
+
+// pathVerdict applies the collector's own path classification to a
+// path token: Keep for an endpoint of the flow, Weak for a page a browser
+// may pass through while authorizing, Drop for anything else. The
+// strings alias the line: nothing is copied or kept.
+func (p *Prefilter) pathVerdict(tok []byte) parse.Verdict {
+	// Lower-cased in a reused buffer, so that classifyPath never allocates.
+	if cap(p.scratch) >= len(tok) {
+		buf := p.scratch[:len(tok)]
+		for i, c := range tok {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			buf[i] = c
+		}
+		tok = buf
+	}
+	path, query := tok, []byte(nil)
+	if q := bytes.IndexByte(tok, '?'); q >= 0 {
+		path, query = tok[:q], tok[q+1:]
+	}
+	ps, qs := unsafeString(path), unsafeString(query)
+	if p.urlPath != "" && samePathFold(ps, p.urlPath) {
+		return parse.Keep
+	}
+	if !mayClassify(tok) {
+		return parse.Drop
+	}
+	// POST is the conservative method: it is what makes /register and
+	// /token endpoints.
+	switch classifyPath("POST", ps, qs) {
+	case kindOther:
+		return parse.Drop
+	case kindAuthish:
+		return parse.Weak
+	}
+	return parse.Keep
+}
+
+// mayClassify: the lower-cased token holds a word classifyPath looks
+// for. One pass, so that ordinary paths cost a few nanoseconds.
+func mayClassify(tok []byte) bool {
+	for i := 0; i < len(tok); i++ {
+		rest := tok[i:]
+		switch tok[i] {
+		case 'a':
+			if has(rest, "auth") || has(rest, "action=") || has(rest, "approve") {
+				return true
+			}
+		case 'o':
+			if has(rest, "openid") {
+				return true
+			}
+		case 'r':
+			if has(rest, "regist") || has(rest, "response_type") {
+				return true
+			}
+		case 't':
+			if has(rest, "token") {
+				return true
+			}
+		case 'c':
+			if has(rest, "callback") || has(rest, "consent") {
+				return true
+			}
+		case 'l':
+			if has(rest, "login") {
+				return true
+			}
+		case 'm':
+			if has(rest, "mcp") || has(rest, "messages") {
+				return true
+			}
+		case 's':
+			if has(rest, "signin") || has(rest, "sign-in") || has(rest, "sso") || has(rest, "session") {
+				return true
+			}
+			// "sse" only as a whole segment (not in /assets/).
+			if i > 0 && tok[i-1] == '/' && has(rest, "sse") && (len(rest) == 3 || rest[3] == '/' || rest[3] == '?') {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func has(b []byte, s string) bool { return len(b) >= len(s) && string(b[:len(s)]) == s }
+
+func unsafeString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// CheckCombined is the prefilter for nginx's combined layout and the
+// formats that extend it ('$remote_addr - $remote_user [$time_local]
+// "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"'
+// and whatever follows): it looks at the fields the collector reads,
+// where they are, instead of at every byte. A login or consent page
+// visited by an ordinary browser is Weak: it matters only near an
+// authorization request.
+func (p *Prefilter) CheckCombined(line []byte, uaKnown bool) parse.Verdict {
+	generic := func(b []byte) parse.Verdict {
+		if p.Relevant(b, uaKnown) {
+			return parse.Keep
+		}
+		return parse.Drop
+	}
+	// The peer, the first field.
+	for _, m := range p.addrs {
+		if bytes.HasPrefix(line, m) {
+			return parse.Keep
+		}
+	}
+	if bytes.HasPrefix(line, []byte("0.0.0.0 ")) {
+		return parse.Keep
+	}
+	q := bytes.IndexByte(line, '"')
+	if q < 0 {
+		return generic(line)
+	}
+	req := line[q+1:]
+	end := bytes.IndexByte(req, '"')
+	if end < 0 {
+		return generic(line)
+	}
+	rest := req[end+1:]
+	req = req[:end]
+	sp := bytes.IndexByte(req, ' ')
+	if sp < 0 {
+		return generic(line)
+	}
+	if !uaKnown && string(req[:sp]) == "POST" {
+		return parse.Keep
+	}
+	uri := req[sp+1:]
+	if sp2 := bytes.IndexByte(uri, ' '); sp2 >= 0 {
+		uri = uri[:sp2]
+	}
+	path := parse.Drop
+	if len(uri) > 0 && uri[0] == '/' {
+		path = p.pathVerdict(uri)
+	}
+	if path == parse.Keep {
+		return parse.Keep
+	}
+	if !uaKnown {
+		// Common Log Format ends here; anything after is someone's tail.
+		if len(rest) > 0 && p.Relevant(rest, uaKnown) {
+			return parse.Keep
+		}
+		return path
+	}
+	// ' status bytes "referer" "user agent"', then any tail.
+	var fields [2][]byte
+	for k := 0; k < 2; k++ {
+		a := bytes.IndexByte(rest, '"')
+		if a < 0 {
+			return max(path, generic(line))
+		}
+		b := bytes.IndexByte(rest[a+1:], '"')
+		if b < 0 {
+			return max(path, generic(line))
+		}
+		fields[k] = rest[a+1 : a+1+b]
+		rest = rest[a+1+b+1:]
+	}
+	ua := fields[1]
+	if hasFoldPrefix(ua, "python-httpx") || hasFoldPrefix(ua, "claude-user") {
+		return parse.Keep
+	}
+	// A tail ($http_x_forwarded_for, timings): addresses may be there.
+	if len(rest) > 0 && p.Relevant(rest, uaKnown) {
+		return parse.Keep
+	}
+	return path
+}

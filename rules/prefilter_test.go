@@ -1,0 +1,133 @@
+package rules
+
+import (
+	"bufio"
+	"bytes"
+	"net/netip"
+	"testing"
+
+	"github.com/mcptriage/mcptriage/internal/loggen/synth"
+	"github.com/mcptriage/mcptriage/parse"
+)
+
+func TestTextPrefix(t *testing.T) {
+	for _, tt := range []struct{ cidr, want string }{
+		{"160.79.104.0/21", "160.79.1"},
+		{"34.162.46.92/32", "34.162.46.92"},
+		{"203.0.113.0/24", "203.0.113."},
+		{"10.0.0.0/8", "10."},
+		{"198.51.100.128/25", "198.51.100."},
+	} {
+		got, ok := textPrefix(netip.MustParsePrefix(tt.cidr))
+		if !ok || string(got) != tt.want {
+			t.Errorf("%s: %q, want %q", tt.cidr, got, tt.want)
+		}
+	}
+	if _, ok := textPrefix(netip.MustParsePrefix("2001:db8::/32")); ok {
+		t.Error("an IPv6 range has a textual prefix")
+	}
+}
+
+// The prefilter never refuses a line the collector would keep: checked
+// on every line of generated logs in each format, with the connector's
+// attempts buried in ordinary traffic, and with a typed URL.
+func TestPrefilterAgreesWithTheCollector(t *testing.T) {
+	for _, format := range synth.Formats {
+		for _, url := range []string{"", "https://mcp.example.com/mcp"} {
+			var buf bytes.Buffer
+			if _, err := synth.Write(&buf, synth.Options{Format: format, Size: 3 << 20, Seed: 7, Attempts: 10}); err != nil {
+				t.Fatal(err)
+			}
+			opts := Options{}
+			if url != "" {
+				u, err := ParseConnectorURL(url)
+				if err != nil {
+					t.Fatal(err)
+				}
+				opts.URL = u
+			}
+			pf, ok := NewPrefilter(opts)
+			if !ok {
+				t.Fatal("no prefilter for the default egress")
+			}
+			c := NewCollector(opts)
+			ps, err := parse.Parsers(parse.Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := parse.NewScanner(bytes.NewReader(buf.Bytes()), format+".log", ps, 0)
+			lines := lineIndex(buf.Bytes())
+			kept, passed := 0, 0
+			for s.Next() {
+				ev := s.Event()
+				line := lines[ev.Pos.Line-1]
+				relevant := pf.Relevant(line, ev.UAKnown)
+				if format == "nginx" {
+					v := pf.CheckCombined(line, ev.UAKnown)
+					_, keep := c.classify(ev)
+					switch {
+					case keep && v == parse.Drop:
+						t.Errorf("nginx: line %d is kept by the collector but dropped by CheckCombined:\n%s", ev.Pos.Line, line)
+					case keep && v == parse.Weak && !c.WantsBrowserStep(ev.Time):
+						t.Errorf("nginx: line %d is kept by the collector but Weak away from any authorization:\n%s", ev.Pos.Line, line)
+					}
+				}
+				if relevant {
+					passed++
+				}
+				if _, keep := c.classify(ev); keep {
+					kept++
+					if !relevant {
+						t.Errorf("%s (url %q): line %d is kept by the collector but refused by the prefilter:\n%s", format, url, ev.Pos.Line, line)
+					}
+				}
+			}
+			if kept == 0 {
+				t.Errorf("%s: no connector line in the generated log", format)
+			}
+			if passed > len(lines)/20 {
+				t.Errorf("%s: the prefilter passes %d of %d lines: too many to be worth it", format, passed, len(lines))
+			}
+		}
+	}
+}
+
+func lineIndex(b []byte) [][]byte {
+	var out [][]byte
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		out = append(out, append([]byte(nil), sc.Bytes()...))
+	}
+	return out
+}
+
+func BenchmarkPrefilterCombined(b *testing.B) {
+	var buf bytes.Buffer
+	synth.Write(&buf, synth.Options{Format: "nginx", Size: 8 << 20, Seed: 1, Attempts: 3})
+	lines := lineIndex(buf.Bytes())
+	pf, _ := NewPrefilter(Options{})
+	b.SetBytes(int64(buf.Len()))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, l := range lines {
+			pf.CheckCombined(l, true)
+		}
+	}
+}
+
+func BenchmarkPrefilter(b *testing.B) {
+	var buf bytes.Buffer
+	synth.Write(&buf, synth.Options{Format: "nginx", Size: 8 << 20, Seed: 1, Attempts: 3})
+	lines := lineIndex(buf.Bytes())
+	pf, _ := NewPrefilter(Options{})
+	b.SetBytes(int64(buf.Len()))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, l := range lines {
+			pf.Relevant(l, true)
+		}
+	}
+}
