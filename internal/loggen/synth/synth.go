@@ -63,7 +63,9 @@ func Write(w io.Writer, o Options) ([]Attempt, error) {
 	default:
 		return nil, fmt.Errorf("format %q: choose one of %s", o.Format, strings.Join(Formats, ", "))
 	}
-	const avgLine = 230
+	// The average line of each format, to spread the attempts and the day
+	// over the lines the size will hold.
+	avgLine := map[string]int64{"nginx": 195, "caddy": 523, "cloudflare": 429}[o.Format]
 	lines := max(o.Size/avgLine, 1)
 	step := 86400 * float64(time.Second) / float64(lines)
 	var planted []Attempt
