@@ -15,6 +15,8 @@ type Shape struct {
 	UAKnown bool
 	// Combined: nginx's combined layout or a format that extends it.
 	Combined bool
+	// TimeKey: a JSON access log whose time is this top-level key.
+	TimeKey string
 }
 
 // Verdict is a prefilter's answer for one line.

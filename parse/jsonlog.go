@@ -63,7 +63,7 @@ func (p *jsonLogParser) Parse(line []byte, ev *Event) error {
 		}
 		line = fixed
 	}
-	r := gjson.ParseBytes(line)
+	r := newRec(gjson.ParseBytes(line))
 	if p.envelope(r, ev) {
 		return nil
 	}
@@ -72,7 +72,7 @@ func (p *jsonLogParser) Parse(line []byte, ev *Event) error {
 
 // envelope opens Docker's json-file, journald and Cloud Logging's text
 // records, and reads the line inside with the other parsers.
-func (p *jsonLogParser) envelope(r gjson.Result, ev *Event) bool {
+func (p *jsonLogParser) envelope(r rec, ev *Event) bool {
 	var inner, when gjson.Result
 	switch {
 	case r.Get("log").Type == gjson.String && r.Get("stream").Exists():
@@ -101,12 +101,12 @@ func (p *jsonLogParser) envelope(r gjson.Result, ev *Event) bool {
 	return true
 }
 
-func (p *jsonLogParser) record(r gjson.Result, ev *Event) error {
+func (p *jsonLogParser) record(r rec, ev *Event) error {
 	family := jsonFamily(r)
 	if j := r.Get("jsonPayload"); j.IsObject() && !r.Get("httpRequest").Exists() {
 		// Cloud Logging wrapping an app's JSON: read the payload, keep the outer time.
 		outer := r.Get("timestamp")
-		r = j
+		r = newRec(j)
 		if !p.firstOf(r, jsonTimeKeys, "time").Exists() {
 			if t, zone, assumed, ok := p.timeOf(outer); ok {
 				ev.Time, ev.Zone, ev.ZoneAssumed = t, zone, assumed
@@ -173,7 +173,7 @@ func (p *jsonLogParser) record(r gjson.Result, ev *Event) error {
 }
 
 // jsonFamily names the logger from its keys.
-func jsonFamily(r gjson.Result) string {
+func jsonFamily(r rec) string {
 	switch {
 	case strings.HasPrefix(r.Get("logger").String(), "http.log.access"), r.Get("request.remote_ip").Exists() && r.Get("request.uri").Exists():
 		return "caddy"
@@ -211,7 +211,7 @@ func jsonFamily(r gjson.Result) string {
 
 // firstOf returns the first present key of keys, after the user's own
 // mapping for field (--json-field) if there is one.
-func (p *jsonLogParser) firstOf(r gjson.Result, keys []string, field string) gjson.Result {
+func (p *jsonLogParser) firstOf(r rec, keys []string, field string) gjson.Result {
 	if path, ok := p.cfg.JSONFields[field]; ok {
 		if v := r.Get(path); v.Exists() {
 			return v
@@ -225,7 +225,7 @@ func (p *jsonLogParser) firstOf(r gjson.Result, keys []string, field string) gjs
 	return gjson.Result{}
 }
 
-func (p *jsonLogParser) firstObject(r gjson.Result, keys []string) gjson.Result {
+func (p *jsonLogParser) firstObject(r rec, keys []string) gjson.Result {
 	for _, k := range keys {
 		if v := r.Get(k); v.IsObject() {
 			return v
@@ -262,7 +262,7 @@ func isDigitString(s string) bool {
 
 // header finds a header in a headers object (values may be strings or
 // arrays), or in Traefik's flat request_<Name> keys.
-func header(r, headers gjson.Result, name string) (string, bool) {
+func header(r rec, headers gjson.Result, name string) (string, bool) {
 	if headers.IsObject() {
 		var val string
 		var found bool
@@ -290,7 +290,7 @@ func header(r, headers gjson.Result, name string) (string, bool) {
 	return "", false
 }
 
-func (p *jsonLogParser) readHeaders(r, headers gjson.Result, ev *Event) {
+func (p *jsonLogParser) readHeaders(r rec, headers gjson.Result, ev *Event) {
 	ua := p.firstOf(r, jsonUAKeys, "user_agent")
 	switch {
 	case ua.IsArray():
@@ -344,7 +344,7 @@ func (p *jsonLogParser) readHeaders(r, headers gjson.Result, ev *Event) {
 
 // readBytes takes the response body's size: nginx's escape=json formats
 // name it after $body_bytes_sent, Caddy calls it size.
-func (p *jsonLogParser) readBytes(r gjson.Result, family string, ev *Event) {
+func (p *jsonLogParser) readBytes(r rec, family string, ev *Event) {
 	keys := jsonBytesKeys
 	if family == "caddy" {
 		keys = []string{"size"}
@@ -359,7 +359,7 @@ func (p *jsonLogParser) readBytes(r gjson.Result, family string, ev *Event) {
 	}
 }
 
-func (p *jsonLogParser) readResponseHeaders(r gjson.Result, ev *Event) {
+func (p *jsonLogParser) readResponseHeaders(r rec, ev *Event) {
 	resp := p.firstObject(r, jsonRespKeys)
 	if !resp.IsObject() {
 		if v := r.Get("downstream_Content-Type"); v.Exists() {
@@ -373,13 +373,13 @@ func (p *jsonLogParser) readResponseHeaders(r gjson.Result, ev *Event) {
 		}
 		return
 	}
-	if v, ok := header(gjson.Result{}, resp, "Content-Type"); ok {
+	if v, ok := header(rec{}, resp, "Content-Type"); ok {
 		ev.ContentType = v
 	}
-	if v, ok := header(gjson.Result{}, resp, "Location"); ok {
+	if v, ok := header(rec{}, resp, "Location"); ok {
 		ev.Location = v
 	}
-	if v, ok := header(gjson.Result{}, resp, "WWW-Authenticate"); ok {
+	if v, ok := header(rec{}, resp, "WWW-Authenticate"); ok {
 		ev.WWWAuthenticate, ev.HasWWWAuth = v, Present
 	} else {
 		ev.HasWWWAuth = Absent
@@ -388,7 +388,7 @@ func (p *jsonLogParser) readResponseHeaders(r gjson.Result, ev *Event) {
 
 // readDuration knows each family's unit: Caddy writes seconds, Traefik
 // nanoseconds, pino milliseconds, Cloud Logging "0.012s".
-func (p *jsonLogParser) readDuration(r gjson.Result, family string, ev *Event) {
+func (p *jsonLogParser) readDuration(r rec, family string, ev *Event) {
 	set := func(d time.Duration) { ev.Duration, ev.HasDuration = d, true }
 	if v := p.firstOf(r, nil, "duration_ms"); v.Exists() {
 		set(time.Duration(v.Float() * float64(time.Millisecond)))
@@ -447,7 +447,7 @@ func (p *jsonLogParser) readDuration(r gjson.Result, family string, ev *Event) {
 	}
 }
 
-func (p *jsonLogParser) message(r gjson.Result) string {
+func (p *jsonLogParser) message(r rec) string {
 	if v := p.firstOf(r, jsonMessageKeys, "message"); v.Type == gjson.String {
 		return v.Str
 	}
@@ -470,7 +470,7 @@ func (p *jsonLogParser) message(r gjson.Result) string {
 var jsonErrorKeys = []string{"error", "err", "error_description", "reason", "error.message", "err.message", "exception"}
 
 // errorDetail joins the string values of a record's error fields.
-func errorDetail(r gjson.Result) string {
+func errorDetail(r rec) string {
 	var parts []string
 	for _, k := range jsonErrorKeys {
 		if v := r.Get(k); v.Type == gjson.String && v.Str != "" {
@@ -482,7 +482,7 @@ func errorDetail(r gjson.Result) string {
 
 var pinoLevels = map[int64]string{10: "trace", 20: "debug", 30: "info", 40: "warn", 50: "error", 60: "fatal"}
 
-func (p *jsonLogParser) level(r gjson.Result) string {
+func (p *jsonLogParser) level(r rec) string {
 	v := p.firstOf(r, jsonLevelKeys, "level")
 	if v.Type == gjson.Number {
 		return pinoLevels[v.Int()]
@@ -498,4 +498,50 @@ func trimSpaceBytes(b []byte) []byte {
 		b = b[:len(b)-1]
 	}
 	return b
+}
+
+// rec is a parsed JSON record with its top-level keys indexed: the parser
+// asks for dozens of candidate keys, and gjson would scan the whole
+// record for each.
+type rec struct {
+	gjson.Result
+	keys []string
+	vals []gjson.Result
+}
+
+func newRec(r gjson.Result) rec {
+	out := rec{Result: r, keys: make([]string, 0, 16), vals: make([]gjson.Result, 0, 16)}
+	if !r.IsObject() {
+		out.keys = nil
+		return out
+	}
+	r.ForEach(func(k, v gjson.Result) bool {
+		out.keys = append(out.keys, k.Str)
+		out.vals = append(out.vals, v)
+		return true
+	})
+	return out
+}
+
+// Get is gjson's Get, answered from the index for plain dotted paths.
+func (r rec) Get(path string) gjson.Result {
+	if r.keys == nil {
+		return r.Result.Get(path)
+	}
+	seg, rest := path, ""
+	if i := strings.IndexAny(path, ".|#*?\\@"); i >= 0 {
+		if path[i] != '.' {
+			return r.Result.Get(path)
+		}
+		seg, rest = path[:i], path[i+1:]
+	}
+	for k, key := range r.keys {
+		if key == seg {
+			if rest == "" {
+				return r.vals[k]
+			}
+			return r.vals[k].Get(rest)
+		}
+	}
+	return gjson.Result{}
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/tidwall/gjson"
 	"io"
 	"regexp"
 	"sort"
@@ -183,11 +184,30 @@ func (s *Scanner) SetPrefilter(f PrefilterFactory, after int, wantStep func(time
 	s.prefilter, s.after, s.wantStep = f, after, wantStep
 }
 
-// weakWanted reads the time of a combined-layout line ("[02/Jan/2006:
-// 15:04:05 -0700]") and asks wantStep; a line whose time cannot be read
-// is parsed, to be safe.
-func (s *Scanner) weakWanted(line []byte) bool {
+// weakWanted reads the time of a line (a combined layout's
+// "[02/Jan/2006:15:04:05 -0700]", a JSON access log's time key) and asks
+// wantStep; a line whose time cannot be read is parsed, to be safe.
+func (s *Scanner) weakWanted(line []byte, sh Shape) bool {
 	if s.wantStep == nil {
+		return true
+	}
+	if sh.TimeKey != "" {
+		v := gjson.GetBytes(line, sh.TimeKey)
+		t, ok := epoch(v.Raw)
+		if v.Type == gjson.String {
+			t, ok = epoch(v.Str)
+			if !ok {
+				var err error
+				t, err = time.Parse(time.RFC3339Nano, v.Str)
+				ok = err == nil
+			}
+		}
+		if !ok {
+			return true
+		}
+		return s.wantStep(t.UTC())
+	}
+	if !sh.Combined {
 		return true
 	}
 	a := bytes.IndexByte(line, '[')
@@ -213,16 +233,21 @@ func (s *Scanner) Close() {
 	}
 }
 
-// accessLog names the formats whose every line is a request: a filter on
-// requests cannot lose an application's words there.
-func accessLog(format string) (ok, combined bool) {
+// accessLog names the formats whose every line is a request, so that a
+// filter on requests cannot lose an application's words, and what the
+// prefilter can rely on in them.
+func accessLog(format string) (sh Shape, ok bool) {
 	switch {
 	case format == "nginx-combined", format == "nginx-main", format == "nginx-common", strings.HasPrefix(format, "nginx-combined+"), strings.HasPrefix(format, "nginx-main+"):
-		return true, true
-	case strings.HasPrefix(format, "nginx-custom"), strings.HasPrefix(format, "cloudflare"), format == "json-caddy", format == "json-traefik", format == "aws-alb", format == "envoy":
-		return true, false
+		return Shape{Combined: true}, true
+	case format == "json-caddy":
+		return Shape{TimeKey: "ts"}, true
+	case format == "cloudflare-http":
+		return Shape{TimeKey: "EdgeStartTimestamp"}, true
+	case strings.HasPrefix(format, "nginx-custom"), strings.HasPrefix(format, "cloudflare"), format == "json-traefik", format == "aws-alb", format == "envoy":
+		return Shape{}, true
 	}
-	return false, false
+	return Shape{}, false
 }
 
 // maybeSwitch moves to the fast path when it is on, enough lines were
@@ -242,15 +267,13 @@ func (s *Scanner) maybeSwitch() {
 			format, most = f, n
 		}
 	}
-	ok, combined := accessLog(format)
+	sh, ok := accessLog(format)
 	if !ok || most*10 < s.stats.Events*9 || s.stats.Skipped*10 > s.stats.Lines {
 		return // mixed or troubled input: read it all
 	}
-	sh := Shape{UAKnown: s.uaSeen[1] > 0 && s.uaSeen[0] == 0, Combined: combined}
+	sh.UAKnown = s.uaSeen[1] > 0 && s.uaSeen[0] == 0
 	cs := newChunkSource(lr.br, lr.n+1, s.maxLine, s.prefilter, sh)
-	if combined {
-		cs.weakWanted = s.weakWanted
-	}
+	cs.weakWanted = func(line []byte) bool { return s.weakWanted(line, sh) }
 	s.lines = cs
 }
 

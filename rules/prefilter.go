@@ -88,47 +88,71 @@ func textPrefix(p netip.Prefix) ([]byte, bool) {
 // Relevant says whether the line could be the connector's or its
 // browser leg's. uaKnown says whether the format logs user agents (a
 // format without them keeps every POST, as the collector does).
-//
-// One pass over the line looks only at three bytes: a '-' (the
-// connector's user agents, python-httpx and Claude-User, have one), a
-// '.' (the egress addresses), a '/' that starts a path.
 func (p *Prefilter) Relevant(line []byte, uaKnown bool) bool {
+	return p.check(line, uaKnown) != parse.Drop
+}
+
+// check looks at three bytes of the line only, each found with a
+// vectorised search: '.' (the egress addresses), '-' (the connector's
+// user agents, python-httpx and Claude-User, have one), and a '/' that
+// starts a path after a space, a quote or an equals sign.
+func (p *Prefilter) check(line []byte, uaKnown bool) parse.Verdict {
 	if !uaKnown && bytes.Contains(line, []byte("POST")) {
-		return true
+		return parse.Keep
 	}
-	for i := 0; i < len(line); i++ {
-		if !anchor[line[i]] {
+	for i := 0; ; {
+		j := bytes.IndexByte(line[i:], '.')
+		if j < 0 {
+			break
+		}
+		if p.addrAt(line, i+j) {
+			return parse.Keep
+		}
+		i += j + 1
+	}
+	if bytes.Contains(line, []byte("fda3:e722")) {
+		return parse.Keep
+	}
+	for i := 0; ; {
+		j := bytes.IndexByte(line[i:], '-')
+		if j < 0 {
+			break
+		}
+		at := i + j
+		if hasFoldSuffix(line[:at], "claude") || hasFoldPrefix(line[at+1:], "httpx") {
+			return parse.Keep
+		}
+		i = at + 1
+	}
+	verdict := parse.Drop
+	for i := 0; ; {
+		j := bytes.IndexByte(line[i:], '/')
+		if j < 0 {
+			break
+		}
+		at := i + j
+		i = at + 1
+		if at == 0 {
 			continue
 		}
-		switch line[i] {
-		case '-':
-			if hasFoldSuffix(line[:i], "claude") || hasFoldPrefix(line[i+1:], "httpx") {
-				return true
-			}
-		case '.':
-			if p.addrAt(line, i) {
-				return true
-			}
-		case '/':
-			if i == 0 {
-				continue
-			}
-			switch line[i-1] {
-			case ' ', '"', '=', '\t':
-			default:
-				continue
-			}
-			end := i
-			for end < len(line) && line[end] != ' ' && line[end] != '"' && line[end] != '\t' {
-				end++
-			}
-			if p.pathVerdict(line[i:end]) != parse.Drop {
-				return true
-			}
-			i = end
+		switch line[at-1] {
+		case ' ', '"', '=', '\t':
+		default:
+			continue
 		}
+		end := at
+		for end < len(line) && line[end] != ' ' && line[end] != '"' && line[end] != '\t' {
+			end++
+		}
+		switch p.pathVerdict(line[at:end]) {
+		case parse.Keep:
+			return parse.Keep
+		case parse.Weak:
+			verdict = parse.Weak
+		}
+		i = end
 	}
-	return false
+	return verdict
 }
 
 // addrAt: an egress address (or 0.0.0.0, the unspecified peer Google's
@@ -167,9 +191,6 @@ func slicesContains(list []string, s string) bool {
 	}
 	return false
 }
-
-// anchor marks the bytes Relevant stops at.
-var anchor = [256]bool{'-': true, '.': true, '/': true}
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
@@ -357,4 +378,14 @@ func (p *Prefilter) CheckCombined(line []byte, uaKnown bool) parse.Verdict {
 		return parse.Keep
 	}
 	return path
+}
+
+// CheckJSON is the prefilter for JSON access logs (Caddy, Cloudflare's
+// Logpush): a login or consent page without the connector's addresses
+// or user agents is Weak, as in CheckCombined.
+func (p *Prefilter) CheckJSON(line []byte, uaKnown bool) parse.Verdict {
+	if !uaKnown && bytes.Contains(line, []byte(`"POST"`)) {
+		return parse.Keep
+	}
+	return p.check(line, true)
 }

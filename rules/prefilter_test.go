@@ -62,14 +62,17 @@ func TestPrefilterAgreesWithTheCollector(t *testing.T) {
 				ev := s.Event()
 				line := lines[ev.Pos.Line-1]
 				relevant := pf.Relevant(line, ev.UAKnown)
-				if format == "nginx" {
+				if format != "" {
 					v := pf.CheckCombined(line, ev.UAKnown)
+					if format != "nginx" {
+						v = pf.CheckJSON(line, ev.UAKnown)
+					}
 					_, keep := c.classify(ev)
 					switch {
 					case keep && v == parse.Drop:
-						t.Errorf("nginx: line %d is kept by the collector but dropped by CheckCombined:\n%s", ev.Pos.Line, line)
+						t.Errorf("%s: line %d is kept by the collector but dropped by the layout's check:\n%s", format, ev.Pos.Line, line)
 					case keep && v == parse.Weak && !c.WantsBrowserStep(ev.Time):
-						t.Errorf("nginx: line %d is kept by the collector but Weak away from any authorization:\n%s", ev.Pos.Line, line)
+						t.Errorf("%s: line %d is kept by the collector but Weak away from any authorization:\n%s", format, ev.Pos.Line, line)
 					}
 				}
 				if relevant {

@@ -367,8 +367,11 @@ func prefilterFor(opts *logOptions, ropts rules.Options) parse.PrefilterFactory 
 	return func() parse.Prefilter {
 		p := pf.Clone()
 		return func(line []byte, sh parse.Shape) parse.Verdict {
-			if sh.Combined {
+			switch {
+			case sh.Combined:
 				return p.CheckCombined(line, sh.UAKnown)
+			case sh.TimeKey != "":
+				return p.CheckJSON(line, sh.UAKnown)
 			}
 			if p.Relevant(line, sh.UAKnown) {
 				return parse.Keep
