@@ -43,6 +43,8 @@ type logOptions struct {
 	CFFields       string
 	JSONFields     []string
 	FullParse      bool
+	// Quiet: no progress bar (the output is JSON for a script).
+	Quiet bool
 }
 
 type analyzeOptions struct {
@@ -145,9 +147,11 @@ func addLogFlags(cmd *cobra.Command, o *logOptions, formatFlag string) {
 type input struct {
 	name string
 	open func() (io.ReadCloser, error)
+	size int64 // bytes on disk; 0 when unknown (stdin)
 }
 
 func runAnalyze(opts *analyzeOptions) error {
+	opts.Quiet = opts.JSON
 	rep, unusable, err := analyzeLogs(opts.IO, &opts.logOptions)
 	if err != nil {
 		return err
@@ -214,7 +218,7 @@ func analyzeLogs(streams *IOStreams, opts *logOptions) (rep *report.Report, unus
 	collector := rules.NewCollector(ropts)
 	var summaries []report.InputSummary
 	for _, in := range inputs {
-		sum := readInput(in, cfg, collector, prefilterFor(opts, ropts))
+		sum := readInput(streams, in, cfg, collector, prefilterFor(opts, ropts), opts.Quiet)
 		sum.TZName = tzName(cfg)
 		summaries = append(summaries, sum)
 	}
@@ -258,7 +262,11 @@ func resolveInputs(streams *IOStreams, opts *logOptions) ([]input, error) {
 			}
 			for _, m := range matches {
 				path := m
-				out = append(out, input{name: m, open: func() (io.ReadCloser, error) { return os.Open(path) }})
+				size := int64(0)
+				if st, err := os.Stat(path); err == nil {
+					size = st.Size()
+				}
+				out = append(out, input{name: m, size: size, open: func() (io.ReadCloser, error) { return os.Open(path) }})
 			}
 			continue
 		}
@@ -276,7 +284,7 @@ func resolveInputs(streams *IOStreams, opts *logOptions) ([]input, error) {
 		}
 		f.Close()
 		path := name
-		out = append(out, input{name: name, open: func() (io.ReadCloser, error) { return os.Open(path) }})
+		out = append(out, input{name: name, size: st.Size(), open: func() (io.ReadCloser, error) { return os.Open(path) }})
 	}
 	return out, nil
 }
@@ -381,7 +389,7 @@ func prefilterFor(opts *logOptions, ropts rules.Options) parse.PrefilterFactory 
 	}
 }
 
-func readInput(in input, cfg parse.Config, c *rules.Collector, pf parse.PrefilterFactory) report.InputSummary {
+func readInput(streams *IOStreams, in input, cfg parse.Config, c *rules.Collector, pf parse.PrefilterFactory, quiet bool) report.InputSummary {
 	sum := report.InputSummary{Path: in.name}
 	rc, err := in.open()
 	if err != nil {
@@ -389,6 +397,10 @@ func readInput(in input, cfg parse.Config, c *rules.Collector, pf parse.Prefilte
 		return sum
 	}
 	defer rc.Close()
+	if bar := newProgress(streams, in, quiet); bar != nil {
+		defer bar.done()
+		rc = bar.wrap(rc)
+	}
 	r, err := parse.Decompress(rc)
 	if err != nil {
 		sum.Err = err

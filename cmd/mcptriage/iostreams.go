@@ -17,6 +17,7 @@ type IOStreams struct {
 	ErrOut io.Writer
 
 	stdoutTTY bool
+	stderrTTY bool
 	stdinTTY  bool
 	width     int
 	getenv    func(string) string
@@ -25,6 +26,7 @@ type IOStreams struct {
 func systemIO() *IOStreams {
 	io := &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, getenv: os.Getenv}
 	io.stdinTTY = term.IsTerminal(int(os.Stdin.Fd()))
+	io.stderrTTY = term.IsTerminal(int(os.Stderr.Fd()))
 	if fd := int(os.Stdout.Fd()); term.IsTerminal(fd) {
 		io.stdoutTTY = true
 		if w, _, err := term.GetSize(fd); err == nil {
@@ -46,6 +48,12 @@ func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
 
 // SetStdoutTTY is for tests.
 func (s *IOStreams) SetStdoutTTY(tty bool) { s.stdoutTTY = tty }
+
+// IsStderrTTY reports whether stderr is a terminal (progress may be drawn).
+func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }
+
+// SetStderrTTY is for tests.
+func (s *IOStreams) SetStderrTTY(tty bool) { s.stderrTTY = tty }
 
 // IsStdinTTY reports whether stdin is a terminal (nobody is piping a log in).
 func (s *IOStreams) IsStdinTTY() bool { return s.stdinTTY }

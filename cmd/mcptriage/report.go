@@ -147,6 +147,7 @@ func runReport(opts *reportOptions) error {
 	if err != nil {
 		return err
 	}
+	opts.Quiet = opts.Format == "json"
 	rep, unusable, err := analyzeLogs(opts.IO, &opts.logOptions)
 	if err != nil {
 		return err

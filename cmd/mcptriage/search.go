@@ -171,6 +171,7 @@ func runSearch(opts *searchOptions) error {
 	}
 	fromLogs := len(opts.Files) > 0 || opts.Demo || (len(opts.Modes) == 0 && opts.Query == "" && len(ofids) == 0)
 	if fromLogs {
+		opts.Quiet = opts.JSON
 		rep, unusable, err := analyzeLogs(opts.IO, &opts.logOptions)
 		if err != nil {
 			return err
