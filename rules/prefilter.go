@@ -20,12 +20,19 @@ type Prefilter struct {
 	octets  []string // their first octets, once each ("160", "34")
 	urlPath string   // the connector URL's path, lower case ("" when none)
 	scratch []byte   // for lower-casing a path; one per goroutine (Clone)
+	// seen remembers the verdicts of recent paths: a log repeats a few
+	// hundred paths (pages, assets, API calls) millions of times.
+	seen map[string]parse.Verdict
 }
+
+// seenMax bounds the path memory; it starts over when full.
+const seenMax = 8192
 
 // Clone returns a prefilter for another goroutine.
 func (p *Prefilter) Clone() *Prefilter {
 	c := *p
 	c.scratch = make([]byte, 0, 512)
+	c.seen = make(map[string]parse.Verdict, 1024)
 	return &c
 }
 
@@ -207,6 +214,21 @@ func hasFoldSuffix(b []byte, s string) bool {
 // may pass through while authorizing, Drop for anything else. The
 // strings alias the line: nothing is copied or kept.
 func (p *Prefilter) pathVerdict(tok []byte) parse.Verdict {
+	if p.seen != nil {
+		if v, ok := p.seen[string(tok)]; ok { // no allocation for the lookup
+			return v
+		}
+		v := p.pathVerdictOf(tok)
+		if len(p.seen) >= seenMax {
+			clear(p.seen)
+		}
+		p.seen[string(tok)] = v
+		return v
+	}
+	return p.pathVerdictOf(tok)
+}
+
+func (p *Prefilter) pathVerdictOf(tok []byte) parse.Verdict {
 	// Lower-cased in a reused buffer, so that classifyPath never allocates.
 	if cap(p.scratch) >= len(tok) {
 		buf := p.scratch[:len(tok)]
@@ -330,7 +352,14 @@ func (p *Prefilter) CheckCombined(line []byte, uaKnown bool) parse.Verdict {
 	}
 	rest := req[end+1:]
 	req = req[:end]
-	sp := bytes.IndexByte(req, ' ')
+	// The method is a few letters: a loop beats a search call.
+	sp := -1
+	for k := 0; k < len(req) && k < 16; k++ {
+		if req[k] == ' ' {
+			sp = k
+			break
+		}
+	}
 	if sp < 0 {
 		return generic(line)
 	}

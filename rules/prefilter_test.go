@@ -46,10 +46,11 @@ func TestPrefilterAgreesWithTheCollector(t *testing.T) {
 				}
 				opts.URL = u
 			}
-			pf, ok := NewPrefilter(opts)
+			pf0, ok := NewPrefilter(opts)
 			if !ok {
 				t.Fatal("no prefilter for the default egress")
 			}
+			pf := pf0.Clone() // with its memory of paths, as the workers run it
 			c := NewCollector(opts)
 			ps, err := parse.Parsers(parse.Config{})
 			if err != nil {
@@ -109,7 +110,8 @@ func BenchmarkPrefilterCombined(b *testing.B) {
 	var buf bytes.Buffer
 	synth.Write(&buf, synth.Options{Format: "nginx", Size: 8 << 20, Seed: 1, Attempts: 3})
 	lines := lineIndex(buf.Bytes())
-	pf, _ := NewPrefilter(Options{})
+	pf0, _ := NewPrefilter(Options{})
+	pf := pf0.Clone()
 	b.SetBytes(int64(buf.Len()))
 	b.ReportAllocs()
 	b.ResetTimer()
