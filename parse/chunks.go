@@ -59,10 +59,10 @@ type span struct {
 }
 
 type chunk struct {
-	buf      []byte
-	data     []byte // whole lines; the last has no '\n'
-	first    int    // the number of data's first line
-	final    bool   // the input ends with this chunk
+	buf   []byte
+	data  []byte // whole lines; the last has no '\n'
+	lines int    // how many lines the chunk covers (its spans count from 0)
+	final bool   // the input ends with this chunk
 	keep     []span
 	filtered int
 	done     chan struct{}
@@ -80,6 +80,7 @@ type chunkSource struct {
 	pool    *sync.Pool
 
 	cur      *chunk
+	base     int // the number of the current chunk's first line
 	i        int
 	n        int
 	line     []byte
@@ -109,12 +110,13 @@ func newChunkSource(br *bufio.Reader, next, max int, newFilter PrefilterFactory,
 			}
 		}()
 	}
-	go cs.read(br, next, max, work)
+	cs.base = next
+	go cs.read(br, max, work)
 	return cs
 }
 
 // read cuts the input into chunks of whole lines, numbering them.
-func (cs *chunkSource) read(br *bufio.Reader, next, max int, work chan<- *chunk) {
+func (cs *chunkSource) read(br *bufio.Reader, max int, work chan<- *chunk) {
 	defer close(work)
 	defer close(cs.results)
 	var carry []byte
@@ -161,9 +163,8 @@ func (cs *chunkSource) read(br *bufio.Reader, next, max int, work chan<- *chunk)
 			data, carry = bytes.TrimSuffix(buf, []byte{'\n'}), nil
 		case last < 0 && len(buf) > max:
 			// One line longer than max: say so, and drop the rest of it.
-			c := &chunk{buf: buf, first: next, keep: []span{{line: next, long: true}}, done: make(chan struct{})}
+			c := &chunk{buf: buf, lines: 1, keep: []span{{long: true}}, done: make(chan struct{})}
 			close(c.done)
-			next++
 			discarding = true
 			carry = carry[:0]
 			if !cs.send(c, nil) {
@@ -178,11 +179,7 @@ func (cs *chunkSource) read(br *bufio.Reader, next, max int, work chan<- *chunk)
 			data = buf[:last]
 			carry = append(carry[:0], buf[last+1:]...)
 		}
-		c := &chunk{buf: buf, data: data, first: next, final: eof, done: make(chan struct{})}
-		next += bytes.Count(data, []byte{'\n'}) + 1
-		if eof && len(data) == 0 {
-			next--
-		}
+		c := &chunk{buf: buf, data: data, final: eof, done: make(chan struct{})}
 		if !cs.send(c, work) {
 			return
 		}
@@ -192,9 +189,8 @@ func (cs *chunkSource) read(br *bufio.Reader, next, max int, work chan<- *chunk)
 		if len(carry) > max {
 			// The unfinished line is already too long: report it now and
 			// drop the rest of it, so that no buffer grows past max.
-			c := &chunk{first: next, keep: []span{{line: next, long: true}}, done: make(chan struct{})}
+			c := &chunk{lines: 1, keep: []span{{long: true}}, done: make(chan struct{})}
 			close(c.done)
-			next++
 			discarding = true
 			carry = carry[:0]
 			if !cs.send(c, nil) {
@@ -223,7 +219,8 @@ func (cs *chunkSource) send(c *chunk, work chan<- *chunk) bool {
 // filterChunk picks the lines of a chunk worth parsing.
 func filterChunk(c *chunk, max int, filter Prefilter, sh Shape) {
 	data := c.data
-	off, line := 0, c.first
+	off, line := 0, 0
+	defer func() { c.lines = line }()
 	for off <= len(data) {
 		end := bytes.IndexByte(data[off:], '\n')
 		if end < 0 {
@@ -267,7 +264,7 @@ func (cs *chunkSource) next() bool {
 		if cs.cur != nil && cs.i < len(cs.cur.keep) {
 			s := cs.cur.keep[cs.i]
 			cs.i++
-			cs.n, cs.tooLong = s.line, s.long
+			cs.n, cs.tooLong = cs.base+s.line, s.long
 			cs.line = nil
 			if !s.long {
 				cs.line = bytes.TrimSuffix(cs.cur.data[s.off:s.off+s.n], []byte{'\r'})
@@ -279,6 +276,7 @@ func (cs *chunkSource) next() bool {
 			return true
 		}
 		if cs.cur != nil {
+			cs.base += cs.cur.lines
 			if cs.cur.buf != nil {
 				cs.pool.Put(cs.cur.buf[:0])
 			}
