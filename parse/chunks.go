@@ -59,10 +59,10 @@ type span struct {
 }
 
 type chunk struct {
-	buf   []byte
-	data  []byte // whole lines; the last has no '\n'
-	lines int    // how many lines the chunk covers (its spans count from 0)
-	final bool   // the input ends with this chunk
+	buf      []byte
+	data     []byte // whole lines; the last has no '\n'
+	lines    int    // how many lines the chunk covers (its spans count from 0)
+	final    bool   // the input ends with this chunk
 	keep     []span
 	filtered int
 	done     chan struct{}
