@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"github.com/tidwall/gjson"
 	"io"
+	"net/netip"
 	"regexp"
 	"sort"
 	"strings"
@@ -132,7 +133,7 @@ type Scanner struct {
 	// filtered in parallel and only those that may matter are parsed.
 	prefilter PrefilterFactory
 	after     int
-	wantStep  func(time.Time) bool
+	wantStep  func(time.Time, netip.Addr) bool
 	switched  bool
 	uaSeen    [2]int // events parsed without and with a user agent field
 
@@ -180,7 +181,7 @@ func NewScanner(r io.Reader, name string, parsers []Parser, maxLine int) *Scanne
 // with the line's time, says so (nil: always). Inputs whose format can
 // hold an application's own messages, and JSON documents, are always
 // read in full.
-func (s *Scanner) SetPrefilter(f PrefilterFactory, after int, wantStep func(time.Time) bool) {
+func (s *Scanner) SetPrefilter(f PrefilterFactory, after int, wantStep func(t time.Time, peer netip.Addr) bool) {
 	s.prefilter, s.after, s.wantStep = f, after, wantStep
 }
 
@@ -205,7 +206,7 @@ func (s *Scanner) weakWanted(line []byte, sh Shape) bool {
 		if !ok {
 			return true
 		}
-		return s.wantStep(t.UTC())
+		return s.wantStep(t.UTC(), netip.Addr{})
 	}
 	if !sh.Combined {
 		return true
@@ -222,7 +223,11 @@ func (s *Scanner) weakWanted(line []byte, sh Shape) bool {
 	if err != nil {
 		return true
 	}
-	return s.wantStep(t.UTC())
+	var peer netip.Addr
+	if sp := bytes.IndexByte(line, ' '); sp > 0 {
+		peer = ParseAddr(string(line[:sp]))
+	}
+	return s.wantStep(t.UTC(), peer)
 }
 
 // Close stops the goroutines of the fast path when the input is not

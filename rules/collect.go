@@ -40,6 +40,9 @@ type Collector struct {
 	// callback was seen: login and consent pages are only worth keeping
 	// shortly after one.
 	lastAuthorize time.Time
+	// browsers are the addresses that made authorize requests, and when:
+	// only their login and consent steps can belong to an attempt.
+	browsers map[netip.Addr]time.Time
 }
 
 // NewCollector starts an analysis.
@@ -142,6 +145,7 @@ func (c *Collector) classify(pe *parse.Event) (e Ev, keep bool) {
 		if pe.Time.After(c.lastAuthorize) {
 			c.lastAuthorize = pe.Time
 		}
+		c.noteBrowser(e.Client, pe.Time)
 		return e, true
 	}
 	onURLPath := c.opts.URL != nil && c.opts.URL.Path != "" && c.opts.URL.Path != "/" && samePathFold(pe.Path, c.opts.URL.Path)
@@ -151,6 +155,12 @@ func (c *Collector) classify(pe *parse.Event) (e Ev, keep bool) {
 	browserStep := func() bool {
 		// A login or consent step, if its browser shows up on an attempt.
 		if c.lastAuthorize.IsZero() || absDuration(pe.Time.Sub(c.lastAuthorize)) > humanWindow {
+			return false
+		}
+		// The grouping only takes steps from a browser seen on the
+		// attempt's authorize request; keeping others would only cost
+		// memory on a busy site.
+		if at, ok := c.browsers[e.Client]; e.Client.IsValid() && (!ok || absDuration(pe.Time.Sub(at)) > humanWindow) {
 			return false
 		}
 		e.Browser = true
@@ -206,8 +216,38 @@ func (c *Collector) classify(pe *parse.Event) (e Ev, keep bool) {
 // could be part of an attempt: an authorization request came within the
 // human window before (as classify's browser step decides). The fast
 // path asks it, in order, before parsing such a page.
-func (c *Collector) WantsBrowserStep(t time.Time) bool {
-	return !c.lastAuthorize.IsZero() && absDuration(t.Sub(c.lastAuthorize)) <= humanWindow
+func (c *Collector) WantsBrowserStep(t time.Time, peer netip.Addr) bool {
+	if c.lastAuthorize.IsZero() || absDuration(t.Sub(c.lastAuthorize)) > humanWindow {
+		return false
+	}
+	// A public peer that is not a proxy is the client itself (clientOf):
+	// it must be a browser that asked for an authorization.
+	if peer.IsValid() && !isNonPublic(peer) && !IsCloudflare(peer) {
+		at, ok := c.browsers[peer]
+		return ok && absDuration(t.Sub(at)) <= humanWindow
+	}
+	return true
+}
+
+// noteBrowser remembers a browser that asked for an authorization,
+// forgetting the ones too old to matter so the map stays small.
+func (c *Collector) noteBrowser(a netip.Addr, t time.Time) {
+	if !a.IsValid() {
+		return
+	}
+	if c.browsers == nil {
+		c.browsers = map[netip.Addr]time.Time{}
+	}
+	if len(c.browsers) > 1024 {
+		for k, at := range c.browsers {
+			if absDuration(t.Sub(at)) > humanWindow {
+				delete(c.browsers, k)
+			}
+		}
+	}
+	if t.After(c.browsers[a]) {
+		c.browsers[a] = t
+	}
 }
 
 func absDuration(d time.Duration) time.Duration {

@@ -72,7 +72,7 @@ func TestPrefilterAgreesWithTheCollector(t *testing.T) {
 					switch {
 					case keep && v == parse.Drop:
 						t.Errorf("%s: line %d is kept by the collector but dropped by the layout's check:\n%s", format, ev.Pos.Line, line)
-					case keep && v == parse.Weak && !c.WantsBrowserStep(ev.Time):
+					case keep && v == parse.Weak && !c.WantsBrowserStep(ev.Time, ev.Peer):
 						t.Errorf("%s: line %d is kept by the collector but Weak away from any authorization:\n%s", format, ev.Pos.Line, line)
 					}
 				}
