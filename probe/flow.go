@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -306,7 +307,7 @@ func (p *prober) checkASDocument() {
 		p.add(Check{ID: "discovery.endpoints", Title: "the endpoints", Stage: rules.StageDiscovery, Status: Pass,
 			Summary: "authorization and token endpoints are absolute https URLs"})
 	}
-	if !contains(p.list("code_challenge_methods_supported"), "S256") {
+	if !slices.Contains(p.list("code_challenge_methods_supported"), "S256") {
 		p.add(Check{ID: "discovery.pkce", Title: "PKCE", Stage: rules.StageDiscovery, Status: Fail, Mode: "idp_rejects_authorize",
 			Summary: fmt.Sprintf("code_challenge_methods_supported is %v: the connector uses S256 and requires it to be advertised.", p.list("code_challenge_methods_supported"))})
 	} else {
@@ -316,7 +317,7 @@ func (p *prober) checkASDocument() {
 	cimd, _ := p.as["client_id_metadata_document_supported"].(bool)
 	reg := Check{ID: "discovery.registration", Title: "how Claude gets a client", Stage: rules.StageRegistration}
 	switch {
-	case cimd && contains(methods, "none"):
+	case cimd && slices.Contains(methods, "none"):
 		reg.Status, reg.Summary = Pass, "client ID metadata documents (CIMD) with \"none\": Claude uses its hosted client metadata"
 	case p.str("registration_endpoint") != "":
 		reg.Status, reg.Summary = Pass, "dynamic client registration at "+pathOf(p.str("registration_endpoint"))
@@ -330,7 +331,7 @@ func (p *prober) checkASDocument() {
 		reg.Status, reg.Mode, reg.Summary = Warn, "dcr_not_supported", "no registration_endpoint and no CIMD: each user must enter a client ID by hand in the connector's advanced settings."
 	}
 	p.add(reg)
-	if len(methods) > 0 && !contains(methods, "client_secret_post") && !contains(methods, "none") {
+	if len(methods) > 0 && !slices.Contains(methods, "client_secret_post") && !slices.Contains(methods, "none") {
 		p.add(Check{ID: "discovery.auth-methods", Title: "client authentication", Stage: rules.StageRegistration, Status: Warn, Mode: "token_client_auth_mismatch",
 			Summary: fmt.Sprintf("token_endpoint_auth_methods_supported is %v: the connector registers for client_secret_post, and uses what the registration answer says.", methods)})
 	}
@@ -392,12 +393,12 @@ func (p *prober) checkRegistration(ctx context.Context) {
 			method = "not stated; RFC 7591's default is client_secret_basic"
 		}
 		c.Status, c.Summary = Pass, fmt.Sprintf("answered %d with a client (token_endpoint_auth_method %s)", x.Status, method)
-		if uris, ok := x.doc["redirect_uris"].([]any); ok && !containsAny(uris, callback) {
+		if uris, ok := x.doc["redirect_uris"].([]any); ok && !slices.Contains(uris, any(callback)) {
 			c.Status, c.Mode = Fail, "dcr_redirect_uri_rejected"
 			c.Summary = fmt.Sprintf("answered %d, but the client's redirect_uris %v leave out %s: the authorization will be refused.", x.Status, uris, callback)
 			break
 		}
-		if m := x.str("token_endpoint_auth_method"); m != "" && len(p.list("token_endpoint_auth_methods_supported")) > 0 && !contains(p.list("token_endpoint_auth_methods_supported"), m) {
+		if m := x.str("token_endpoint_auth_method"); m != "" && len(p.list("token_endpoint_auth_methods_supported")) > 0 && !slices.Contains(p.list("token_endpoint_auth_methods_supported"), m) {
 			c.Status, c.Mode = Warn, "token_client_auth_mismatch"
 			c.Summary += fmt.Sprintf(", which the metadata does not list (%v)", p.list("token_endpoint_auth_methods_supported"))
 		}
@@ -678,24 +679,6 @@ func dedupe(in []string) []string {
 		}
 	}
 	return out
-}
-
-func containsAny(list []any, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func randomHex(n int) string {

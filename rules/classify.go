@@ -182,9 +182,6 @@ func hasPrefixFold(s, prefix string) bool {
 }
 func isConnectorUA(ua string) bool { return isBrokerUA(ua) || isClaudeUserUA(ua) }
 
-// isBrowserUA is a loose check for the user's own browser.
-func isBrowserUA(ua string) bool { return strings.HasPrefix(ua, "Mozilla/") }
-
 // clientOf picks the address to treat as the client: the peer, unless
 // the peer is a proxy, in which case the forwarded headers say more.
 func clientOf(e *parse.Event) (netip.Addr, string) {

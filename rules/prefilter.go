@@ -3,6 +3,7 @@ package rules
 import (
 	"bytes"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -50,7 +51,7 @@ func NewPrefilter(o Options) (*Prefilter, bool) {
 			return nil, false
 		}
 		p.addrs = append(p.addrs, m)
-		if o, _, _ := strings.Cut(string(m), "."); !slicesContains(p.octets, o) {
+		if o, _, _ := strings.Cut(string(m), "."); !slices.Contains(p.octets, o) {
 			p.octets = append(p.octets, o)
 		}
 	}
@@ -185,15 +186,6 @@ func (p *Prefilter) addrAt(line []byte, i int) bool {
 			if bytes.HasPrefix(line[j:], m) {
 				return true
 			}
-		}
-	}
-	return false
-}
-
-func slicesContains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
 		}
 	}
 	return false

@@ -63,7 +63,8 @@ func TestPrefilterAgreesWithTheCollector(t *testing.T) {
 				ev := s.Event()
 				line := lines[ev.Pos.Line-1]
 				relevant := pf.Relevant(line, ev.UAKnown)
-				if format != "" {
+				{
+					// The layout's own check, as the fast path uses it.
 					v := pf.CheckCombined(line, ev.UAKnown)
 					if format != "nginx" {
 						v = pf.CheckJSON(line, ev.UAKnown)

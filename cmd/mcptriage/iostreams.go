@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"io"
 	"os"
 	"strconv"
@@ -36,30 +35,14 @@ func systemIO() *IOStreams {
 	return io
 }
 
-// testIO returns streams backed by buffers, not a terminal, with an
-// empty environment.
-func testIO() (*IOStreams, *bytes.Buffer, *bytes.Buffer, *bytes.Buffer) {
-	in, out, errOut := &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
-	return &IOStreams{In: in, Out: out, ErrOut: errOut, getenv: func(string) string { return "" }}, in, out, errOut
-}
-
 // IsStdoutTTY reports whether stdout is a terminal.
 func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
-
-// SetStdoutTTY is for tests.
-func (s *IOStreams) SetStdoutTTY(tty bool) { s.stdoutTTY = tty }
 
 // IsStderrTTY reports whether stderr is a terminal (progress may be drawn).
 func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }
 
-// SetStderrTTY is for tests.
-func (s *IOStreams) SetStderrTTY(tty bool) { s.stderrTTY = tty }
-
 // IsStdinTTY reports whether stdin is a terminal (nobody is piping a log in).
 func (s *IOStreams) IsStdinTTY() bool { return s.stdinTTY }
-
-// SetStdinTTY is for tests.
-func (s *IOStreams) SetStdinTTY(tty bool) { s.stdinTTY = tty }
 
 // ColorEnabled decides colour once: --color always/never win; otherwise
 // NO_COLOR, CLICOLOR=0 and TERM=dumb turn it off, CLICOLOR_FORCE turns it

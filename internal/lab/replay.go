@@ -196,7 +196,7 @@ func (r *Replayer) Run(ctx context.Context) Outcome {
 	if err != nil || resp.status != http.StatusCreated && resp.status != http.StatusOK || resp.json == nil {
 		if !discovered {
 			// The fallback's browser leg still runs.
-			r.browserAuthorize(ctx, &o, endpoint("authorization_endpoint", "/authorize"), "c_unregistered", mcpURL)
+			r.browserAuthorizeWithVerifier(ctx, &o, endpoint("authorization_endpoint", "/authorize"), "c_unregistered", mcpURL, randomHex(32))
 		}
 		return stop(stage, "registration failed")
 	}
@@ -304,10 +304,6 @@ func (r *Replayer) asMetadata(ctx context.Context, o *Outcome, issuer string) ma
 		return nil
 	}
 	return resp.json
-}
-
-func (r *Replayer) browserAuthorize(ctx context.Context, o *Outcome, endpoint, clientID, resource string) {
-	r.browserAuthorizeWithVerifier(ctx, o, endpoint, clientID, resource, randomHex(32))
 }
 
 var formAction = regexp.MustCompile(`<form[^>]*action="([^"]+)"`)

@@ -7,6 +7,7 @@ package tracker
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -191,7 +192,7 @@ func Offline(q Query) []Match {
 // the words of its title and our summary.
 func scoreIndexed(m *Match, q Query) {
 	for i, id := range q.Modes {
-		if !contains(m.Modes, id) {
+		if !slices.Contains(m.Modes, id) {
 			continue
 		}
 		m.modeMatch = m.modeMatch || i == 0
@@ -205,7 +206,7 @@ func scoreIndexed(m *Match, q Query) {
 	if len(q.Modes) > 0 && !m.modeMatch {
 		if info, ok := Mode(q.Modes[0]); ok {
 			for _, a := range info.Also {
-				if contains(m.Modes, a) {
+				if slices.Contains(m.Modes, a) {
 					m.alsoMatch = true
 					m.add(scoreAlsoMode, "tracked as "+a+", a cause of the same symptom")
 					break
@@ -307,15 +308,6 @@ func quoteAll(words []string) string {
 		q[i] = fmt.Sprintf("%q", w)
 	}
 	return strings.Join(q, ", ")
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func hasLabel(labels []string, l string) bool {
