@@ -20,7 +20,7 @@ func (p *prober) checkURL(ctx context.Context) bool {
 	u := p.u
 	urlFindings := rules.CheckURL(u)
 	for _, f := range urlFindings {
-		p.add(Check{ID: "url", Title: "the URL", Stage: rules.StageReach, Status: Fail, Mode: f.Rule.ID, Summary: f.Summary})
+		p.add(Check{ID: "url", Title: "the URL", Stage: rules.StageReach, Status: Fail, Mode: string(f.Rule.ID), Summary: f.Summary})
 	}
 	if len(urlFindings) == 0 {
 		p.add(Check{ID: "url", Title: "the URL", Stage: rules.StageReach, Status: Pass,

@@ -281,12 +281,12 @@ func buildAttempt(a *rules.Attempt) Attempt {
 }
 
 func buildFinding(f *rules.Finding) Finding {
-	known := tracker.ForMode(f.Rule.ID)
+	known := tracker.ForMode(string(f.Rule.ID))
 	if known == nil {
 		known = []int{}
 	}
 	return Finding{
-		Mode:             f.Rule.ID,
+		Mode:             string(f.Rule.ID),
 		Title:            f.Rule.Title,
 		Symptom:          f.Rule.Symptom,
 		Stage:            int(f.Rule.Stage),

@@ -98,7 +98,7 @@ func (c Confidence) String() string {
 // (the connector URL, or the absence of any attempt). A rule has one or
 // both. They return nil when the rule does not apply.
 type Rule struct {
-	ID    string
+	ID    Mode
 	Title string
 	// Symptom is what the server saw, as a bug report's title says it:
 	// "token issued, then the authenticated MCP request is blocked at the edge".
@@ -133,13 +133,13 @@ var idPattern = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
 // Validate checks a rule list the way analysis.Validate checks analyzers:
 // ids unique and snake_case, every field that a user reads filled in.
 func Validate(list []*Rule) error {
-	seen := map[string]bool{}
+	seen := map[Mode]bool{}
 	var problems []string
 	for _, r := range list {
 		bad := func(format string, args ...any) {
-			problems = append(problems, r.ID+": "+fmt.Sprintf(format, args...))
+			problems = append(problems, string(r.ID)+": "+fmt.Sprintf(format, args...))
 		}
-		if !idPattern.MatchString(r.ID) {
+		if !idPattern.MatchString(string(r.ID)) {
 			bad("id is not snake_case")
 		}
 		if seen[r.ID] {
@@ -177,7 +177,7 @@ func Validate(list []*Rule) error {
 // ByID finds a rule in All.
 func ByID(id string) *Rule {
 	for _, r := range All {
-		if r.ID == id {
+		if string(r.ID) == id {
 			return r
 		}
 	}

@@ -54,7 +54,7 @@ func TestRuleIDsAreStable(t *testing.T) {
 	}
 	var got []string
 	for _, r := range All {
-		got = append(got, r.ID)
+		got = append(got, string(r.ID))
 	}
 	sort.Strings(want)
 	sort.Strings(got)
@@ -75,7 +75,7 @@ func TestRuleIDsAreCatalogueModes(t *testing.T) {
 		known[l] = true
 	}
 	for _, r := range All {
-		if !known[r.ID] {
+		if !known[string(r.ID)] {
 			t.Errorf("%s is not a failure mode of the catalogue", r.ID)
 		}
 	}
@@ -85,7 +85,7 @@ func TestRuleIDsAreCatalogueModes(t *testing.T) {
 // least one near miss where it must not be.
 func TestEveryRuleHasFixtures(t *testing.T) {
 	for _, r := range All {
-		files, _ := filepath.Glob(filepath.Join("testdata", r.ID, "*.txtar"))
+		files, _ := filepath.Glob(filepath.Join("testdata", string(r.ID), "*.txtar"))
 		var pos, neg bool
 		for _, f := range files {
 			fx, err := readFixture(f)
@@ -93,10 +93,10 @@ func TestEveryRuleHasFixtures(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, w := range fx.wants {
-				if w.mode == r.ID && !w.not {
+				if w.mode == string(r.ID) && !w.not {
 					pos = true
 				}
-				if w.mode == r.ID && w.not {
+				if w.mode == string(r.ID) && w.not {
 					neg = true
 				}
 			}
@@ -285,7 +285,7 @@ func (fx *fixture) check(t *testing.T, run *Run) {
 		at := fmt.Sprintf("%s:%d", fx.file, w.line)
 		idx := -1
 		for i, f := range verdicts {
-			if f.Rule.ID == w.mode {
+			if string(f.Rule.ID) == w.mode {
 				idx = i
 				break
 			}
@@ -365,4 +365,23 @@ func dump(run *Run) string {
 		}
 	}
 	return b.String()
+}
+
+// The Mode constants are the catalogue, no more and no less.
+func TestModeConstantsAreTheCatalogue(t *testing.T) {
+	data, err := os.ReadFile("testdata/catalogue_modes.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append(strings.Fields(string(data)), string(ModeNoConnectorTraffic))
+	var got []string
+	for _, m := range Catalogue {
+		got = append(got, string(m))
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("rules.Catalogue differs from testdata/catalogue_modes.txt:\n got %v\nwant %v", got, want)
+	}
+	if !KnownMode("prm_not_found") || KnownMode("prm_not_fonud") {
+		t.Error("KnownMode does not tell catalogue ids from typos")
+	}
 }

@@ -240,7 +240,7 @@ func TestREADMEAndCI(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range rules.All {
-		if !strings.Contains(string(readme), "`"+r.ID+"`") {
+		if !strings.Contains(string(readme), "`"+string(r.ID)+"`") {
 			t.Errorf("README.md does not list %s", r.ID)
 		}
 	}

@@ -20,7 +20,7 @@ func newCmdRules(f *factory) *cobra.Command {
 		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 			var ids []string
 			for _, r := range rules.All {
-				ids = append(ids, r.ID)
+				ids = append(ids, string(r.ID))
 			}
 			return ids, cobra.ShellCompDirectiveNoFileComp
 		},
@@ -37,7 +37,7 @@ func newCmdRules(f *factory) *cobra.Command {
 				return usageErrorf("no failure mode %q; 'mcptriage rules' lists them", args[0])
 			}
 			fmt.Fprintf(out, "%s: %s\n\nstage %d (%s) · side: %s\n\n%s\n\nFix: %s\n", r.ID, r.Title, r.Stage, r.Stage.Title(), r.Side, r.Doc, r.Fix)
-			if known := tracker.ForMode(r.ID); len(known) > 0 {
+			if known := tracker.ForMode(string(r.ID)); len(known) > 0 {
 				var refs []string
 				for _, n := range known {
 					refs = append(refs, fmt.Sprintf("#%d", n))

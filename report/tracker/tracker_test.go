@@ -24,7 +24,7 @@ func TestIndexCoversEveryMode(t *testing.T) {
 		}
 	}
 	for _, r := range rules.All {
-		want[r.ID] = true
+		want[string(r.ID)] = true
 	}
 	for id := range want {
 		if _, ok := Mode(id); !ok {
