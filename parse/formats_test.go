@@ -169,6 +169,16 @@ func compact(e *Event) string {
 	if e.HasDuration {
 		add("dur", e.Duration.String())
 	}
+	if e.ClientGone {
+		b.WriteString(" client-gone")
+	}
+	if e.ProxyAnswered {
+		b.WriteString(" proxy-answered")
+	}
+	if e.Cut {
+		b.WriteString(" cut")
+	}
+	add("term", e.Termination)
 	if e.OriginStatus != 0 {
 		fmt.Fprintf(&b, " origin=%d", e.OriginStatus)
 	}
