@@ -74,8 +74,8 @@ func (p haproxyParser) Parse(line []byte, ev *Event) error {
 		}
 		ev.Time, ev.Zone = t, tz
 	} else {
-		t, err := time.ParseInLocation("02/Jan/2006:15:04:05.999999", f["ts"], zone)
-		if err != nil {
+		t, ok := parseLocalIn(f["ts"], zone)
+		if !ok {
 			return errors.New("the accept date could not be read")
 		}
 		ev.Time, ev.Zone, ev.ZoneAssumed = t.UTC(), zoneOf(t), !zoneKnown

@@ -30,6 +30,10 @@ type regexSpec struct {
 	name string
 	re   *regexp.Regexp
 	set  func(p *regexParser, m map[string]string, ev *Event) error
+	// quiet matches the format's own lines that record nothing (a
+	// server's start and stop): neither an event nor a skip, unless they
+	// state a fact about the flow or name a request.
+	quiet *regexp.Regexp
 }
 
 // regexParser reads one regexSpec with an input's configuration.
@@ -52,6 +56,9 @@ func (p *regexParser) Parse(line []byte, ev *Event) error {
 		hasTS = false
 	}
 	if sub == nil {
+		if p.quiet != nil && p.quiet.MatchString(rest) && SignalsOf(rest) == 0 && !genericRequest.MatchString(rest) {
+			return errNotRecord
+		}
 		return errors.New("not a " + p.name + " line")
 	}
 	m := make(map[string]string, len(sub))
@@ -73,7 +80,9 @@ var (
 		// (under gunicorn's uvicorn worker: no level, no reason phrase;
 		// "None:0" when every forwarded address was a trusted proxy's)
 		re:  regexp.MustCompile(`^(?:(?P<level>[A-Z]+):\s+)?(?P<client>\S+:\d+|\[[^\]]+\]:\d+) - "(?P<method>[A-Z]+) (?P<target>.*?) HTTP/(?P<ver>[\d.]+)" (?P<status>\d{3})(?: (?P<phrase>.*))?$`),
-		set: setUvicorn}
+		set: setUvicorn,
+		// INFO:     Started server process [41]
+		quiet: regexp.MustCompile(`^(?:TRACE|DEBUG|INFO|WARNING|ERROR|CRITICAL):\s+\S`)}
 	morganDevRegex = &regexSpec{name: "morgan-dev",
 		// POST /mcp 401 12.345 ms - 68   (dev)   POST /mcp 401 68 - 12.345 ms   (tiny)
 		// POST /token - - ms - -         (dev, the client left before the response)

@@ -57,7 +57,7 @@ var signalPatterns = []struct {
 	{SigClientMetadata, regexp.MustCompile(`(?i)invalid_client_metadata`)},
 	{SigJSONOnly, regexp.MustCompile(`(?i)unsupported media type|content-type must be application/json|expected (a )?json|missing grant_type|request body is not (valid )?json`)},
 	{SigCallbackRedirect, regexp.MustCompile(`(?i)claude\.(ai|com)/api/mcp/auth_callback\?\S*code=`)},
-	{SigTimeout, regexp.MustCompile(`(?i)upstream timed out|timed out|deadline exceeded|context canceled|prematurely closed`)},
+	{SigTimeout, regexp.MustCompile(`(?i)upstream timed out|timed out|deadline exceeded|context canceled|prematurely closed|worker timeout`)},
 	{SigTLS, regexp.MustCompile(`(?i)ssl_do_handshake\(\) failed|handshake (failed|failure|error)|no required ssl certificate|peer did not return a certificate`)},
 }
 
