@@ -77,6 +77,9 @@ func TestFormats(t *testing.T) {
 			var got strings.Builder
 			for s.Next() {
 				ev := s.Event()
+				if LookupFormat(ev.Format) == nil {
+					t.Errorf("line %d: format %q is not declared in Formats", ev.Pos.Line, ev.Format)
+				}
 				got.WriteString(compact(ev) + "\n")
 				for _, secret := range secrets {
 					if strings.Contains(ev.Text+ev.Message+ev.Location+ev.RawQuery+ev.WWWAuthenticate, secret) {

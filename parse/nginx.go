@@ -100,7 +100,11 @@ func (p *NginxParser) Parse(line []byte, ev *Event) error {
 		}
 	}
 	if p.tail && end < len(line) {
-		ev.Format = readTail(line[end:], ev, p.name)
+		// Only combined names its variants (nginx-main, +timing): the
+		// others read what follows and keep their name.
+		if variant := readTail(line[end:], ev, p.name); p.name == "nginx-combined" {
+			ev.Format = variant
+		}
 	}
 	if len(masks) > 0 {
 		ev.Text = maskSpans(line, masks)

@@ -389,8 +389,9 @@ func (s *Scanner) parse(line []byte, pos Pos, dst *Event) bool {
 	return false
 }
 
-// try runs parsers in order; the error is the first parser's, which
-// says most about why the line is not in the input's format.
+// try runs parsers in order; the error is the detected format's (else
+// the first parser's), which says most about why the line is not in the
+// input's format.
 func (s *Scanner) try(line []byte, pos Pos, order []int, dst *Event) error {
 	var firstErr error
 	for _, i := range order {
@@ -410,7 +411,7 @@ func (s *Scanner) try(line []byte, pos Pos, order []int, dst *Event) error {
 		if errors.Is(err, errNotRecord) {
 			return err
 		}
-		if firstErr == nil || errors.Is(err, ErrHeaderlessCSV) {
+		if firstErr == nil || errors.Is(err, ErrHeaderlessCSV) || (i == s.primary && !errors.Is(firstErr, ErrHeaderlessCSV)) {
 			firstErr = err
 		}
 	}
@@ -425,11 +426,14 @@ func (s *Scanner) order() []int {
 		return s.orderCache
 	}
 	out := make([]int, 0, len(s.parsers))
-	if s.primary >= 0 {
+	// A lenient primary (an input only the recognisers read, a paste)
+	// keeps its rank: the specific formats and the request recogniser
+	// still get a line before the message reader does.
+	if s.primary >= 0 && !s.set.list[s.primary].f.Fallback {
 		out = append(out, s.primary)
 	}
 	for i := range s.parsers {
-		if i != s.primary {
+		if i != s.primary || s.set.list[i].f.Fallback {
 			out = append(out, i)
 		}
 	}
