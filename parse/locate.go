@@ -284,7 +284,12 @@ func locateHAProxy(line []byte, f *Fields) bool {
 	}
 	req, ok := quoted(line, i)
 	if !ok {
-		return false
+		// syslog cuts long lines (1024 bytes by default): the request
+		// runs to the end.
+		if i >= len(line) || line[i] != '"' {
+			return false
+		}
+		req = Span{i + 1, len(line)}
 	}
 	locateRequest(line, req, f)
 	return true
