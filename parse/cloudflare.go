@@ -355,19 +355,32 @@ func splitHeader(text string) []string {
 	return out
 }
 
+// looksLikeCFHeader: at least two cells are Cloudflare field names. A
+// row's cells are quoted or numbers, a header's bare names.
 func looksLikeCFHeader(text string) bool {
 	n := 0
-	for _, h := range splitHeader(text) {
-		for _, keys := range cfFields {
-			for _, k := range keys {
-				if h == k {
-					n++
-				}
+	for rest := text; rest != ""; {
+		var cell string
+		cell, rest, _ = strings.Cut(rest, ",")
+		if cfKnownKeys[strings.Trim(strings.TrimSpace(cell), `"`)] {
+			if n++; n >= 2 {
+				return true
 			}
 		}
 	}
-	return n >= 2
+	return false
 }
+
+// cfKnownKeys is every key of cfFields.
+var cfKnownKeys = func() map[string]bool {
+	m := map[string]bool{}
+	for _, keys := range cfFields {
+		for _, k := range keys {
+			m[k] = true
+		}
+	}
+	return m
+}()
 
 // looksLikeCFRow: a 16-hex ray id and an address or a 19-digit timestamp.
 func looksLikeCFRow(text string) bool {

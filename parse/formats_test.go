@@ -206,3 +206,22 @@ func compact(e *Event) string {
 	}
 	return b.String()
 }
+
+// BenchmarkCloudflareCSV reads Logpush CSV rows through the stream
+// decoder (the old reader built a CSV document per row).
+func BenchmarkCloudflareCSV(b *testing.B) {
+	header := "ClientIP,ClientRequestMethod,ClientRequestURI,ClientRequestUserAgent,EdgeStartTimestamp,EdgeResponseStatus,OriginResponseStatus,RayID"
+	row := []byte(`"160.79.106.35","POST","/mcp","python-httpx/0.28.1",1795590192123456789,401,401,"8f1a2b3c4d5e6f70"`)
+	p := newCloudflareCSV(Config{})
+	var ev Event
+	if err := p.Parse([]byte(header), &ev); err != errNotRecord {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		ev = Event{}
+		if err := p.Parse(row, &ev); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
