@@ -47,8 +47,8 @@ type Collector struct {
 	// lastAuthorize is the latest such authorization, for the fast path.
 	lastAuthorize time.Time
 	// inputs holds what each input shows about its clients.
-	inputs     map[string]*inputIdentity
-	lookAlikes map[string]int
+	inputs map[string]*inputIdentity
+	tally  *lookAlikeTally
 }
 
 // browserSeen is a browser that asked for an authorization with Claude's
@@ -61,7 +61,7 @@ type browserSeen struct {
 
 // NewCollector starts an analysis.
 func NewCollector(opts Options) *Collector {
-	c := &Collector{opts: opts, egress: opts.Egress, inputs: map[string]*inputIdentity{}}
+	c := &Collector{opts: opts, egress: opts.Egress, inputs: map[string]*inputIdentity{}, tally: &lookAlikeTally{}}
 	if len(c.egress) == 0 {
 		c.egress = append(append([]netip.Prefix{}, DefaultEgress...), RetiredEgress...)
 		c.retired = RetiredEgress
