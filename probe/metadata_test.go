@@ -22,6 +22,7 @@ import (
 // MCP endpoints answer.
 type fake struct {
 	challenge string
+	prm       map[string]any // the protected-resource metadata (default: healthy)
 	as        map[string]any
 	register  func(w http.ResponseWriter)
 	token     func(w http.ResponseWriter)
@@ -52,7 +53,11 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("WWW-Authenticate", f.challenge)
 		writeJSON(401, map[string]string{"error": "invalid_token"})
 	case "/.well-known/oauth-protected-resource/mcp":
-		writeJSON(200, map[string]any{"resource": "https://mcp.example.com/mcp", "authorization_servers": []string{"https://mcp.example.com"}})
+		prm := f.prm
+		if prm == nil {
+			prm = map[string]any{"resource": "https://mcp.example.com/mcp", "authorization_servers": []string{"https://mcp.example.com"}}
+		}
+		writeJSON(200, prm)
 	case "/.well-known/oauth-authorization-server":
 		writeJSON(200, f.as)
 	case "/register":

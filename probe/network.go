@@ -62,10 +62,11 @@ func (p *prober) checkName(ctx context.Context, host, port string) bool {
 	c := Check{ID: "dns", Title: "the name", Stage: rules.StageReach}
 	if pin, ok := pinFor(p.o.Pins, host, port); ok {
 		c.Status = Skip
-		c.Summary = fmt.Sprintf("not looked up: --resolve %s sends %s:%s to %s. Public DNS must give a public IPv4 address once the name is live.", pin, host, port, pin.Addr)
-		if a := pin.Addr.Unmap(); nonPublic(a) {
-			c.Summary += fmt.Sprintf(" (%s is not public: fine for this test, refused by Claude.)", a)
+		c.Summary = fmt.Sprintf("not looked up: --resolve gives %s for %s:%s", pin.Addr.Unmap(), host, port)
+		if nonPublic(pin.Addr) {
+			c.Summary += " (not a public address: fine for a test, refused by Claude)"
 		}
+		c.Summary += ". Once the name is live, public DNS must give it a public IPv4 address."
 		p.add(c)
 		return true
 	}
@@ -264,11 +265,7 @@ func (p *prober) trustPrivateCA(leaf *x509.Certificate, host string) {
 	if issuer == "" {
 		issuer = leaf.Issuer.String()
 	}
-	file := p.o.CAFile
-	if file == "" {
-		file = "--cacert"
-	}
-	warning := fmt.Sprintf("the certificate for %s is issued by a private CA (%q, trusted from %s): Claude will not accept it. The rest of this probe trusts it, to check what comes after.", host, issuer, file)
+	warning := fmt.Sprintf("the certificate for %s is from a private CA (%q): Claude will not accept it; only this probe trusts it, to check what comes after.", host, issuer)
 	p.res.PrivateCA = &PrivateCA{File: p.o.CAFile, Issuer: issuer, ClaudeAccepts: false, Warning: warning}
 	p.add(Check{ID: "tls", Title: "TLS", Stage: rules.StageReach, Status: Warn, Mode: rules.ModeTLSHandshakeFailure, Summary: warning,
 		Fix: fmt.Sprintf("Before Claude connects, serve a certificate for %s from a public CA, with its full chain.", host)})

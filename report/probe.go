@@ -55,7 +55,7 @@ func WriteProbe(w io.Writer, res *probe.Result, st Style) error {
 	b := &strings.Builder{}
 	wrap(b, p.bold("mcptriage probe")+" ", "  ", safe(res.URL), st.Width, nil)
 	if ca := res.PrivateCA; ca != nil {
-		wrap(b, p.yellow("!")+" ", "  ", "--cacert: "+safe(ca.Warning), st.Width, p.bold)
+		wrap(b, p.yellow("!")+" ", "  ", "--cacert "+safe(ca.File)+": "+safe(ca.Warning), st.Width, p.bold)
 	}
 	b.WriteString("\n")
 	idWidth := 0
