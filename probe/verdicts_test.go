@@ -196,10 +196,16 @@ func TestCredentialsInTheURLAreNeverShown(t *testing.T) {
 			}
 			// A server that echoes the URL it was asked for, as error
 			// pages do.
+			if r.URL.Path == "/authorize" {
+				// Someone else's credentials, in a login redirect.
+				w.Header().Set("Location", "https://bob:otherpassword@idp.example.com/login?next=https%3A%2F%2Fcarol%3Athirdpassword%40mcp.example.com%2F")
+				w.WriteHeader(http.StatusFound)
+				return
+			}
 			if r.URL.Path == "/token" {
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(400)
-				io.WriteString(w, `{"error":"invalid_grant","error_description":"bad code for `+r.PostFormValue("resource")+` at https://alice:hunter2pass@mcp.example.com/mcp"}`)
+				io.WriteString(w, `{"error":"invalid_grant","error_description":"bad code for `+r.PostFormValue("resource")+` at https://alice:hunter2pass@mcp.example.com/mcp, basic auth alice/hunter2pass"}`)
 				return
 			}
 			h.ServeHTTP(w, r)
@@ -216,9 +222,14 @@ func TestCredentialsInTheURLAreNeverShown(t *testing.T) {
 	}
 	decoded, _ := url.QueryUnescape(strings.ReplaceAll(string(b), `\u0026`, "&"))
 	for _, text := range []string{string(b), decoded} {
-		if n := strings.Count(text, secret); n > 0 {
-			t.Errorf("the URL's password appears %d times in the result:\n%s", n, text)
+		for _, pw := range []string{secret, "otherpassword", "thirdpassword"} {
+			if n := strings.Count(text, pw); n > 0 {
+				t.Errorf("a URL's password (%s) appears %d times in the result:\n%s", pw, n, text)
+			}
 		}
+	}
+	if c := checkOf(res, "authorize"); c == nil || c.Exchange == nil || !strings.Contains(c.Exchange.Location, "https://[redacted]@idp.example.com/login") {
+		t.Errorf("the login redirect: %+v", c)
 	}
 	if !strings.Contains(res.URL, "[redacted]@mcp.example.com") {
 		t.Errorf("the URL shown: %s", res.URL)
