@@ -156,25 +156,25 @@ func exchangeLine(x *probe.Exchange) string {
 	}
 	if x.Body != "" {
 		// Cut before escaping, so that an escape is never cut in two.
-		s += ": " + safe(widths.Truncate(x.Body, 160, "…"))
+		s += ": " + safe(cells.Truncate(x.Body, 160, "…"))
 	}
 	return s
 }
 
-// widths measures text as a terminal shows it. East Asian ambiguous
+// cells measures text as a terminal shows it. East Asian ambiguous
 // characters (→, ✓, …) count as one column whatever the locale, so that
 // the output does not depend on the environment.
-var widths = &runewidth.Condition{EastAsianWidth: false}
+var cells = &runewidth.Condition{EastAsianWidth: false}
 
-// sgr matches the colour codes painter writes.
-var sgr = regexp.MustCompile("\x1b\\[[0-9;]*m")
+// paintCodes matches the colour codes painter writes.
+var paintCodes = regexp.MustCompile("\x1b\\[[0-9;]*m")
 
 // textWidth is the columns s takes, colour codes aside.
 func textWidth(s string) int {
 	if strings.IndexByte(s, 0x1b) >= 0 {
-		s = sgr.ReplaceAllString(s, "")
+		s = paintCodes.ReplaceAllString(s, "")
 	}
-	return widths.StringWidth(s)
+	return cells.StringWidth(s)
 }
 
 // wrap writes text after first, folded at width columns by display

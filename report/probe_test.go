@@ -41,7 +41,7 @@ func TestProbeTextEscapesServerBytes(t *testing.T) {
 		}
 		out := b.String()
 		if color {
-			out = sgr.ReplaceAllString(out, "") // our own colours
+			out = paintCodes.ReplaceAllString(out, "") // our own colours
 		}
 		for i, r := range out {
 			if r < 0x20 && r != '\n' || r == 0x7f || r >= 0x80 && r <= 0x9f || r == 0x202e || r == 0x202c || r == 0xfffd {

@@ -5,10 +5,8 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
-	"math"
 	"net/http"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -25,7 +23,7 @@ type probeOptions struct {
 	URL      string
 	Register bool
 	Headers  []string
-	Timeout  seconds
+	Timeout  time.Duration
 	Resolve  []string
 	CACert   string
 	FailOn   string
@@ -74,7 +72,7 @@ follows no login, retries nothing and sends at most a few dozen requests.`,
 				return usageErrorf("--color must be auto, always or never, not %q", opts.Color)
 			}
 			if opts.Timeout <= 0 {
-				return usageErrorf("--timeout must be positive, e.g. 15 (seconds) or 15s")
+				return usageErrorf("--timeout must be positive, e.g. 15 (seconds) or 1m")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -86,37 +84,14 @@ follows no login, retries nothing and sends at most a few dozen requests.`,
 	fl := cmd.Flags()
 	fl.BoolVar(&opts.Register, "register", false, "also send the connector's client registration (creates a client on your server)")
 	fl.StringArrayVar(&opts.Headers, "header", nil, `add a header to every request, "Name: value" (repeatable)`)
-	opts.Timeout = seconds(15 * time.Second)
-	fl.Var(&opts.Timeout, "timeout", "the most any one request may take, in seconds (5) or with a unit (500ms, 1m)")
+	opts.Timeout = 15 * time.Second
+	fl.Var((*secondsValue)(&opts.Timeout), "timeout", "the most any one request may take, in seconds (5) or as a duration (1m)")
 	fl.StringArrayVar(&opts.Resolve, "resolve", nil, "connect to ADDRESS for HOST:PORT without asking DNS, as curl does: HOST:PORT:ADDRESS (repeatable)")
 	fl.StringVar(&opts.CACert, "cacert", "", "also trust the CA certificates in this PEM file (a staging server's private CA; Claude does not)")
 	fl.StringVar(&opts.FailOn, "fail-on", "fail", "exit 1 when a check fails (fail), warns or fails (warn), or never")
 	fl.BoolVar(&opts.JSON, "json", false, "print the checks as JSON")
 	fl.StringVar(&opts.Color, "color", "auto", "colour: auto, always or never")
 	return cmd
-}
-
-// seconds is a duration flag that also takes a plain number of seconds
-// (--timeout 5), as curl's --max-time does.
-type seconds time.Duration
-
-func (s *seconds) String() string { return time.Duration(*s).String() }
-func (s *seconds) Type() string   { return "duration" }
-
-func (s *seconds) Set(v string) error {
-	if n, err := strconv.ParseFloat(v, 64); err == nil {
-		if math.IsNaN(n) || math.IsInf(n, 0) || n > math.MaxInt64/float64(time.Second) {
-			return fmt.Errorf("%q is not a number of seconds", v)
-		}
-		*s = seconds(n * float64(time.Second))
-		return nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		return fmt.Errorf("%q is neither seconds (5, 0.5) nor a duration (500ms, 2m)", v)
-	}
-	*s = seconds(d)
-	return nil
 }
 
 // readCACerts reads the PEM certificates of a --cacert file.
@@ -156,7 +131,7 @@ func runProbe(opts *probeOptions) error {
 		}
 		header.Add(strings.TrimSpace(name), strings.TrimSpace(value))
 	}
-	po := probe.Options{URL: opts.URL, Header: header, Register: opts.Register, Timeout: time.Duration(opts.Timeout)}
+	po := probe.Options{URL: opts.URL, Header: header, Register: opts.Register, Timeout: opts.Timeout}
 	for _, r := range opts.Resolve {
 		pin, err := probe.ParsePin(r)
 		if err != nil {
