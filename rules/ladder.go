@@ -2,6 +2,8 @@ package rules
 
 import (
 	"path"
+
+	"github.com/mcptriage/mcptriage/parse"
 	"sort"
 	"strings"
 	"time"
@@ -97,6 +99,13 @@ func (a *Attempt) computeStages() {
 	}
 
 	browser := append(a.ByRole(RoleAuthorize), a.ByRole(RoleBrowser)...)
+	// The application saying it sent the browser back to Claude's
+	// callback with a code is the leg's end as much as the redirect is.
+	for _, e := range a.ByRole(RoleMessage) {
+		if e.Signals.Has(parse.SigCallbackRedirect) && len(browser) > 0 {
+			browser = append(browser, e)
+		}
+	}
 	sortByTime(browser)
 	if len(browser) > 0 {
 		set(StageAuthorization, browserStatus(browser, a.AnyOK(RoleToken)), browser)
@@ -159,6 +168,8 @@ func browserStatus(browser []*Ev, tokenOK bool) StageStatus {
 		}
 		loc := strings.ToLower(e.Location)
 		switch {
+		case e.Role == RoleMessage:
+			status = StatusOK
 		case e.Redirect() && strings.Contains(loc, "error="):
 			status = StatusFailed
 		case e.Redirect() && (loc == "" || strings.Contains(loc, "/api/mcp/auth_callback")):
