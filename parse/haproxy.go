@@ -101,6 +101,10 @@ func (p haproxyParser) Parse(line []byte, ev *Event) error {
 	setHAProxyTermination(ev, f["term"], tr)
 	for _, c := range reqCaps {
 		switch {
+		case hasFoldPrefix(c, "bearer ") || hasFoldPrefix(c, "basic "):
+			// A captured Authorization header (redacted already): it was
+			// sent. An empty capture says nothing: it may not be captured.
+			ev.Authorization = Present
 		case looksLikeAddrList(c) && c != "-":
 			if ev.ForwardedFor == nil {
 				ev.ForwardedFor = ParseAddrList(c)
@@ -113,7 +117,7 @@ func (p haproxyParser) Parse(line []byte, ev *Event) error {
 	}
 	for _, c := range resCaps {
 		switch {
-		case strings.HasPrefix(strings.ToLower(c), "bearer"):
+		case hasFoldPrefix(c, "bearer"):
 			ev.WWWAuthenticate, ev.HasWWWAuth = c, Present
 		case strings.Contains(c, "://"):
 			ev.Location = c
@@ -156,7 +160,7 @@ func looksLikeUA(v string) bool {
 	if v == "" || strings.Contains(v, "://") || looksLikeMediaType(v) {
 		return false
 	}
-	if len(v) >= 11 && strings.EqualFold(v[:11], "claude-user") {
+	if hasFoldPrefix(v, "claude-user") {
 		return true
 	}
 	slash := strings.IndexByte(v, '/')
@@ -213,6 +217,10 @@ func haproxyUnescape(s string) string {
 		b.WriteByte(s[i])
 	}
 	return b.String()
+}
+
+func hasFoldPrefix(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 // fixOffset turns "+0100" at the end of an RFC 3339 stamp into "+01:00".
