@@ -61,6 +61,9 @@ func (p haproxyParser) Parse(line []byte, ev *Event) error {
 	} else {
 		return errors.New("not a haproxy line")
 	}
+	if masked, ok := maskCookieCaptures(string(line)); ok {
+		ev.Text = masked
+	}
 	request := haproxyUnescape(f["request"])
 	if request == "<BADREQ>" {
 		return errNotRecord // a connection that sent no request
@@ -126,6 +129,63 @@ func (p haproxyParser) Parse(line []byte, ev *Event) error {
 		}
 	}
 	return nil
+}
+
+// cookieLike: a captured value that holds name=value pairs (a Cookie or
+// Set-Cookie header, whatever the configuration named it), not a URL, a
+// challenge or the request line, whose parameters the generic redaction
+// reads.
+func cookieLike(v string) bool {
+	if !strings.Contains(v, "=") || strings.Contains(v, "://") || hasFoldPrefix(v, "bearer") || hasFoldPrefix(v, "basic") {
+		return false
+	}
+	method, _, _ := strings.Cut(v, " ")
+	return !isMethod(method)
+}
+
+// maskCookieCaptures masks the cookie-like values of a line's captures
+// ({…|…} blocks, or the quoted values of the clf layout): which header a
+// capture holds is the configuration's secret, so a session cookie is
+// recognised by its shape.
+func maskCookieCaptures(line string) (string, bool) {
+	var b strings.Builder
+	changed := false
+	i := 0
+	for {
+		open := strings.IndexAny(line[i:], `{"`)
+		if open < 0 {
+			break
+		}
+		open += i
+		closeCh := byte('}')
+		if line[open] == '"' {
+			closeCh = '"'
+		}
+		end := strings.IndexByte(line[open+1:], closeCh)
+		if end < 0 {
+			break
+		}
+		end += open + 1
+		b.WriteString(line[i : open+1])
+		for k, part := range strings.Split(line[open+1:end], "|") {
+			if k > 0 {
+				b.WriteByte('|')
+			}
+			if cookieLike(haproxyUnescape(part)) {
+				b.WriteString(Mask(part))
+				changed = true
+			} else {
+				b.WriteString(part)
+			}
+		}
+		b.WriteByte(closeCh)
+		i = end + 1
+	}
+	if !changed {
+		return "", false
+	}
+	b.WriteString(line[i:])
+	return b.String(), true
 }
 
 // setHAProxyTermination reads the termination state's first two
