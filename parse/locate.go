@@ -231,11 +231,14 @@ func skipSpaces(line []byte, i int) int {
 
 // token is the run of non-space bytes at i.
 func token(line []byte, i int) Span {
-	j := i
-	for j < len(line) && line[j] != ' ' {
-		j++
+	if i >= len(line) {
+		return Span{len(line), len(line)}
 	}
-	return Span{i, j}
+	j := bytes.IndexByte(line[i:], ' ')
+	if j < 0 {
+		return Span{i, len(line)}
+	}
+	return Span{i, i + j}
 }
 
 // locateHAProxy reads an httplog line: an optional syslog prefix, then

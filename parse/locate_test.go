@@ -149,3 +149,22 @@ func FuzzLocate(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkLocateCombined(b *testing.B) {
+	line := []byte(`198.51.100.23 - - [24/Nov/2026:08:51:56 +0000] "GET /static/app.4f2c1b.js HTTP/1.1" 200 88213 "https://mcp.example.com/" "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36" rt=0.034`)
+	var f Fields
+	b.SetBytes(int64(len(line)))
+	for b.Loop() {
+		combinedShape.Locate(line, &f)
+	}
+}
+
+func BenchmarkLocateHAProxy(b *testing.B) {
+	line := []byte(`<134>Nov 25 08:03:12 haproxy[2214]: 198.51.100.23:40112 [25/Nov/2026:08:03:12.271] fe_https~ be_web/app1 0/0/1/3/4 200 88213 - - ---- 3/3/0/0/0 0/0 {Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36|} {text/javascript} "GET /static/app.4f2c1b.js HTTP/1.1"`)
+	var f Fields
+	sh := Shape{Layout: LayoutHAProxy}
+	b.SetBytes(int64(len(line)))
+	for b.Loop() {
+		sh.Locate(line, &f)
+	}
+}
