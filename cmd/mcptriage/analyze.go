@@ -1,27 +1,18 @@
 package main
 
 import (
-	"bytes"
 	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
-	"os"
-	"path/filepath"
-	"regexp"
-	"slices"
-	"strconv"
 	"strings"
-	"time"
-	_ "time/tzdata" // --tz works on systems without a zone database
 
 	"github.com/spf13/cobra"
 
 	"github.com/mcptriage/mcptriage/parse"
+	"github.com/mcptriage/mcptriage/pipeline"
 	"github.com/mcptriage/mcptriage/report"
-	"github.com/mcptriage/mcptriage/rules"
 )
 
 //go:embed demo.log
@@ -31,18 +22,9 @@ const demoName = "demo.log"
 
 // logOptions are the flags of every command that reads logs.
 type logOptions struct {
-	Files          []string
-	Server         string
-	ClaudeError    string
-	Egress         []string
-	NginxLogFormat string
-	Format         string
-	Demo           bool
-	MaxLineBytes   int
-	TZ             string
-	CFFields       string
-	JSONFields     []string
-	FullParse      bool
+	Files []string
+	Demo  bool
+	pipeline.Settings
 	// Quiet: no progress bar (the output is JSON for a script).
 	Quiet bool
 }
@@ -143,13 +125,6 @@ func addLogFlags(cmd *cobra.Command, o *logOptions, formatFlag string) {
 	})
 }
 
-// input is one source to read.
-type input struct {
-	name string
-	open func() (io.ReadCloser, error)
-	size int64 // bytes on disk; 0 when unknown (stdin)
-}
-
 func runAnalyze(opts *analyzeOptions) error {
 	opts.Quiet = opts.JSON
 	rep, unusable, err := analyzeLogs(opts.IO, &opts.logOptions)
@@ -179,59 +154,40 @@ func runAnalyze(opts *analyzeOptions) error {
 	return nil
 }
 
-// analyzeLogs reads the inputs and runs the analysis. unusable explains
-// why no input could be read as a log (the report is still built).
+// analyzeLogs wires the log flags to the pipeline. unusable explains why
+// no input could be read as a log (the report is still built).
 func analyzeLogs(streams *IOStreams, opts *logOptions) (rep *report.Report, unusable string, err error) {
 	if opts.Demo && len(opts.Files) > 0 {
 		return nil, "", usageErrorf("--demo reads the bundled sample; give either --demo or files, not both")
 	}
-	ropts := rules.Options{ClaudeError: opts.ClaudeError}
-	if opts.Server != "" {
-		u, err := rules.ParseConnectorURL(opts.Server)
-		if err != nil {
-			return nil, "", usageErrorf("--server: %v", err)
-		}
-		ropts.URL = u
-	}
-	for _, c := range opts.Egress {
-		p, err := netip.ParsePrefix(strings.TrimSpace(c))
-		if err != nil {
-			a, aerr := netip.ParseAddr(strings.TrimSpace(c))
-			if aerr != nil {
-				return nil, "", usageErrorf("--egress %q is not a CIDR such as 160.79.104.0/21", c)
-			}
-			p = netip.PrefixFrom(a, a.BitLen())
-		}
-		ropts.Egress = append(ropts.Egress, p.Masked())
-	}
-	cfg, err := parseConfig(opts)
+	po, err := opts.Settings.Options()
 	if err != nil {
-		return nil, "", err
-	}
-	if _, err := parse.Parsers(cfg); err != nil {
 		return nil, "", &usageError{err}
 	}
-	inputs, err := resolveInputs(streams, opts)
+	sources, err := resolveSources(streams, opts)
 	if err != nil {
 		return nil, "", err
 	}
-	collector := rules.NewCollector(ropts)
-	var summaries []report.InputSummary
-	for _, in := range inputs {
-		sum := readInput(streams, in, cfg, collector, prefilterFor(opts, ropts), opts.Quiet)
-		sum.TZName = tzName(cfg)
-		summaries = append(summaries, sum)
+	quiet := opts.Quiet
+	po.Observe = func(in pipeline.Input, rc io.ReadCloser) (io.ReadCloser, func()) {
+		bar := newProgress(streams, in, quiet)
+		if bar == nil {
+			return rc, nil
+		}
+		return bar.wrap(rc), bar.done
 	}
-	return report.Build(collector.Analyze(), summaries), unreadable(summaries), nil
+	res := pipeline.Run(sources, po)
+	if res.NoLog != nil {
+		unusable = res.NoLog.Error()
+	}
+	return res.Report, unusable, nil
 }
 
-// resolveInputs checks every named file before reading any, so a typo
-// fails at once rather than after a long read.
-func resolveInputs(streams *IOStreams, opts *logOptions) ([]input, error) {
+// resolveSources names what to read: the bundled sample, the named files
+// and directories, or standard input.
+func resolveSources(streams *IOStreams, opts *logOptions) ([]pipeline.Source, error) {
 	if opts.Demo {
-		return []input{{name: demoName, open: func() (io.ReadCloser, error) {
-			return io.NopCloser(bytes.NewReader(demoLog)), nil
-		}}}, nil
+		return []pipeline.Source{pipeline.Bytes(demoName, demoLog)}, nil
 	}
 	files := opts.Files
 	if len(files) == 0 {
@@ -240,207 +196,11 @@ func resolveInputs(streams *IOStreams, opts *logOptions) ([]input, error) {
 		}
 		files = []string{"-"}
 	}
-	var out []input
-	stdinUsed := false
-	for _, name := range files {
-		if name == "-" {
-			if stdinUsed {
-				return nil, usageErrorf("standard input (-) is named more than once")
-			}
-			stdinUsed = true
-			out = append(out, input{name: "stdin", open: func() (io.ReadCloser, error) {
-				return io.NopCloser(streams.In), nil
-			}})
-			continue
-		}
-		st, err := os.Stat(name)
-		if errors.Is(err, os.ErrNotExist) && strings.ContainsAny(name, "*?[") {
-			// A pattern the shell did not expand (quoted, or on Windows).
-			matches, gerr := filepath.Glob(name)
-			if gerr != nil || len(matches) == 0 {
-				return nil, usageErrorf("%s: no file matches this pattern", name)
-			}
-			for _, m := range matches {
-				path := m
-				size := int64(0)
-				if st, err := os.Stat(path); err == nil {
-					size = st.Size()
-				}
-				out = append(out, input{name: m, size: size, open: func() (io.ReadCloser, error) { return os.Open(path) }})
-			}
-			continue
-		}
-		switch {
-		case errors.Is(err, os.ErrNotExist):
-			return nil, usageErrorf("%s: no such file", name)
-		case err != nil:
-			return nil, usageErrorf("%s: cannot read it: %v", name, pathlessError(err))
-		case st.IsDir():
-			return nil, usageErrorf("%s is a directory; name the log files in it (for example %s/access.log*)", name, strings.TrimSuffix(name, "/"))
-		}
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, usageErrorf("%s: cannot open it: %v", name, pathlessError(err))
-		}
-		f.Close()
-		path := name
-		out = append(out, input{name: name, size: st.Size(), open: func() (io.ReadCloser, error) { return os.Open(path) }})
-	}
-	return out, nil
-}
-
-func pathlessError(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
-
-// parseConfig turns the format flags into the parsers' configuration.
-func parseConfig(opts *logOptions) (parse.Config, error) {
-	cfg := parse.Config{NginxLogFormat: opts.NginxLogFormat, Format: opts.Format, MaxLineBytes: opts.MaxLineBytes}
-	if opts.TZ != "" {
-		loc, err := loadZone(opts.TZ)
-		if err != nil {
-			return cfg, usageErrorf("--tz %q: %v", opts.TZ, err)
-		}
-		cfg.Location, cfg.TZExplicit = loc, true
-	}
-	if opts.CFFields != "" {
-		for _, f := range strings.Split(opts.CFFields, ",") {
-			if f = strings.TrimSpace(f); f != "" {
-				cfg.CloudflareFields = append(cfg.CloudflareFields, f)
-			}
-		}
-	}
-	for _, m := range opts.JSONFields {
-		name, path, ok := strings.Cut(m, "=")
-		name, path = strings.TrimSpace(name), strings.TrimSpace(path)
-		if !ok || name == "" || path == "" {
-			return cfg, usageErrorf("--json-field %q: give it as name=path, e.g. status=response.code", m)
-		}
-		if !slices.Contains(parse.JSONFieldNames, name) {
-			return cfg, usageErrorf("--json-field %q: unknown field %q (known: %s)", m, name, strings.Join(parse.JSONFieldNames, ", "))
-		}
-		if cfg.JSONFields == nil {
-			cfg.JSONFields = map[string]string{}
-		}
-		cfg.JSONFields[name] = path
-	}
-	return cfg, nil
-}
-
-// loadZone reads an IANA zone name or a fixed offset ("+02:00", "-0500", "UTC+2").
-func loadZone(s string) (*time.Location, error) {
-	if loc, err := time.LoadLocation(s); err == nil {
-		return loc, nil
-	}
-	m := offsetPattern.FindStringSubmatch(s)
-	if m == nil {
-		return nil, errors.New("not a zone name (Europe/Madrid) or an offset (+02:00)")
-	}
-	h, _ := strconv.Atoi(m[2])
-	min, _ := strconv.Atoi(m[3])
-	off := h*3600 + min*60
-	if m[1] == "-" {
-		off = -off
-	}
-	return time.FixedZone(s, off), nil
-}
-
-var offsetPattern = regexp.MustCompile(`^(?:UTC|GMT)?([+-])(\d{1,2}):?(\d{2})?$`)
-
-func tzName(cfg parse.Config) string {
-	if cfg.Location == nil {
-		return "UTC"
-	}
-	return cfg.Location.String()
-}
-
-// fastPathAfter is how many lines of an input are always parsed in full:
-// small logs keep exact accounting of every line, big ones go fast.
-const fastPathAfter = 10_000
-
-// prefilterFor returns the fast path's filter for an analysis, or nil
-// when it cannot be used (--full-parse, an IPv6 --egress).
-func prefilterFor(opts *logOptions, ropts rules.Options) parse.PrefilterFactory {
-	if opts.FullParse {
-		return nil
-	}
-	pf, ok := rules.NewPrefilter(ropts)
-	if !ok {
-		return nil
-	}
-	return func() parse.Prefilter {
-		p := pf.Clone()
-		return func(line []byte, sh parse.Shape) parse.Verdict {
-			switch {
-			case sh.Combined:
-				return p.CheckCombined(line, sh.UAKnown)
-			case sh.TimeKey != "":
-				return p.CheckJSON(line, sh.UAKnown)
-			}
-			if p.Relevant(line, sh.UAKnown) {
-				return parse.Keep
-			}
-			return parse.Drop
-		}
-	}
-}
-
-func readInput(streams *IOStreams, in input, cfg parse.Config, c *rules.Collector, pf parse.PrefilterFactory, quiet bool) report.InputSummary {
-	sum := report.InputSummary{Path: in.name}
-	rc, err := in.open()
+	sources, err := pipeline.Resolve(pipeline.Args{Names: files, Stdin: streams.In})
 	if err != nil {
-		sum.Err = fmt.Errorf("cannot open: %v", pathlessError(err))
-		return sum
+		return nil, &usageError{err}
 	}
-	defer rc.Close()
-	if bar := newProgress(streams, in, quiet); bar != nil {
-		defer bar.done()
-		rc = bar.wrap(rc)
-	}
-	r, err := parse.Decompress(rc)
-	if err != nil {
-		sum.Err = err
-		return sum
-	}
-	parsers, _ := parse.Parsers(cfg) // fresh per input; validated already
-	s := parse.NewScanner(r, in.name, parsers, cfg.MaxLineBytes)
-	defer s.Close()
-	if pf != nil {
-		s.SetPrefilter(pf, fastPathAfter, c.WantsBrowserStep)
-	}
-	for s.Next() {
-		c.Add(s.Event())
-	}
-	sum.Stats = s.Stats()
-	sum.Format = s.Format()
-	sum.Err = s.Err()
-	sum.Unrecognised = !s.Recognised() && sum.Stats.Events == 0
-	if sum.Err == nil && sum.Stats.Lines == 0 {
-		sum.Err = errors.New("the input is empty")
-	}
-	return sum
-}
-
-// unreadable explains why no input could be used, or returns "".
-func unreadable(sums []report.InputSummary) string {
-	var bad []string
-	for _, s := range sums {
-		if s.Stats.Events > 0 {
-			return ""
-		}
-		if s.Unrecognised && s.Stats.Lines > 0 {
-			bad = append(bad, s.Path)
-		}
-	}
-	if len(bad) == 0 {
-		return ""
-	}
-	return fmt.Sprintf("cannot read %s as a log: no line matched a known format (mcptriage reads nginx, Cloudflare, JSON app logs and the access lines of common servers). For a custom nginx format, pass its log_format with --nginx-log-format; for JSON keys it does not know, map them with --json-field",
-		strings.Join(bad, ", "))
+	return sources, nil
 }
 
 func failed(r *report.Report) bool {

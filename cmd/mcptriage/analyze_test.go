@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/rogpeppe/go-internal/txtar"
 
+	"github.com/mcptriage/mcptriage/pipeline"
 	"github.com/mcptriage/mcptriage/rules"
 )
 
@@ -24,12 +25,12 @@ func TestNewCmdAnalyzeFlags(t *testing.T) {
 		want    analyzeOptions
 		wantErr string
 	}{
-		{args: "", want: analyzeOptions{Color: "auto", logOptions: logOptions{MaxLineBytes: 1 << 20}}},
-		{args: "a.log b.log.gz", want: analyzeOptions{Color: "auto", logOptions: logOptions{Files: []string{"a.log", "b.log.gz"}, MaxLineBytes: 1 << 20}}},
+		{args: "", want: analyzeOptions{Color: "auto", logOptions: logOptions{Settings: pipeline.Settings{MaxLineBytes: 1 << 20}}}},
+		{args: "a.log b.log.gz", want: analyzeOptions{Color: "auto", logOptions: logOptions{Files: []string{"a.log", "b.log.gz"}, Settings: pipeline.Settings{MaxLineBytes: 1 << 20}}}},
 		{args: "--json --server https://mcp.example.com/mcp --egress 198.51.100.0/24 --egress 203.0.113.0/24 -",
-			want: analyzeOptions{JSON: true, Color: "auto", logOptions: logOptions{Files: []string{"-"}, Server: "https://mcp.example.com/mcp", Egress: []string{"198.51.100.0/24", "203.0.113.0/24"}, MaxLineBytes: 1 << 20}}},
+			want: analyzeOptions{JSON: true, Color: "auto", logOptions: logOptions{Files: []string{"-"}, Settings: pipeline.Settings{Server: "https://mcp.example.com/mcp", Egress: []string{"198.51.100.0/24", "203.0.113.0/24"}, MaxLineBytes: 1 << 20}}}},
 		{args: "--demo --color never --format nginx-common --max-line-bytes 4096 --tz Europe/Madrid --json-field status=code",
-			want: analyzeOptions{Color: "never", logOptions: logOptions{Demo: true, Format: "nginx-common", MaxLineBytes: 4096, TZ: "Europe/Madrid", JSONFields: []string{"status=code"}}}},
+			want: analyzeOptions{Color: "never", logOptions: logOptions{Demo: true, Settings: pipeline.Settings{Format: "nginx-common", MaxLineBytes: 4096, TZ: "Europe/Madrid", JSONFields: []string{"status=code"}}}}},
 		{args: "--demo x.log", wantErr: "either --demo or files"},
 		{args: "--color purple", wantErr: "--color must be"},
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/mcptriage/mcptriage/pipeline"
 	"os"
 	"sort"
 	"strings"
@@ -252,7 +253,7 @@ func emit(opts *reportOptions, s string) error {
 		return err
 	}
 	if err := os.WriteFile(opts.Output, []byte(s), 0o644); err != nil {
-		return usageErrorf("-o %s: %v", opts.Output, pathlessError(err))
+		return usageErrorf("-o %s: %v", opts.Output, pipeline.PathlessError(err))
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "mcptriage: wrote %s\n", opts.Output)
 	return nil
