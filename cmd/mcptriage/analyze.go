@@ -2,10 +2,9 @@ package main
 
 import (
 	_ "embed"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -22,22 +21,22 @@ const demoName = "demo.log"
 
 // logOptions are the flags of every command that reads logs.
 type logOptions struct {
-	Files []string
-	Demo  bool
+	command string // the command's name, for messages
+	Files   []string
+	Demo    bool
+	Globs   []string
 	pipeline.Settings
-	// Quiet: no progress bar (the output is JSON for a script).
-	Quiet bool
 }
 
 type analyzeOptions struct {
 	IO *IOStreams
+	f  *factory
 	logOptions
-	JSON  bool
-	Color string
+	outputFlags
 }
 
 func newCmdAnalyze(f *factory, runF func(*analyzeOptions) error) *cobra.Command {
-	opts := &analyzeOptions{IO: f.IO}
+	opts := &analyzeOptions{IO: f.IO, f: f}
 	cmd := &cobra.Command{
 		Use:   "analyze [FILE...]",
 		Short: "Reconstruct connector attempts from logs and explain each failure",
@@ -58,8 +57,14 @@ Give the edge's, the origin's and the application's logs together: the
 same request seen by several is one event, and the edge's log decides what
 the origin's alone cannot.
 
+A directory is read with everything under it (hidden and binary files are
+passed over and counted; --glob keeps only the files whose names match).
+With no FILE, the logs of the config file or MCPTRIAGE_LOGS are read, else
+standard input.
+
 Exit status: 0 when every attempt connected, 1 when a failure was found
-(including no connector traffic at all), 2 on usage or input errors.`,
+(including no connector traffic at all), 2 on usage or input errors,
+including no input that reads as a log.`,
 		Example: `  # the newest log, as nginx writes it
   mcptriage analyze /var/log/nginx/access.log
 
@@ -75,6 +80,9 @@ Exit status: 0 when every attempt connected, 1 when a failure was found
   # a custom nginx format, copied from nginx.conf
   mcptriage analyze --nginx-log-format '$remote_addr [$time_iso8601] "$request" $status $request_time "$http_user_agent"' access.log
 
+  # every log under a directory, rotated and gzipped ones too
+  mcptriage analyze --glob 'access.log*' /var/log/nginx
+
   # from a container, for a script
   docker logs proxy 2>&1 | mcptriage analyze --json -
 
@@ -82,13 +90,8 @@ Exit status: 0 when every attempt connected, 1 when a failure was found
   mcptriage analyze --demo`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Files = args
-			if opts.Demo && len(args) > 0 {
-				return usageErrorf("--demo reads the bundled sample; give either --demo or files, not both")
-			}
-			switch opts.Color {
-			case "auto", "always", "never":
-			default:
-				return usageErrorf("--color must be auto, always or never, not %q", opts.Color)
+			if err := opts.outputFlags.validate(); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)
@@ -96,79 +99,112 @@ Exit status: 0 when every attempt connected, 1 when a failure was found
 			return runAnalyze(opts)
 		},
 	}
-	fl := cmd.Flags()
-	fl.BoolVar(&opts.JSON, "json", false, "print the machine-readable report (contract version 1)")
-	addLogFlags(cmd, &opts.logOptions, "format")
-	fl.StringVar(&opts.Color, "color", "auto", "colour the terminal view: auto, always or never")
-	_ = cmd.RegisterFlagCompletionFunc("color", cobra.FixedCompletions([]string{"auto", "always", "never"}, cobra.ShellCompDirectiveNoFileComp))
+	addLogFlags(cmd, &opts.logOptions)
+	addOutputFlags(cmd, &opts.outputFlags, "the report", true)
 	return cmd
 }
 
-// addLogFlags adds the log-reading flags; formatFlag names the flag that
-// forces a log format ("format" for analyze, "log-format" where --format
-// chooses the output).
-func addLogFlags(cmd *cobra.Command, o *logOptions, formatFlag string) {
+// addLogFlags adds the log-reading flags, the same on every command
+// that reads logs.
+func addLogFlags(cmd *cobra.Command, o *logOptions) {
+	o.command = cmd.Name()
 	fl := cmd.Flags()
 	fl.StringVar(&o.Server, "server", "", "the connector URL exactly as typed into Claude; checked on its own and used to focus the analysis")
 	fl.StringVar(&o.ClaudeError, "error", "", "the error message Claude showed, pasted as is; some messages decide between look-alike causes")
 	fl.StringArrayVar(&o.Egress, "egress", nil, "treat this CIDR as the connector's egress instead of Anthropic's ranges (repeatable)")
 	fl.StringVar(&o.NginxLogFormat, "nginx-log-format", "", "the nginx log_format of the logs (the directive or its quoted strings)")
-	fl.StringVar(&o.Format, formatFlag, "", "force a log format instead of detecting it: "+strings.Join(parse.FormatNames(), ", "))
+	fl.StringVar(&o.Format, "log-format", "", "force a log format instead of detecting it: "+strings.Join(parse.FormatNames(), ", "))
 	fl.BoolVar(&o.Demo, "demo", false, "read the bundled sample log")
 	fl.StringVar(&o.TZ, "tz", "", "the zone of logs whose times carry none (uvicorn, python asctime, nginx's error log): an IANA name such as Europe/Madrid, or an offset such as +02:00 (default UTC, with a warning)")
 	fl.StringVar(&o.CFFields, "cloudflare-fields", "", "the field list of a Logpush job whose CSV has no header row, comma-separated, in the job's order")
 	fl.StringArrayVar(&o.JSONFields, "json-field", nil, "map a field to a gjson path for a JSON logger mcptriage does not know, e.g. status=response.code (repeatable; fields: "+strings.Join(parse.JSONFieldNames, ", ")+")")
 	fl.IntVar(&o.MaxLineBytes, "max-line-bytes", parse.DefaultMaxLineBytes, "skip lines longer than this")
 	fl.BoolVar(&o.FullParse, "full-parse", false, "parse every line of big access logs too (slower; by default lines with no trace of the connector are only counted)")
-	_ = cmd.RegisterFlagCompletionFunc(formatFlag, func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	fl.StringArrayVar(&o.Globs, "glob", nil, "in a directory, read only the files whose name matches this pattern, e.g. 'access.log*' (repeatable; !PATTERN excludes)")
+	if cmd.Name() != "report" {
+		// The flag's name before 0.2, when report's --format chose the output.
+		fl.StringVar(&o.Format, "format", "", "")
+		_ = fl.MarkDeprecated("format", "use --log-format")
+	}
+	_ = cmd.RegisterFlagCompletionFunc("log-format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return parse.FormatNames(), cobra.ShellCompDirectiveNoFileComp
 	})
 }
 
 func runAnalyze(opts *analyzeOptions) error {
-	opts.Quiet = opts.JSON
-	rep, unusable, err := analyzeLogs(opts.IO, &opts.logOptions)
+	res, err := readLogs(opts.f, &opts.logOptions, &opts.outputFlags)
 	if err != nil {
 		return err
 	}
-	if opts.JSON {
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(rep); err != nil {
+	rep := res.Report
+	if opts.Output != "" || !opts.Quiet {
+		out, err := openSink(opts.IO, opts.Output)
+		if err != nil {
 			return err
 		}
-		writeWarnings(opts.IO.ErrOut, rep)
-	} else {
-		st := report.Style{Color: opts.IO.ColorEnabled(opts.Color), Width: opts.IO.TerminalWidth()}
-		if err := report.WriteText(opts.IO.Out, rep, st); err != nil {
+		defer out.discard()
+		if opts.JSON {
+			err = writeJSON(out, rep)
+		} else {
+			st := report.Style{Color: !out.toFile() && opts.IO.ColorEnabled(opts.Color), Width: opts.IO.TerminalWidth()}
+			if out.toFile() {
+				st.Width = 0
+			}
+			err = report.WriteText(out, rep, st)
+		}
+		if err != nil {
+			return err
+		}
+		if err := out.commit(opts.IO, opts.Quiet); err != nil {
 			return err
 		}
 	}
-	if unusable != "" {
-		return &usageError{errors.New(unusable)}
+	if opts.Quiet {
+		fmt.Fprintln(opts.IO.Out, verdict(rep))
+	} else if opts.JSON || opts.Output != "" {
+		writeWarnings(opts.IO.ErrOut, rep)
 	}
 	if failed(rep) {
+		if opts.Demo {
+			// The first thing a newcomer runs should not look like a
+			// failure; the sample's failures are there by design.
+			if !opts.Quiet {
+				fmt.Fprintln(opts.IO.ErrOut, "mcptriage: the sample holds failed attempts by design; --demo exits 0, a run on your logs exits 1 when it finds a failure")
+			}
+			return nil
+		}
 		return errFindings
 	}
 	return nil
 }
 
-// analyzeLogs wires the log flags to the pipeline. unusable explains why
-// no input could be read as a log (the report is still built).
-func analyzeLogs(streams *IOStreams, opts *logOptions) (rep *report.Report, unusable string, err error) {
+// readLogs is what every command that reads logs does first: turn the
+// flags (and the settings of the environment and the config file) into
+// sources and options, and run the pipeline. No input that reads as a
+// log is an input error: nothing is diagnosed from no evidence.
+func readLogs(f *factory, opts *logOptions, out *outputFlags) (*pipeline.Result, error) {
 	if opts.Demo && len(opts.Files) > 0 {
-		return nil, "", usageErrorf("--demo reads the bundled sample; give either --demo or files, not both")
+		return nil, usageErrorf("--demo reads the bundled sample; give either --demo or files, not both")
 	}
 	po, err := opts.Settings.Options()
 	if err != nil {
-		return nil, "", &usageError{err}
+		return nil, &usageError{err}
 	}
-	sources, err := resolveSources(streams, opts)
+	streams := f.IO
+	names, err := inputNames(f, opts, out.Quiet)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	quiet := opts.Quiet
+	if err := checkOutputNotInput(streams, out.Output, names); err != nil {
+		return nil, err
+	}
+	var sources []pipeline.Source
+	if opts.Demo {
+		sources = []pipeline.Source{pipeline.Bytes(demoName, demoLog)}
+	} else if sources, err = pipeline.Resolve(pipeline.Args{Names: names, Stdin: streams.In, Globs: opts.Globs}); err != nil {
+		return nil, &usageError{err}
+	}
+	quiet := out.Quiet || out.JSON
 	po.Observe = func(in pipeline.Input, rc io.ReadCloser) (io.ReadCloser, func()) {
 		bar := newProgress(streams, in, quiet)
 		if bar == nil {
@@ -178,29 +214,31 @@ func analyzeLogs(streams *IOStreams, opts *logOptions) (rep *report.Report, unus
 	}
 	res := pipeline.Run(sources, po)
 	if res.NoLog != nil {
-		unusable = res.NoLog.Error()
+		return nil, &usageError{res.NoLog}
 	}
-	return res.Report, unusable, nil
+	return res, nil
 }
 
-// resolveSources names what to read: the bundled sample, the named files
-// and directories, or standard input.
-func resolveSources(streams *IOStreams, opts *logOptions) ([]pipeline.Source, error) {
+// inputNames are the inputs to read: the FILE arguments; else the logs
+// the environment or the config file names; else standard input when
+// something is piped in.
+func inputNames(f *factory, opts *logOptions, quiet bool) ([]string, error) {
 	if opts.Demo {
-		return []pipeline.Source{pipeline.Bytes(demoName, demoLog)}, nil
+		return nil, nil
 	}
-	files := opts.Files
-	if len(files) == 0 {
-		if streams.IsStdinTTY() {
-			return nil, usageErrorf("no log given: name log files, pipe one in (… | mcptriage analyze -), or try --demo")
+	if len(opts.Files) > 0 {
+		return opts.Files, nil
+	}
+	if f.settings != nil && len(f.settings.logs) > 0 {
+		if !quiet && f.IO.IsStdinData() {
+			fmt.Fprintf(f.IO.ErrOut, "mcptriage: reading the logs set in %s; standard input is not read (name - to read it)\n", f.settings.logsFrom)
 		}
-		files = []string{"-"}
+		return f.settings.logs, nil
 	}
-	sources, err := pipeline.Resolve(pipeline.Args{Names: files, Stdin: streams.In})
-	if err != nil {
-		return nil, &usageError{err}
+	if f.IO.IsStdinTTY() {
+		return nil, usageErrorf("no log given: name log files or a directory, pipe one in (… | mcptriage %s -), set logs in the config file (mcptriage config --help), or try --demo", opts.command)
 	}
-	return sources, nil
+	return []string{"-"}, nil
 }
 
 func failed(r *report.Report) bool {
@@ -213,6 +251,45 @@ func failed(r *report.Report) bool {
 		}
 	}
 	return false
+}
+
+// verdict is the one line --quiet prints: how many attempts failed, and
+// the leading failure mode of each (and of the run as a whole).
+func verdict(r *report.Report) string {
+	var modes []string
+	add := func(fs []report.Finding) {
+		if len(fs) > 0 && !slices.Contains(modes, fs[0].Mode) {
+			modes = append(modes, fs[0].Mode)
+		}
+	}
+	add(r.Findings)
+	failed := 0
+	for _, a := range r.Attempts {
+		if a.Outcome != "connected" {
+			failed++
+			add(a.Findings)
+		}
+	}
+	var s string
+	switch n := len(r.Attempts); {
+	case n == 0:
+		s = "no connect attempt"
+	case failed == 0:
+		s = fmt.Sprintf("%d connect %s, all connected", n, plural(n, "attempt", "attempts"))
+	default:
+		s = fmt.Sprintf("%d connect %s, %d not connected", n, plural(n, "attempt", "attempts"), failed)
+	}
+	if len(modes) > 0 {
+		s += ": " + strings.Join(modes, ", ")
+	}
+	return "mcptriage: " + s
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // writeWarnings puts what a script's reader should know on stderr, since
