@@ -261,16 +261,19 @@ func TestREADMEAndCI(t *testing.T) {
 	}
 }
 
-// Run with no file from a terminal, analyze says what it needs instead of
-// waiting for input that will not come.
+// Run with no file from a terminal, a command that reads logs says what
+// it needs, in its own name, instead of waiting for input that will not
+// come.
 func TestNoInputFromATerminal(t *testing.T) {
-	io, _, out, errOut := testIO()
-	io.SetStdinTTY(true)
-	if code := run([]string{"analyze"}, io); code != exitUsage {
-		t.Fatalf("exit %d, want %d", code, exitUsage)
-	}
-	if !strings.Contains(errOut.String(), "no log given") || out.Len() != 0 {
-		t.Errorf("stdout %q, stderr %q", out, errOut)
+	for _, command := range []string{"analyze", "report", "search"} {
+		io, _, out, errOut := testIO()
+		io.SetStdinTTY(true)
+		if code := run([]string{command}, io); code != exitUsage {
+			t.Fatalf("%s: exit %d, want %d", command, code, exitUsage)
+		}
+		if !strings.Contains(errOut.String(), "no log given") || !strings.Contains(errOut.String(), "| mcptriage "+command+" -)") || out.Len() != 0 {
+			t.Errorf("%s: stdout %q, stderr %q", command, out, errOut)
+		}
 	}
 }
 
