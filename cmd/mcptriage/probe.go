@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -21,8 +22,7 @@ type probeOptions struct {
 	Headers  []string
 	Timeout  time.Duration
 	FailOn   string
-	JSON     bool
-	Color    string
+	outputFlags
 }
 
 func newCmdProbe(f *factory, runF func(*probeOptions) error) *cobra.Command {
@@ -60,11 +60,11 @@ follows no login, retries nothing and sends at most a few dozen requests.`,
 			default:
 				return usageErrorf("--fail-on must be fail, warn or never, not %q", opts.FailOn)
 			}
-			if opts.Color != "auto" && opts.Color != "always" && opts.Color != "never" {
-				return usageErrorf("--color must be auto, always or never, not %q", opts.Color)
+			if err := opts.outputFlags.validate(); err != nil {
+				return err
 			}
 			if opts.Timeout <= 0 {
-				return usageErrorf("--timeout must be positive, e.g. 15s")
+				return usageErrorf("--timeout must be positive, e.g. 15 (seconds) or 1m")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -75,10 +75,10 @@ follows no login, retries nothing and sends at most a few dozen requests.`,
 	fl := cmd.Flags()
 	fl.BoolVar(&opts.Register, "register", false, "also send the connector's client registration (creates a client on your server)")
 	fl.StringArrayVar(&opts.Headers, "header", nil, `add a header to every request, "Name: value" (repeatable)`)
-	fl.DurationVar(&opts.Timeout, "timeout", 15*time.Second, "the most any one request may take")
+	opts.Timeout = 15 * time.Second
+	fl.Var((*secondsValue)(&opts.Timeout), "timeout", "the most any one request may take, in seconds (5) or as a duration (1m)")
 	fl.StringVar(&opts.FailOn, "fail-on", "fail", "exit 1 when a check fails (fail), warns or fails (warn), or never")
-	fl.BoolVar(&opts.JSON, "json", false, "print the checks as JSON")
-	fl.StringVar(&opts.Color, "color", "auto", "colour: auto, always or never")
+	addOutputFlags(cmd, &opts.outputFlags, "the checks", true)
 	return cmd
 }
 
@@ -99,17 +99,47 @@ func runProbe(opts *probeOptions) error {
 	if err != nil {
 		return &usageError{err}
 	}
-	if opts.JSON {
-		err = report.WriteProbeJSON(opts.IO.Out, res)
-	} else {
-		err = report.WriteProbe(opts.IO.Out, res, report.Style{Color: opts.IO.ColorEnabled(opts.Color), Width: opts.IO.TerminalWidth()})
+	if opts.Output != "" || !opts.Quiet {
+		out, err := openSink(opts.IO, opts.Output)
+		if err != nil {
+			return err
+		}
+		defer out.discard()
+		if opts.JSON {
+			err = report.WriteProbeJSON(out, res)
+		} else {
+			st := report.Style{Color: !out.toFile() && opts.IO.ColorEnabled(opts.Color), Width: opts.IO.TerminalWidth()}
+			if out.toFile() {
+				st.Width = 0
+			}
+			err = report.WriteProbe(out, res, st)
+		}
+		if err != nil {
+			return err
+		}
+		if err := out.commit(opts.IO, opts.Quiet); err != nil {
+			return err
+		}
 	}
-	if err != nil {
-		return err
+	if opts.Quiet {
+		fmt.Fprintln(opts.IO.Out, probeVerdict(res))
 	}
 	worst := res.Worst()
 	if opts.FailOn == "fail" && worst == probe.Fail || opts.FailOn == "warn" && worst != probe.Pass {
 		return errFindings
 	}
 	return nil
+}
+
+// probeVerdict is the one line probe --quiet prints.
+func probeVerdict(res *probe.Result) string {
+	counts := map[probe.Status]int{}
+	for _, c := range res.Checks {
+		counts[c.Status]++
+	}
+	s := fmt.Sprintf("mcptriage probe: %d passed, %d warned, %d failed", counts[probe.Pass], counts[probe.Warn], counts[probe.Fail])
+	if modes := res.Predicted(); len(modes) > 0 {
+		s += ": " + strings.Join(modes, ", ")
+	}
+	return s
 }
