@@ -141,7 +141,7 @@ func (s Span) Covers(from, to time.Time) bool {
 // or two (cadence); its own retry loops within seconds (loopWindow); the
 // user pressing Connect again comes later. Consent is human time.
 const (
-	cadence        = 2 * time.Second
+	cadence        = time.Second
 	loopWindow     = 10 * time.Second
 	attemptGap     = 60 * time.Second
 	humanWindow    = 30 * time.Minute
@@ -246,16 +246,20 @@ func (g *grouper) place(e *Ev) {
 		return
 	}
 	opener := e.kind == kindPRM || e.onPath && e.unauthenticatedProbe()
-	after := untimed || pause > cadence
 	switch {
 	case cur.isConnected && e.onPath && !e.opensFlow() && (untimed || pause <= maxUsageWindow):
 		// Tool calls on an established connection.
-	case opener && after && (cur.terminal || cur.isConnected || cur.hasBrowser() && !cur.tokenIssued):
-		// A step failed for good, the flow completed, or the user went
-		// through the browser (the connector never sends the browser
-		// twice): a fresh probe or discovery is the user pressing Connect
-		// again. The unauthenticated probe just before the discovery
-		// fetch goes with it.
+	case opener && (cur.isConnected || cur.hasBrowser() && !cur.tokenIssued):
+		// The flow completed, or the user went through the browser: the
+		// connector never probes again then, nor sends the browser twice.
+		// A fresh probe or discovery is the user pressing Connect again;
+		// the unauthenticated probe just before the discovery fetch goes
+		// with it.
+		g.restart(e)
+		return
+	case opener && cur.terminal && (untimed || pause > cadence):
+		// A step failed for good; past the connector's own pace, this is
+		// a new press.
 		g.restart(e)
 		return
 	case opener && !untimed && pause > loopWindow && !(cur.awaitingHuman() && cur.hasBrowser()):
@@ -378,7 +382,7 @@ func (a *Attempt) ownsBrowserStep(e *Ev) bool {
 			return true
 		case !public && (sameUA || refOK):
 			return true
-		case !e.UAKnown && !e.Client.IsValid() && e.Referer == "":
+		case !e.UAKnown && !public && e.Referer == "":
 			return true // nothing else ties it: the order does
 		}
 	}
@@ -661,11 +665,12 @@ func (a *Attempt) BackendAfter(e *Ev) []*Ev {
 	return out
 }
 
-// TokenOK returns the last successful token exchange, or nil.
+// TokenOK returns the last successful token exchange the connector waited
+// for (not one answered after it gave up), or nil.
 func (a *Attempt) TokenOK() *Ev {
 	var last *Ev
 	for _, e := range a.Events {
-		if e.Role == RoleToken && e.OK() {
+		if e.Role == RoleToken && e.OK() && !tooSlow(e) {
 			last = e
 		}
 	}

@@ -309,10 +309,10 @@ func (c *Collector) browserStep(pe *parse.Event, client netip.Addr, class client
 			return true
 		}
 	}
-	// A paste or a log with neither addresses nor user agents: nothing
-	// but the order ties the step to the authorization, and only when no
-	// other client shows in the input.
-	return !pe.UAKnown && !client.IsValid() && pe.Referer == "" && !in.others
+	// A paste, or a log with neither the clients' addresses nor user
+	// agents (uvicorn behind a proxy): nothing but the order ties the step
+	// to the authorization, and only when no other client shows.
+	return !pe.UAKnown && pe.Referer == "" && !in.others
 }
 
 // refererFromAuthorization: the page was reached from an authorization,
