@@ -143,29 +143,60 @@ func ParseZonedTime(s string) (time.Time, error) {
 }
 
 // LoadZone reads a zone as --tz takes it: an IANA name (Europe/Madrid,
-// UTC) or a fixed offset (+02:00, -0500, UTC+2, GMT-3:30).
+// UTC; case-exact, as the zone database writes them) or a fixed offset
+// (+02:00, -0500, UTC+2, GMT-3:30).
 func LoadZone(s string) (*time.Location, error) {
 	switch s {
 	case "":
 		return nil, errors.New("empty: name a zone (Europe/Madrid) or an offset (+02:00)")
 	case "Local":
 		// The machine's zone is not the log's: parse reads no environment.
-		return nil, errors.New("name the log's zone (Europe/Madrid) or its offset (+02:00), not Local")
+		return nil, errors.New("name the zone (Europe/Madrid) or its offset (+02:00): the logs' zone is the server's, not this machine's")
 	}
 	if loc, err := time.LoadLocation(s); err == nil {
 		return loc, nil
 	}
-	if loc, ok := offsetZone(s, false); ok {
-		return loc, nil
+	m := offsetPattern.FindStringSubmatch(s)
+	if m == nil {
+		msg := "not a zone name (Europe/Madrid) or an offset (+02:00)"
+		if strings.Contains(s, "/") {
+			msg += "; zone names are case-exact, as the IANA database writes them"
+			if fixed := titleZone(s); fixed != s {
+				if _, err := time.LoadLocation(fixed); err == nil {
+					msg += fmt.Sprintf(": did you mean %s?", fixed)
+				}
+			}
+		}
+		return nil, errors.New(msg)
 	}
-	return nil, errors.New("not a zone name (Europe/Madrid) or an offset (+02:00)")
+	if mins, _ := strconv.Atoi(m[4]); mins >= 60 {
+		return nil, fmt.Errorf("the minutes of an offset are below 60, not %d", mins)
+	}
+	loc, ok := offsetZone(s, false)
+	if !ok {
+		return nil, errors.New("offsets run from -12:00 to +14:00; give the server's offset from UTC, e.g. +02:00")
+	}
+	return loc, nil
+}
+
+// titleZone writes a zone name as the database usually does: each word
+// capitalised ("america/new_york" → "America/New_York").
+func titleZone(s string) string {
+	b := []byte(strings.ToLower(s))
+	for i := range b {
+		if (i == 0 || b[i-1] == '/' || b[i-1] == '_' || b[i-1] == '-') && b[i] >= 'a' && b[i] <= 'z' {
+			b[i] -= 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // offsetPattern: "+02:00", "-0500", "UTC+2", "GMT-3:30".
 var offsetPattern = regexp.MustCompile(`^(UTC|GMT)?([+-])(\d{1,2}):?(\d{2})?$`)
 
-// offsetZone reads a fixed offset; needPrefix asks for the UTC or GMT
-// in front (a word after a time in a log line must say it is a zone).
+// offsetZone reads a fixed offset within -12:00…+14:00; needPrefix asks
+// for the UTC or GMT in front (a word after a time in a log line must
+// say it is a zone).
 func offsetZone(s string, needPrefix bool) (*time.Location, bool) {
 	m := offsetPattern.FindStringSubmatch(s)
 	if m == nil || (needPrefix && m[1] == "") {
@@ -173,10 +204,10 @@ func offsetZone(s string, needPrefix bool) (*time.Location, bool) {
 	}
 	h, _ := strconv.Atoi(m[3])
 	mins, _ := strconv.Atoi(m[4])
-	if h > 14 || mins > 59 {
+	off := h*3600 + mins*60
+	if mins > 59 || (m[2] == "+" && off > 14*3600) || (m[2] == "-" && off > 12*3600) {
 		return nil, false
 	}
-	off := h*3600 + mins*60
 	if m[2] == "-" {
 		off = -off
 	}

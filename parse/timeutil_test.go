@@ -50,9 +50,13 @@ func TestLoadZone(t *testing.T) {
 			t.Errorf("LoadZone(%q) offset %d, want %d", in, off, want)
 		}
 	}
-	for _, bad := range []string{"Mars/Olympus", "+99:00", "+02:75", "", "CET+", "Local"} {
-		if _, err := LoadZone(bad); err == nil {
-			t.Errorf("LoadZone(%q) accepted", bad)
+	for bad, says := range map[string]string{
+		"Mars/Olympus": "not a zone name", "+99:00": "offsets run from", "-13:00": "offsets run from",
+		"+02:75": "below 60", "": "empty", "CET+": "not a zone name", "Local": "not this machine's",
+		"europe/madrid": "did you mean Europe/Madrid?",
+	} {
+		if _, err := LoadZone(bad); err == nil || !strings.Contains(err.Error(), says) {
+			t.Errorf("LoadZone(%q) = %v, want an error saying %q", bad, err, says)
 		}
 	}
 }
