@@ -409,6 +409,12 @@ func (p *Prefilter) CheckCombined(line []byte, uaKnown bool) parse.Verdict {
 	if !uaKnown && string(req[:sp]) == "POST" {
 		return parse.Keep
 	}
+	if uaKnown && !uaMayBeConnector(ua) && !(k.kind == kindAuthorize || k.kind == kindAuthish) && !p.hasEgress(tail) {
+		// Behind a proxy every client has its address: another client's
+		// user agent on the connector's endpoints (Claude Code, Cursor,
+		// a browser) is not a candidate, as the collector decides.
+		return parse.Drop
+	}
 	path := k.verdict()
 	if path == parse.Keep {
 		return parse.Keep
@@ -443,6 +449,12 @@ func (p *Prefilter) checkPublic(k tokKind, ua, tail []byte, uaKnown bool) parse.
 		}
 	}
 	return parse.Drop
+}
+
+// uaMayBeConnector: a user agent the connector's backend may send
+// (uaFitsConnector, from a raw field): python-httpx, Claude-User, or none.
+func uaMayBeConnector(ua []byte) bool {
+	return len(ua) == 0 || string(ua) == "-" || hasFoldPrefix(ua, "python-httpx/") || hasFoldPrefix(ua, "claude-user")
 }
 
 // uaAndTail splits what follows the request in a combined line: the user
