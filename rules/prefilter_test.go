@@ -3,8 +3,8 @@ package rules
 import (
 	"bufio"
 	"bytes"
-	"strings"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/mcptriage/mcptriage/internal/loggen/synth"
