@@ -29,7 +29,7 @@ func SearchQuery(r *Report, ofids []OFID, claudeError string) tracker.Query {
 		}
 	}
 	for _, f := range findings {
-		q.Modes = append(q.Modes, f.Mode)
+		q.Modes = append(q.Modes, string(f.Mode))
 	}
 	if len(findings) > 0 {
 		q.Stage = findings[0].Stage

@@ -1,0 +1,89 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+)
+
+// mermaid draws the attempt: Claude's backend, the user's browser, the
+// edge when one is known, and the server; the last arrow is where it stopped.
+func (w *draftWriter) mermaid() string {
+	edge := w.r.Context.BehindCloudflare || w.r.Context.EdgeLogFrom != ""
+	var b strings.Builder
+	b.WriteString("sequenceDiagram\n")
+	b.WriteString("    participant C as Claude (backend)\n")
+	b.WriteString("    participant B as Browser\n")
+	if edge {
+		b.WriteString("    participant E as Edge (CDN)\n")
+	}
+	b.WriteString("    participant S as MCP server\n")
+	type step struct {
+		from, to, req, resp string
+		failed              bool
+		n                   int
+	}
+	var steps []step
+	for _, e := range w.a.Events {
+		if e.Method == "" {
+			continue
+		}
+		from := "C"
+		if e.Source == "browser" {
+			from = "B"
+		}
+		to := "S"
+		if e.EdgeBlocked && edge {
+			to = "E"
+		}
+		req := e.Method + " " + shortPath(e.Path)
+		if e.UserAgent == "Claude-User" {
+			req += " (Claude-User)"
+		}
+		resp := fmt.Sprint(e.Status)
+		if e.Status == 0 {
+			resp = "?"
+		}
+		if e.EdgeBlocked && e.EdgeRule != "" {
+			resp += " " + e.EdgeRule
+		}
+		// A 401 to the probe is the challenge the flow starts with; an
+		// unlogged status is unknown, not a failure.
+		failed := e.Status >= 400 && !(e.Role == "probe" && e.Status == 401)
+		if n := len(steps); n > 0 && steps[n-1].req == req && steps[n-1].resp == resp && steps[n-1].from == from {
+			steps[n-1].n++
+			continue
+		}
+		steps = append(steps, step{from: from, to: to, req: req, resp: resp, failed: failed, n: 1})
+	}
+	if len(steps) > 16 {
+		steps = append(steps[:8], steps[len(steps)-8:]...)
+	}
+	for _, s := range steps {
+		times := ""
+		if s.n > 1 {
+			times = fmt.Sprintf(" ×%d", s.n)
+		}
+		arrow := "-->>"
+		if s.failed {
+			arrow = "--x"
+		}
+		fmt.Fprintf(&b, "    %s->>%s: %s%s\n", s.from, s.to, mermaidText(s.req), times)
+		fmt.Fprintf(&b, "    %s%s%s: %s\n", s.to, arrow, s.from, mermaidText(s.resp))
+	}
+	if f := w.finding(); f != nil && w.a.Outcome != "connected" {
+		fmt.Fprintf(&b, "    Note over C,S: stops here: %s\n", mermaidText(string(f.Mode)))
+	}
+	return b.String()
+}
+
+func shortPath(p string) string {
+	if len(p) > 48 {
+		return p[:45] + "…"
+	}
+	return p
+}
+
+// mermaidText keeps a label from breaking the diagram's syntax.
+func mermaidText(s string) string {
+	return strings.NewReplacer(";", ",", "#", "", ":", " ", "\n", " ").Replace(s)
+}
