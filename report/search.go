@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -54,12 +53,7 @@ func WriteSearchJSON(w io.Writer, res tracker.Result) error {
 	if out.Matches == nil {
 		out.Matches = []tracker.Match{}
 	}
-	b, err := json.MarshalIndent(out, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(append(b, '\n'))
-	return err
+	return WriteJSON(w, out)
 }
 
 // SearchView says how to show a search.

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	_ "embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -157,10 +156,7 @@ func runAnalyze(opts *analyzeOptions) error {
 		return err
 	}
 	if opts.JSON {
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(rep); err != nil {
+		if err := report.WriteJSON(opts.IO.Out, rep); err != nil {
 			return err
 		}
 		writeWarnings(opts.IO.ErrOut, rep)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -200,11 +199,11 @@ func runReport(opts *reportOptions) error {
 	var out string
 	switch {
 	case opts.Format == "json":
-		b, err := json.MarshalIndent(d, "", "  ")
+		b, err := report.MarshalJSON(d)
 		if err != nil {
 			return err
 		}
-		out = string(b) + "\n"
+		out = string(b)
 	case opts.URL && opts.Output == "":
 		out = d.URL + "\n"
 	default:
@@ -227,14 +226,11 @@ func runReport(opts *reportOptions) error {
 func writeComment(opts *reportOptions, rep *report.Report, dopts report.DraftOptions) error {
 	text := report.Comment(rep, dopts)
 	if opts.Format == "json" {
-		b, err := json.MarshalIndent(map[string]any{
-			"repo": report.TrackerRepo, "issue": opts.Comment, "body": text,
-			"url": fmt.Sprintf("https://github.com/%s/issues/%d", report.TrackerRepo, opts.Comment),
-		}, "", "  ")
+		b, err := report.MarshalJSON(report.NewCommentJSON(opts.Comment, text))
 		if err != nil {
 			return err
 		}
-		text = string(b) + "\n"
+		text = string(b)
 	}
 	if err := emit(opts, text); err != nil {
 		return err
