@@ -20,7 +20,12 @@ type DraftOptions struct {
 	Browser      string
 	WorksIn      []string
 	ClaudeError  string
-	RedactHosts  bool
+	// RedactHosts replaces the server's host names and every address but
+	// Anthropic's and the documentation ranges (--redact-hosts).
+	RedactHosts bool
+	// KeepAddresses publishes people's addresses and e-mail addresses,
+	// which are otherwise replaced (--keep-addresses).
+	KeepAddresses bool
 	// Related is a tracker search for this diagnosis (report --search);
 	// without one, the index's issues for the mode are named.
 	Related *tracker.Result
@@ -91,6 +96,7 @@ func BuildDraft(r *Report, opts DraftOptions) (*Draft, error) {
 		d.Template, form = UserTemplate, UserForm
 		d.Labels = []string{"bug", "auth", "auth-issue", "user-report"}
 	}
+	r, opts = forPublishing(r, opts)
 	d.OFIDs = MatchOFIDs(r, opts.OFIDs)
 	a := subject(r, d.OFIDs)
 	w := &draftWriter{r: r, a: a, opts: opts, d: d}
@@ -104,6 +110,10 @@ func BuildDraft(r *Report, opts DraftOptions) (*Draft, error) {
 	w.related()
 	for _, f := range form {
 		v := f.value(w)
+		if f.Shell {
+			// GitHub fences the field itself when the form is submitted.
+			v = guardFenceLines(v)
+		}
 		pick := f.Dropdown && v == ""
 		if v == "" {
 			v = noResponse
@@ -111,13 +121,6 @@ func BuildDraft(r *Report, opts DraftOptions) (*Draft, error) {
 		d.Fields = append(d.Fields, DraftField{ID: f.ID, Label: f.Label, Value: v, Pick: pick || f.Dropdown})
 	}
 	d.Title = w.title()
-	if opts.RedactHosts {
-		hr := newHostRedactor(r, opts)
-		d.Title = hr.apply(d.Title)
-		for i := range d.Fields {
-			d.Fields[i].Value = hr.apply(d.Fields[i].Value)
-		}
-	}
 	d.Body = renderBody(d.Fields, form)
 	return d, nil
 }
@@ -146,7 +149,7 @@ func renderBody(fields []DraftField, form []FormField) string {
 		}
 		fmt.Fprintf(&b, "### %s\n\n", f.Label)
 		if form[i].Shell && f.Value != noResponse {
-			fmt.Fprintf(&b, "```shell\n%s\n```\n", strings.TrimRight(f.Value, "\n"))
+			b.WriteString(mdFence("shell", f.Value))
 			continue
 		}
 		b.WriteString(strings.TrimRight(f.Value, "\n") + "\n")

@@ -8,7 +8,13 @@ import (
 	"github.com/mcptriage/mcptriage/rules"
 )
 
+// serverURL is in a code span: it may come from a log (the resource= of
+// an authorization request), and GitHub would make a link of it.
 func (w *draftWriter) serverURL() string {
+	return mdCode(w.connectorURL())
+}
+
+func (w *draftWriter) connectorURL() string {
 	if w.opts.ServerURL != "" {
 		return w.opts.ServerURL
 	}
@@ -18,7 +24,7 @@ func (w *draftWriter) serverURL() string {
 	if w.a != nil {
 		// The authorize request names the connector URL as its resource.
 		for _, e := range w.a.Events {
-			if e.Role != "authorize" {
+			if e.Role != rules.RoleAuthorize.String() {
 				continue
 			}
 			if q, err := url.ParseQuery(e.Query); err == nil && strings.HasPrefix(q.Get("resource"), "https://") {
@@ -40,7 +46,7 @@ func (w *draftWriter) where() string {
 	switch f := w.finding(); {
 	case w.a == nil:
 		return WhereConnect
-	case w.a.Outcome == "connected":
+	case w.a.Outcome == rules.OutcomeConnected:
 		return WhereConversation
 	case f != nil && f.Stage == 4:
 		return WhereAuthorize
@@ -74,7 +80,7 @@ func (w *draftWriter) registration() string {
 	return chosen("registration", string(w.a.Registration))
 }
 
-func (w *draftWriter) browserOS() string { return w.opts.Browser }
+func (w *draftWriter) browserOS() string { return mdText(w.opts.Browser) }
 
 func (w *draftWriter) sseFallback() string {
 	if w.transport() == TransportSSE {
@@ -102,34 +108,34 @@ func (w *draftWriter) description() string {
 	case w.a == nil:
 		b.WriteString("No request from Claude's connector appears in my server's logs")
 		if w.r.Inputs != nil {
-			b.WriteString(fmt.Sprintf(" (%s)", coverage(w.r)))
+			b.WriteString(fmt.Sprintf(" (%s)", mdText(coverage(w.r))))
 		}
 		b.WriteString(".\n")
 		for _, rf := range w.r.Findings {
-			b.WriteString("\n" + rf.Summary + "\n")
+			b.WriteString("\n" + mdText(rf.Summary) + "\n")
 		}
 		if len(w.d.OFIDs) > 0 {
 			b.WriteString("\n" + w.ofidLines())
 		}
 	case f != nil:
-		fmt.Fprintf(&b, "What my server's logs show, as mcptriage reads them (`%s`, %s side, %s confidence):\n\n> %s\n", f.Mode, sideWords(string(f.Side)), f.Confidence, f.Summary)
+		fmt.Fprintf(&b, "What my server's logs show, as mcptriage reads them (`%s`, %s side, %s confidence):\n\n%s\n", f.Mode, sideWords(f.Side), f.Confidence, mdQuote(f.Summary))
 	default:
 		fmt.Fprintf(&b, "The attempt ended at stage %d (%s) and no known failure mode explains it.\n", w.a.LastCompletedStage.Number, w.a.LastCompletedStage.Name)
 	}
 	if w.a != nil {
-		b.WriteString("\nHow far the flow got, from the server's logs (UTC):\n\n```text\n")
-		b.WriteString(w.ladder())
-		b.WriteString("```\n")
+		b.WriteString("\nHow far the flow got, from the server's logs (UTC):\n\n")
+		b.WriteString(mdFence("text", w.ladder()))
 		if ruled := w.ruledOut(); len(ruled) > 0 {
 			b.WriteString("\nRuled out:\n")
 			for _, r := range ruled {
+				// Our words, with times and Anthropic's addresses.
 				b.WriteString("- " + r + "\n")
 			}
 		}
 		if len(w.d.OFIDs) > 0 {
 			b.WriteString("\n" + w.ofidLines())
 		}
-		b.WriteString("\n```mermaid\n" + w.mermaid() + "```\n")
+		b.WriteString("\n" + mdFence("mermaid", w.mermaid()))
 	}
 	return b.String()
 }
@@ -247,7 +253,7 @@ func ruledOutBecause(m rules.Mode, c Context) string {
 	case rules.ModeServerRejectsToken:
 		return "a server that rejects the token: the logs record whether Authorization was present, and it was not"
 	}
-	return "`" + string(m) + "`"
+	return string(m)
 }
 
 func (w *draftWriter) ofidLines() string {
@@ -323,7 +329,7 @@ func (w *draftWriter) serverLogs() string {
 func (w *draftWriter) additional() string {
 	var parts []string
 	if len(w.opts.WorksIn) > 0 {
-		parts = append(parts, "The same server works in: "+strings.Join(w.opts.WorksIn, ", ")+".")
+		parts = append(parts, "The same server works in: "+mdText(strings.Join(w.opts.WorksIn, ", "))+".")
 	}
 	var facts []string
 	if w.r.Context.BehindCloudflare {
@@ -339,7 +345,7 @@ func (w *draftWriter) additional() string {
 		facts = append(facts, "the connector's address was "+w.a.AddressNote)
 	}
 	if len(facts) > 0 {
-		parts = append(parts, "Hosting: "+strings.Join(facts, "; ")+".")
+		parts = append(parts, "Hosting: "+mdText(strings.Join(facts, "; "))+".")
 	}
 	if rel := w.opts.Related; rel != nil && len(rel.Matches) > 0 {
 		var refs []string

@@ -93,5 +93,5 @@ func chosen(field, v string) string {
 	if full, ok := Choices[field][v]; ok {
 		return full
 	}
-	return v
+	return mdText(v)
 }

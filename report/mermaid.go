@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"strings"
+	"unicode"
 )
 
 // mermaid draws the attempt: Claude's backend, the user's browser, the
@@ -76,14 +77,26 @@ func (w *draftWriter) mermaid() string {
 	return b.String()
 }
 
+// shortPath keeps a label short, cutting between characters.
 func shortPath(p string) string {
-	if len(p) > 48 {
-		return p[:45] + "…"
+	if r := []rune(p); len(r) > 48 {
+		return string(r[:45]) + "…"
 	}
 	return p
 }
 
-// mermaidText keeps a label from breaking the diagram's syntax.
+// mermaidText keeps a label from breaking the diagram's syntax or
+// carrying markup into it (Mermaid reads HTML, entities like #35; and
+// statement separators in labels): only letters, digits, spaces and the
+// punctuation of a path or a status are kept; anything else becomes "·".
 func mermaidText(s string) string {
-	return strings.NewReplacer(";", ",", "#", "", ":", " ", "\n", " ").Replace(s)
+	return strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || r == ' ':
+			return r
+		case strings.ContainsRune("/.-_?=,()+'×…", r):
+			return r
+		}
+		return '·'
+	}, s)
 }

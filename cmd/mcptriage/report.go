@@ -34,6 +34,7 @@ type reportOptions struct {
 	Output       string
 	Format       string
 	RedactHosts  bool
+	KeepAddrs    bool
 }
 
 func newCmdReport(f *factory, runF func(*reportOptions) error) *cobra.Command {
@@ -108,7 +109,8 @@ still written (for a second opinion), and mcptriage says so on stderr.`,
 	fl.BoolVar(&opts.Open, "open", false, "open that link in the browser")
 	fl.StringVarP(&opts.Output, "output", "o", "", "write the draft to this file instead of stdout")
 	fl.StringVar(&opts.Format, "format", "md", "the draft as md (Markdown) or json (for scripts)")
-	fl.BoolVar(&opts.RedactHosts, "redact-hosts", false, "also replace your host names and non-Anthropic addresses (host-1.example, 203.0.113.x)")
+	fl.BoolVar(&opts.RedactHosts, "redact-hosts", false, "also replace your host names and every non-Anthropic address (host-1.example, address-1)")
+	fl.BoolVar(&opts.KeepAddrs, "keep-addresses", false, "publish people's addresses and e-mail addresses, which the draft otherwise replaces (address-1, email-1)")
 	fl.BoolVar(&opts.Search, "search", false, "search the tracker for issues that already describe this failure, and name them in the draft")
 	addSearchFlags(cmd, &opts.searchFlags, false)
 	addLogFlags(cmd, &opts.logOptions, "log-format")
@@ -157,7 +159,7 @@ func runReport(opts *reportOptions) error {
 	dopts := report.DraftOptions{
 		User: opts.User, OFIDs: ofids, ServerURL: opts.ServerURL, Where: opts.Where,
 		Transport: opts.Transport, Registration: opts.Registration, Browser: opts.BrowserOS,
-		WorksIn: opts.WorksIn, ClaudeError: opts.ClaudeError, RedactHosts: opts.RedactHosts,
+		WorksIn: opts.WorksIn, ClaudeError: opts.ClaudeError, RedactHosts: opts.RedactHosts, KeepAddresses: opts.KeepAddrs,
 	}
 	if opts.Search && opts.Comment == 0 {
 		q := report.SearchQuery(rep, ofids, opts.ClaudeError)
