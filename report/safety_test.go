@@ -10,6 +10,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/mcptriage/mcptriage/report/tracker"
 	"github.com/rogpeppe/go-internal/txtar"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
@@ -454,6 +455,26 @@ func TestMdText(t *testing.T) {
 	} {
 		if got := mdText(in); got != want {
 			t.Errorf("mdText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// Search results carry GitHub's titles and the user's words: shown
+// escaped too.
+func TestSearchViewEscapesControls(t *testing.T) {
+	res := tracker.Result{
+		Repo:    "o/r",
+		Query:   tracker.Query{Text: "x\x1b]0;title\x07", Modes: []string{"prm_not_found"}},
+		Matches: []tracker.Match{{Issue: tracker.Issue{Number: 7, Title: "t\x1b[2J\x9b31m", State: "open", Summary: "s\x00", URL: "https://github.com/o/r/issues/7", Labels: []string{"l\x1b"}}, Why: []string{"w\x07"}}},
+	}
+	for _, color := range []bool{false, true} {
+		var b bytes.Buffer
+		if err := WriteSearch(&b, res, SearchView{Style: Style{Color: color}}); err != nil {
+			t.Fatal(err)
+		}
+		checkTerminalSafe(t, b.String())
+		if !strings.Contains(b.String(), `t\x1b[2J`) {
+			t.Errorf("the title should be shown escaped:\n%s", b.String())
 		}
 	}
 }

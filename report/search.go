@@ -66,8 +66,13 @@ type SearchView struct {
 	CommentCommand string
 }
 
-// WriteSearch renders a search's result for the terminal.
+// WriteSearch renders a search's result for the terminal. Titles and
+// words come from GitHub and the user: their control characters are
+// escaped.
 func WriteSearch(w io.Writer, res tracker.Result, v SearchView) error {
+	res = *mapStrings(&res, EscapeControls)
+	v.CommentCommand = EscapeControls(v.CommentCommand)
+	v.Width = v.columns()
 	p := painter{on: v.Color}
 	b := &strings.Builder{}
 	fmt.Fprintf(b, "%s %s\n", p.bold("Tracker issues for"), describeQuery(res.Query))
@@ -95,7 +100,8 @@ func WriteSearch(w io.Writer, res tracker.Result, v SearchView) error {
 			writeWrapped(b, indent+p.dim("facts   "), facts, v.Width)
 		}
 		writeWrapped(b, indent+p.dim("why     "), strings.Join(m.Why, "; "), v.Width)
-		fmt.Fprintf(b, "%s%s\n\n", indent, m.URL)
+		writeWrapped(b, indent, m.URL, v.Width)
+		b.WriteString("\n")
 	}
 	if n := len(res.Matches) - len(shown); n > 0 {
 		fmt.Fprintf(b, "%d more (--limit 0 shows all, --json lists them for scripts).\n\n", n)
