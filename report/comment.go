@@ -32,7 +32,7 @@ func Comment(r *Report, opts DraftOptions) string {
 	fmt.Fprintf(&b, "Server logs (UTC): the attempt started %s and reached stage %d (%s).", humanUTC(a.Start), a.LastCompletedStage.Number, a.LastCompletedStage.Name)
 	if len(a.Findings) > 0 {
 		f := a.Findings[0]
-		fmt.Fprintf(&b, " %s\n\nmcptriage: `%s` (%s confidence).\n", mdText(f.Summary), f.Mode, f.Confidence)
+		fmt.Fprintf(&b, " %s\n\nmcptriage: %s (%s confidence).\n", mdText(f.Summary), mdCode(string(f.Mode)), f.Confidence)
 		lines := map[string]Event{}
 		for _, e := range a.Events {
 			lines[e.At] = e

@@ -204,7 +204,7 @@ func (w *draftWriter) advise() {
 		w.d.Advice = append(w.d.Advice, "No request from Claude's connector is in these logs. Check first that they cover the time you pressed Connect and come from the host Claude was given ('mcptriage analyze' says what it read); a bug report is probably not the next step yet.")
 	case w.a == nil && len(w.d.OFIDs) == 0:
 		w.d.Advice = append(w.d.Advice, "Every attempt in these logs connected on the server side, so a bug report is probably not the next step; the draft says what the logs do show.")
-	case w.a != nil && w.a.Outcome == "connected":
+	case w.a != nil && w.a.Outcome == rules.OutcomeConnected:
 		w.d.Advice = append(w.d.Advice, "This attempt connected on the server side; if Claude still shows an error, the draft is worth filing with its ofid.")
 	case f != nil && f.Side != "connector":
 		w.d.Advice = append(w.d.Advice, fmt.Sprintf("The evidence points at your %s (%s): %s A bug report is probably not the next step; the draft is there for a second opinion.", sideWords(f.Side), f.Mode, f.Fix))

@@ -118,7 +118,7 @@ func (w *draftWriter) description() string {
 			b.WriteString("\n" + w.ofidLines())
 		}
 	case f != nil:
-		fmt.Fprintf(&b, "What my server's logs show, as mcptriage reads them (`%s`, %s side, %s confidence):\n\n%s\n", f.Mode, sideWords(f.Side), f.Confidence, mdQuote(f.Summary))
+		fmt.Fprintf(&b, "What my server's logs show, as mcptriage reads them (%s, %s side, %s confidence):\n\n%s\n", mdCode(string(f.Mode)), sideWords(f.Side), f.Confidence, mdQuote(f.Summary))
 	default:
 		fmt.Fprintf(&b, "The attempt ended at stage %d (%s) and no known failure mode explains it.\n", w.a.LastCompletedStage.Number, w.a.LastCompletedStage.Name)
 	}
@@ -201,11 +201,16 @@ func requestSummary(e Event) string {
 // ruledOut says which causes the logs exclude, and how.
 func (w *draftWriter) ruledOut() []string {
 	var out []string
-	status := map[string]Stage{}
-	for _, s := range w.a.Stages {
-		status[s.Name] = s
+	// ok returns a stage of the ladder and whether it completed.
+	ok := func(st rules.Stage) (Stage, bool) {
+		for _, s := range w.a.Stages {
+			if s.Number == int(st) {
+				return s, s.Status == rules.StatusOK
+			}
+		}
+		return Stage{}, false
 	}
-	if s := status["probe"]; s.Status == "ok" {
+	if s, done := ok(rules.StageProbe); done {
 		what := "Claude's requests reached the server"
 		if w.a.EgressConfirmed {
 			what += " from Anthropic's egress range"
@@ -222,16 +227,16 @@ func (w *draftWriter) ruledOut() []string {
 		}
 		out = append(out, "reachability (DNS, port 443, TLS, firewall): "+what)
 	}
-	if s := status["discovery"]; s.Status == "ok" {
+	if s, done := ok(rules.StageDiscovery); done {
 		out = append(out, "discovery metadata: served at "+clockOf(s.At))
 	}
-	if s := status["registration"]; s.Status == "ok" {
+	if s, done := ok(rules.StageRegistration); done {
 		out = append(out, "client registration: succeeded at "+clockOf(s.At))
 	}
-	if s := status["authorization"]; s.Status == "ok" {
+	if _, done := ok(rules.StageAuthorization); done {
 		out = append(out, "browser authorization: the consent redirected back to Claude")
 	}
-	if s := status["token"]; s.Status == "ok" {
+	if s, done := ok(rules.StageToken); done {
 		out = append(out, "token exchange: the token was issued at "+clockOf(s.At))
 	}
 	if f := w.finding(); f != nil {
@@ -365,7 +370,7 @@ func (w *draftWriter) additional() string {
 		if len(w.a.Findings) > 1 {
 			var alts []string
 			for _, g := range w.a.Findings[1:] {
-				alts = append(alts, fmt.Sprintf("`%s` (%s)", g.Mode, g.Confidence))
+				alts = append(alts, fmt.Sprintf("%s (%s)", mdCode(string(g.Mode)), g.Confidence))
 			}
 			parts = append(parts, "Other readings mcptriage could not exclude: "+strings.Join(alts, ", ")+".")
 		}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/mcptriage/mcptriage/rules"
 )
 
 // mermaid draws the attempt: Claude's backend, the user's browser, the
@@ -29,7 +31,7 @@ func (w *draftWriter) mermaid() string {
 			continue
 		}
 		from := "C"
-		if e.Source == "browser" {
+		if e.Source == SourceBrowser {
 			from = "B"
 		}
 		to := "S"
@@ -49,7 +51,7 @@ func (w *draftWriter) mermaid() string {
 		}
 		// A 401 to the probe is the challenge the flow starts with; an
 		// unlogged status is unknown, not a failure.
-		failed := e.Status >= 400 && !(e.Role == "probe" && e.Status == 401)
+		failed := e.Status >= 400 && !(e.Role == rules.RoleProbe.String() && e.Status == 401)
 		if n := len(steps); n > 0 && steps[n-1].req == req && steps[n-1].resp == resp && steps[n-1].from == from {
 			steps[n-1].n++
 			continue
@@ -71,7 +73,7 @@ func (w *draftWriter) mermaid() string {
 		fmt.Fprintf(&b, "    %s->>%s: %s%s\n", s.from, s.to, mermaidText(s.req), times)
 		fmt.Fprintf(&b, "    %s%s%s: %s\n", s.to, arrow, s.from, mermaidText(s.resp))
 	}
-	if f := w.finding(); f != nil && w.a.Outcome != "connected" {
+	if f := w.finding(); f != nil && w.a.Outcome != rules.OutcomeConnected {
 		fmt.Fprintf(&b, "    Note over C,S: stops here: %s\n", mermaidText(string(f.Mode)))
 	}
 	return b.String()

@@ -309,15 +309,23 @@ func buildFinding(f *rules.Finding, env *rules.Env) Finding {
 	}
 }
 
+// An event's source: who sent the request, as far as the logs tell.
+const (
+	SourceConnector            = "connector" // from Anthropic's egress range
+	SourceConnectorUnconfirmed = "connector_unconfirmed"
+	SourceBrowser              = "browser"
+	SourceApp                  = "app"
+)
+
 func buildEvent(e *rules.Ev) Event {
-	source := "connector_unconfirmed"
+	source := SourceConnectorUnconfirmed
 	switch {
 	case e.Role == rules.RoleMessage:
-		source = "app"
+		source = SourceApp
 	case e.Browser:
-		source = "browser"
+		source = SourceBrowser
 	case e.Confirmed:
-		source = "connector"
+		source = SourceConnector
 	}
 	seen := []string{e.Layer.String()}
 	var views []View

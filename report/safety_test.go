@@ -137,6 +137,12 @@ func TestDraftIsSafeToPaste(t *testing.T) {
 // strikethrough, bare-link autolinking) and fails on anything live that
 // log text could have made.
 func checkMarkdownIsInert(t *testing.T, name, md string, form bool) {
+	checkMarkdown(t, name, md, form, plantedMarkers)
+}
+
+// checkMarkdown fails on any HTML, link, image, autolink or mention, on
+// a heading a form would not have, and on any of markers outside code.
+func checkMarkdown(t *testing.T, name, md string, form bool, markers []string) {
 	t.Helper()
 	gm := goldmark.New(goldmark.WithExtensions(extension.GFM), goldmark.WithRendererOptions(html.WithUnsafe()))
 	src := []byte(md)
@@ -157,7 +163,7 @@ func checkMarkdownIsInert(t *testing.T, name, md string, form bool) {
 			headings++
 		case ast.KindText, ast.KindString:
 			s := nodeText(n, src)
-			for _, m := range plantedMarkers {
+			for _, m := range markers {
 				if strings.Contains(s, m) {
 					t.Errorf("%s: %q outside code, in %q", name, m, s)
 				}
