@@ -114,7 +114,11 @@ type Finding struct {
 	Fix              string     `json:"fix"`
 	Evidence         []string   `json:"evidence"`
 	DecisiveNextStep string     `json:"decisive_next_step"`
-	KnownIssues      []int      `json:"known_issues"`
+	// TiedWith names the findings the logs cannot tell this one from (the
+	// same confidence, the same deciding step): its rank among them is the
+	// rule list's order, not a verdict.
+	TiedWith    []string `json:"tied_with,omitempty"`
+	KnownIssues []int    `json:"known_issues"`
 	// RulesOut are look-alike modes this finding's evidence excludes.
 	RulesOut []rules.Mode `json:"rules_out,omitempty"`
 }
@@ -304,6 +308,7 @@ func buildFinding(f *rules.Finding, env *rules.Env) Finding {
 		Fix:              f.Rule.Fix,
 		Evidence:         positions(f.Evidence),
 		DecisiveNextStep: f.Next,
+		TiedWith:         modeNames(f.TiedWith),
 		KnownIssues:      known,
 		RulesOut:         rules.RuledOut(f, env),
 	}
@@ -378,4 +383,12 @@ func firstN(evs []*rules.Ev, n int) []*rules.Ev {
 		return evs[:n]
 	}
 	return evs
+}
+
+func modeNames(ms []rules.Mode) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, string(m))
+	}
+	return out
 }

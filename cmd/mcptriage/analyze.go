@@ -214,7 +214,7 @@ func analyzeLogs(streams *IOStreams, opts *logOptions) (rep *report.Report, unus
 	collector := rules.NewCollector(ropts)
 	var summaries []report.InputSummary
 	for _, in := range inputs {
-		sum := readInput(streams, in, cfg, collector, prefilterFor(opts, ropts), opts.Quiet)
+		sum := readInput(streams, in, cfg, collector, prefilterFor(opts, ropts, collector), opts.Quiet)
 		sum.TZName = tzName(cfg)
 		summaries = append(summaries, sum)
 	}
@@ -360,7 +360,7 @@ const fastPathAfter = 10_000
 
 // prefilterFor returns the fast path's filter for an analysis, or nil
 // when it cannot be used (--full-parse, an IPv6 --egress).
-func prefilterFor(opts *logOptions, ropts rules.Options) parse.PrefilterFactory {
+func prefilterFor(opts *logOptions, ropts rules.Options, c *rules.Collector) parse.PrefilterFactory {
 	if opts.FullParse {
 		return nil
 	}
@@ -368,6 +368,7 @@ func prefilterFor(opts *logOptions, ropts rules.Options) parse.PrefilterFactory 
 	if !ok {
 		return nil
 	}
+	pf.ReportTo(c) // the look-alikes it drops are counted with the parsed ones
 	return func() parse.Prefilter {
 		p := pf.Clone()
 		return func(line []byte, sh parse.Shape) parse.Verdict {
