@@ -61,23 +61,23 @@ func (w *draftWriter) where() string {
 // transport and registration answer from what the attempt showed
 // (rules reads both), unless the user said otherwise.
 func (w *draftWriter) transport() string {
-	if v := w.opts.Transport; v != "" {
-		return chosen("transport", v)
-	}
-	if w.a == nil || w.a.Transport == rules.TransportUnknown {
-		return ""
-	}
-	return chosen("transport", string(w.a.Transport))
+	return w.answer("transport", w.opts.Transport, func(a *Attempt) string { return string(a.Transport) })
 }
 
 func (w *draftWriter) registration() string {
-	if v := w.opts.Registration; v != "" {
-		return chosen("registration", v)
+	return w.answer("registration", w.opts.Registration, func(a *Attempt) string { return string(a.Registration) })
+}
+
+// answer is the user's choice for a dropdown, else the attempt's fact,
+// else none.
+func (w *draftWriter) answer(field, given string, fact func(*Attempt) string) string {
+	if given != "" {
+		return chosen(field, given)
 	}
-	if w.a == nil || w.a.Registration == rules.RegistrationUnknown {
+	if w.a == nil || fact(w.a) == "" {
 		return ""
 	}
-	return chosen("registration", string(w.a.Registration))
+	return chosen(field, fact(w.a))
 }
 
 func (w *draftWriter) browserOS() string { return mdText(w.opts.Browser) }

@@ -120,10 +120,18 @@ var (
 // forms (a resource= inside a query, a redirect_uri inside that).
 func urlHosts(s string) []string {
 	var out []string
-	for range 3 {
-		for _, m := range urlPattern.FindAllStringSubmatch(s, -1) {
+	for _, d := range decodings(s) {
+		for _, m := range urlPattern.FindAllStringSubmatch(d, -1) {
 			out = append(out, hostOnly(m[1]))
 		}
+	}
+	return out
+}
+
+// decodings are s and its percent-decoded forms, up to three levels.
+func decodings(s string) []string {
+	out := []string{s}
+	for range 3 {
 		dec, err := url.QueryUnescape(s)
 		if err != nil {
 			dec, err = url.PathUnescape(s)
@@ -132,6 +140,7 @@ func urlHosts(s string) []string {
 			break
 		}
 		s = dec
+		out = append(out, s)
 	}
 	return out
 }

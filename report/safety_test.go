@@ -282,17 +282,8 @@ func TestDraftKeepsPeopleOut(t *testing.T) {
 }
 
 func decodeAll(s string) string {
-	for range 3 {
-		d, err := url.QueryUnescape(s)
-		if err != nil {
-			d, err = url.PathUnescape(s)
-		}
-		if err != nil || d == s {
-			break
-		}
-		s = d
-	}
-	return s
+	d := decodings(s)
+	return d[len(d)-1]
 }
 
 // Which addresses name a person: the shapes that look like addresses and
