@@ -58,7 +58,7 @@ func golden(t *testing.T, name string, got []byte) {
 func TestTextGolden(t *testing.T) {
 	r := analyzeFile(t, "three_attempts.log", rules.Options{})
 	var plain, color bytes.Buffer
-	if err := WriteText(&plain, r, Style{}); err != nil {
+	if err := WriteText(&plain, r, Style{Width: DefaultWidth}); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "three_attempts.txt", plain.Bytes())

@@ -72,7 +72,6 @@ type SearchView struct {
 func WriteSearch(w io.Writer, res tracker.Result, v SearchView) error {
 	res = *mapStrings(&res, EscapeControls)
 	v.CommentCommand = EscapeControls(v.CommentCommand)
-	v.Width = v.columns()
 	p := painter{on: v.Color}
 	b := &strings.Builder{}
 	fmt.Fprintf(b, "%s %s\n", p.bold("Tracker issues for"), describeQuery(res.Query))

@@ -14,19 +14,14 @@ import (
 type Style struct {
 	Color bool
 	// Width is the display width to wrap at, in terminal columns (a CJK
-	// character takes two); 0 means DefaultWidth, what a pipe or a file gets.
+	// character takes two); 0 means no wrapping. The caller knows the
+	// terminal: without one, it passes DefaultWidth.
 	Width int
 }
 
-// DefaultWidth is the width text wraps at when no terminal says otherwise.
+// DefaultWidth is the width text wraps at when no terminal says otherwise
+// (a pipe, a file).
 const DefaultWidth = 80
-
-func (s Style) columns() int {
-	if s.Width > 0 {
-		return s.Width
-	}
-	return DefaultWidth
-}
 
 type painter struct{ on bool }
 
@@ -50,7 +45,6 @@ const maxShownIssues = 8
 // control characters escaped (\x1b), so a log cannot drive the terminal.
 func WriteText(w io.Writer, r *Report, st Style) error {
 	r = Printable(r)
-	st.Width = st.columns()
 	p := painter{on: st.Color}
 	b := &strings.Builder{}
 	lines, events := 0, 0

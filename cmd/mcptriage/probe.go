@@ -27,8 +27,7 @@ type probeOptions struct {
 	Resolve  []string
 	CACert   string
 	FailOn   string
-	JSON     bool
-	Color    string
+	outputFlags
 }
 
 func newCmdProbe(f *factory, runF func(*probeOptions) error) *cobra.Command {
@@ -68,8 +67,8 @@ follows no login, retries nothing and sends at most a few dozen requests.`,
 			default:
 				return usageErrorf("--fail-on must be fail, warn or never, not %q", opts.FailOn)
 			}
-			if opts.Color != "auto" && opts.Color != "always" && opts.Color != "never" {
-				return usageErrorf("--color must be auto, always or never, not %q", opts.Color)
+			if err := opts.outputFlags.validate(); err != nil {
+				return err
 			}
 			if opts.Timeout <= 0 {
 				return usageErrorf("--timeout must be positive, e.g. 15 (seconds) or 1m")
@@ -89,8 +88,7 @@ follows no login, retries nothing and sends at most a few dozen requests.`,
 	fl.StringArrayVar(&opts.Resolve, "resolve", nil, "connect to ADDRESS for HOST:PORT without asking DNS, as curl does: HOST:PORT:ADDRESS (repeatable)")
 	fl.StringVar(&opts.CACert, "cacert", "", "also trust the CA certificates in this PEM file (a staging server's private CA; Claude does not)")
 	fl.StringVar(&opts.FailOn, "fail-on", "fail", "exit 1 when a check fails (fail), warns or fails (warn), or never")
-	fl.BoolVar(&opts.JSON, "json", false, "print the checks as JSON")
-	fl.StringVar(&opts.Color, "color", "auto", "colour: auto, always or never")
+	addOutputFlags(cmd, &opts.outputFlags, "the checks", true)
 	return cmd
 }
 
@@ -153,22 +151,52 @@ func runProbe(opts *probeOptions) error {
 	if err != nil {
 		return &usageError{err}
 	}
-	if opts.JSON {
-		err = report.WriteProbeJSON(opts.IO.Out, res)
-	} else {
-		// Folded to the terminal, or to 80 columns in a file or a pipe.
-		width := opts.IO.TerminalWidth()
-		if width <= 0 {
-			width = 80
+	if opts.Output != "" || !opts.Quiet {
+		out, err := openSink(opts.IO, opts.Output)
+		if err != nil {
+			return err
 		}
-		err = report.WriteProbe(opts.IO.Out, res, report.Style{Color: opts.IO.ColorEnabled(opts.Color), Width: width})
+		defer out.discard()
+		if opts.JSON {
+			err = report.WriteProbeJSON(out, res)
+		} else {
+			// Folded to the terminal, or to 80 columns in a file or a pipe.
+			st := report.Style{Color: !out.toFile() && opts.IO.ColorEnabled(opts.Color), Width: opts.IO.TerminalWidth()}
+			if out.toFile() || st.Width <= 0 {
+				st.Width = 80
+			}
+			err = report.WriteProbe(out, res, st)
+		}
+		if err != nil {
+			return err
+		}
+		if err := out.commit(opts.IO, opts.Quiet); err != nil {
+			return err
+		}
 	}
-	if err != nil {
-		return err
+	if opts.Quiet {
+		fmt.Fprintln(opts.IO.Out, probeVerdict(res))
 	}
 	worst := res.Worst()
 	if opts.FailOn == "fail" && worst == probe.Fail || opts.FailOn == "warn" && worst != probe.Pass {
 		return errFindings
 	}
 	return nil
+}
+
+// probeVerdict is the one line probe --quiet prints.
+func probeVerdict(res *probe.Result) string {
+	counts := map[probe.Status]int{}
+	for _, c := range res.Checks {
+		counts[c.Status]++
+	}
+	s := fmt.Sprintf("mcptriage probe: %d passed, %d warned, %d failed", counts[probe.Pass], counts[probe.Warn], counts[probe.Fail])
+	if modes := res.Predicted(); len(modes) > 0 {
+		names := make([]string, len(modes))
+		for i, m := range modes {
+			names[i] = string(m)
+		}
+		s += ": " + strings.Join(names, ", ")
+	}
+	return s
 }
