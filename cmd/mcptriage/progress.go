@@ -1,10 +1,9 @@
 package main
 
 import (
+	"github.com/mcptriage/mcptriage/pipeline"
 	"io"
 	"time"
-
-	"github.com/mcptriage/mcptriage/pipeline"
 
 	"github.com/schollz/progressbar/v3"
 )
