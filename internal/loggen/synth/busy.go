@@ -308,12 +308,12 @@ func (g *gen) inspector() *client {
 
 func (g *gen) mcpRemote() *client {
 	ip, b := g.user()
-	port := 3334
+	callback := "http://localhost:3334/oauth/callback"
 	if g.rnd.IntN(3) == 0 {
-		port = 10000 + g.rnd.IntN(50000)
+		callback = "http://127.0.0.1:" + strconv.Itoa(10000+g.rnd.IntN(50000)) + "/oauth/callback"
 	}
 	return &client{kind: MCPRemote, ip: ip, ua: "node", oauthUA: "node", browserIP: ip, browserUA: b,
-		callback: "http://localhost:" + strconv.Itoa(port) + "/oauth/callback", sse: 200, deletes: true, registers: true, oauthP: 0.08}
+		callback: callback, sse: 200, deletes: true, registers: true, oauthP: 0.08}
 }
 
 func (g *gen) pythonSDK() *client {

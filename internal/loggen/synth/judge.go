@@ -151,6 +151,7 @@ func absDur(d time.Duration) time.Duration {
 // (`mcptriage analyze --json`).
 func FoundFromReport(b []byte) ([]Found, error) {
 	var r struct {
+		Version  int `json:"version"`
 		Attempts []struct {
 			Start              string `json:"start"`
 			End                string `json:"end"`
@@ -168,6 +169,9 @@ func FoundFromReport(b []byte) ([]Found, error) {
 	}
 	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, fmt.Errorf("reading mcptriage's JSON report: %w (give the output of `mcptriage analyze --json`)", err)
+	}
+	if r.Version == 0 {
+		return nil, fmt.Errorf("not mcptriage's JSON report: no version (give the output of `mcptriage analyze --json`)")
 	}
 	out := make([]Found, 0, len(r.Attempts))
 	for i, a := range r.Attempts {
@@ -198,6 +202,11 @@ func ReadTruth(r io.Reader) (*Truth, error) {
 	var t Truth
 	if err := json.NewDecoder(r).Decode(&t); err != nil {
 		return nil, fmt.Errorf("reading the truth: %w (give the file loggen wrote with -truth)", err)
+	}
+	for i, a := range t.Attempts {
+		if a.N < 1 || a.Start.IsZero() || len(a.Lines) == 0 || a.Stage < 0 || a.Stage >= len(StageNames) || (a.Outcome != "connected" && a.Outcome != "failed") {
+			return nil, fmt.Errorf("reading the truth: attempt %d lacks its number, start, stage, outcome or lines (give the file loggen wrote with -truth)", i+1)
+		}
 	}
 	return &t, nil
 }
