@@ -18,13 +18,13 @@ import (
 var combined = regexp.MustCompile(`^(\S+) - - \[([^\]]+)\] "(\S+) (\S+) HTTP/1\.1" (\d+) (\d+)(?: "([^"]*)" "([^"]*)")?$`)
 
 type line struct {
-	n                     int64
-	ip, method, uri, ref  string
-	ua                    string
-	status                string
-	t                     time.Time
-	hasUA                 bool
-	claudeCallback        bool
+	n                    int64
+	ip, method, uri, ref string
+	ua                   string
+	status               string
+	t                    time.Time
+	hasUA                bool
+	claudeCallback       bool
 }
 
 func readLines(t *testing.T, b []byte) []line {
