@@ -117,7 +117,9 @@ if [ "$busy" = 1 ]; then
     log="$dir/busy-$v.log"
     "$bin" analyze --json "$log" > "$log.report.json" 2>/dev/null || true
     "$dir/loggen" judge "$log.truth.json" "$log.report.json" > "$log.verdict.txt"
-    echo "busy $v|$(head -n 1 "$log.verdict.txt")" >> "$dir/busy-verdicts.txt"
+    notes=$(grep -c '^note:' "$log.verdict.txt" || true)
+    [ "$notes" = 0 ] && notes="" || notes="; $notes notes (see the verdict)"
+    echo "busy $v|$(head -n 1 "$log.verdict.txt")$notes" >> "$dir/busy-verdicts.txt"
   done
 fi
 

@@ -118,6 +118,14 @@ func judge(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	fmt.Fprint(stdout, synth.Judge(truth, found))
+	// The report's notes too: one says the analysis dropped events.
+	var notes struct {
+		Notes []string `json:"notes"`
+	}
+	json.Unmarshal(report, &notes)
+	for _, n := range notes.Notes {
+		fmt.Fprintf(stdout, "note: %s\n", n)
+	}
 	return 0
 }
 

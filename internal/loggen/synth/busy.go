@@ -152,7 +152,12 @@ func Busy(w io.Writer, o Options) (*Truth, error) {
 	// pace when a size rather than a line count is asked for.
 	target := o.Lines
 	if target <= 0 {
-		target = o.Size / map[string]int64{"nginx": 171, "caddy": 420, "cloudflare": 330}[o.Format]
+		avg := map[string][2]int64{"nginx": {153, 89}, "caddy": {465, 401}, "cloudflare": {385, 312}}[o.Format]
+		if g.noUA {
+			target = o.Size / avg[1]
+		} else {
+			target = o.Size / avg[0]
+		}
 	}
 	if target < 5000 {
 		return nil, fmt.Errorf("the busy profile needs at least 5000 lines (about 1MB) to hold a day")
