@@ -101,12 +101,12 @@ type client struct {
 	authReferer          string // the page the browser comes from to /authorize
 	callback             string
 
-	preflight bool // a browser app: OPTIONS before cross-origin requests
-	sse       int  // GET /mcp: 200 (a stream, logged when it closes), 405, or 0 (never)
-	getFirst  bool // GET /mcp before initialize (answered 405)
-	deletes   bool // ends its session with DELETE /mcp
-	registers bool // registers on each authorization (else it kept its client)
-	oauthP    float64
+	preflight bool    // a browser app: OPTIONS before cross-origin requests
+	sse       int     // GET /mcp: 200 (a stream, logged when it closes), 405, or 0 (never)
+	getFirst  bool    // GET /mcp before initialize (answered 405)
+	deletes   bool    // ends its session with DELETE /mcp
+	registers bool    // registers on each authorization (else it kept its client)
+	oauthP    float64 // the share of its sessions that begin with an authorization (no token kept)
 }
 
 // flow writes one client's requests from a point in time on.
