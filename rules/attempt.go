@@ -382,7 +382,7 @@ func (a *Attempt) ownsBrowserStep(e *Ev) bool {
 			return true
 		case !public && (sameUA || refOK):
 			return true
-		case !e.UAKnown && !e.Client.IsValid() && e.Referer == "":
+		case !e.UAKnown && !public && e.Referer == "":
 			return true // nothing else ties it: the order does
 		}
 	}
