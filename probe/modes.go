@@ -85,26 +85,4 @@ from datacenter addresses. 'mcptriage probe' shakes hands the way the
 connector does and says which of these it met.`,
 		Fix: "Serve a complete chain (leaf and intermediates) from a public CA for the exact host name, with TLS 1.2 or newer, and let connections from 160.79.104.0/21 through to the handshake.",
 	},
-	rules.ModeIdPRejectsAuthorize: {
-		Side: rules.SideIdP,
-		Doc: `The user's browser reaches the authorization endpoint and the identity
-provider refuses the request before any login: an error page, or a
-redirect to Claude's callback carrying error=invalid_request,
-unauthorized_client or access_denied. No token request follows. Typical
-reasons: a static client without https://claude.ai/api/mcp/auth_callback
-among its redirect URIs, an IdP that needs S256 PKCE advertised or the
-RFC 8707 resource parameter handled, or an access policy (Cloudflare
-Access, IAP) in front of /authorize.`,
-		Fix: "Accept the connector's authorization request: the client it registered, https://claude.ai/api/mcp/auth_callback as redirect URI, S256 PKCE, the resource parameter, and the scope as sent.",
-	},
-	rules.ModeCIMDNotSelected: {
-		Side: rules.SideServer,
-		Doc: `The authorization server advertises client ID metadata documents
-(client_id_metadata_document_supported: true) but not "none" among its
-token endpoint authentication methods. Claude uses a metadata document
-only when both are present, so without a registration endpoint it has no
-way to get a client and asks the user for a client ID instead ("Automatic
-client registration isn't supported").`,
-		Fix: "Advertise both client_id_metadata_document_supported: true and \"none\" in token_endpoint_auth_methods_supported, or a registration_endpoint.",
-	},
 }

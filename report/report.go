@@ -28,6 +28,19 @@ type Report struct {
 	Notes    []string  `json:"notes,omitempty"`
 	// Context holds facts about the logs as a whole.
 	Context Context `json:"context"`
+	// LookAlikes are requests that looked like the connector's but came
+	// from other public addresses, by user agent.
+	LookAlikes []LookAlike `json:"lookalikes,omitempty"`
+	// Error says why no input could be read as a log; then the report
+	// holds the inputs and no diagnosis (the command exits 2).
+	Error string `json:"error,omitempty"`
+}
+
+// LookAlike counts requests of one user agent that looked like the
+// connector's (its user agents or endpoints) from other public addresses.
+type LookAlike struct {
+	UserAgent string `json:"user_agent"`
+	Requests  int    `json:"requests"`
 }
 
 // Context says what the logs as a whole show about where the server sits
@@ -194,6 +207,9 @@ func Build(run *rules.Run, inputs []InputSummary) *Report {
 			AppLog:            !run.Env.App.First.IsZero(),
 			LogsAuthorization: run.Env.LogsAuthorization,
 		}
+	}
+	for _, la := range run.LookAlikes {
+		r.LookAlikes = append(r.LookAlikes, LookAlike{UserAgent: la.UserAgent, Requests: la.Requests})
 	}
 	if run.Capped {
 		r.Notes = append(r.Notes, "the logs held more connector-related requests than mcptriage keeps in memory; later ones were not analysed: narrow the input to the time of the attempt")

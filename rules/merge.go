@@ -2,8 +2,8 @@ package rules
 
 import (
 	"net/netip"
-	"sort"
 	"path/filepath"
+	"sort"
 	"time"
 
 	"github.com/mcptriage/mcptriage/parse"

@@ -134,6 +134,15 @@ func addLogFlags(cmd *cobra.Command, o *logOptions) {
 func runAnalyze(opts *analyzeOptions) error {
 	res, err := readLogs(opts.f, &opts.logOptions, &opts.outputFlags)
 	if err != nil {
+		if res != nil && res.NoLog != nil && opts.JSON && opts.Output == "" {
+			// Scripts still get a document: the inputs and why none read
+			// as a log, and no diagnosis.
+			rep := *res.Report
+			rep.Attempts, rep.Findings, rep.Error = []report.Attempt{}, []report.Finding{}, res.NoLog.Error()
+			if werr := writeJSON(opts.IO.Out, &rep); werr != nil {
+				return werr
+			}
+		}
 		return err
 	}
 	rep := res.Report
@@ -214,7 +223,7 @@ func readLogs(f *factory, opts *logOptions, out *outputFlags) (*pipeline.Result,
 	}
 	res := pipeline.Run(sources, po)
 	if res.NoLog != nil {
-		return nil, &usageError{res.NoLog}
+		return res, &usageError{res.NoLog}
 	}
 	return res, nil
 }

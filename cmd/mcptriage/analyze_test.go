@@ -16,6 +16,7 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 
 	"github.com/mcptriage/mcptriage/pipeline"
+	"github.com/mcptriage/mcptriage/report"
 	"github.com/mcptriage/mcptriage/rules"
 )
 
@@ -90,7 +91,7 @@ func TestJSONContractFields(t *testing.T) {
 			t.Errorf("%s fields (-want +got):\n%s", what, diff)
 		}
 	}
-	check("report", doc, "version", "inputs", "attempts", "findings", "context")
+	check("report", doc, "version", "inputs", "attempts", "findings", "context", "lookalikes")
 	check("input", doc["inputs"].([]any)[0], "path", "format", "lines", "events", "requests", "skipped", "first_skipped", "source_timezone", "first_time", "last_time")
 	attempts := doc["attempts"].([]any)
 	check("attempt", attempts[0], "id", "start", "end", "egress_ips", "egress_confirmed", "outcome", "last_completed_stage", "stages", "findings", "connector_path", "events")
@@ -236,6 +237,34 @@ func TestColorDecision(t *testing.T) {
 		if got := systemIO().ColorEnabled(tt.mode); got != tt.want {
 			t.Errorf("env=%v mode=%s: colour %v, want %v", tt.env, tt.mode, got, tt.want)
 		}
+	}
+}
+
+//go:generate env MCPTRIAGE_UPDATE_README=1 go test -run TestREADMERulesTable .
+
+// The README's table of failure modes is generated from rules.All: a new
+// rule needs no hand-written row, and a stale table fails here.
+func TestREADMERulesTable(t *testing.T) {
+	const begin, end = "<!-- rules table -->\n", "<!-- end rules table -->\n"
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(readme)
+	i, j := strings.Index(s, begin), strings.Index(s, end)
+	if i < 0 || j < i {
+		t.Fatalf("README.md lacks the markers %q and %q around the rules table", begin, end)
+	}
+	want := report.RulesTable(rules.All)
+	if os.Getenv("MCPTRIAGE_UPDATE_README") != "" {
+		s = s[:i+len(begin)] + want + s[j:]
+		if err := os.WriteFile("../../README.md", []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if got := s[i+len(begin) : j]; got != want {
+		t.Errorf("README.md's rules table is stale: run go generate ./cmd/mcptriage\n%s", cmp.Diff(got, want))
 	}
 }
 
