@@ -65,10 +65,10 @@ func busy(t *testing.T, o Options) ([]byte, *Truth) {
 // users' browsers; exactly three Claude.ai attempts, which the truth
 // names line by line, with other clients' lines in between.
 func TestBusyDay(t *testing.T) {
-	b, truth := busy(t, Options{Format: "nginx", Lines: 60000, Seed: 5})
+	b, truth := busy(t, Options{Format: "nginx", Lines: 40000, Seed: 5})
 	lines := readLines(t, b)
-	if int64(len(lines)) != truth.Lines || truth.Lines != 60000 {
-		t.Fatalf("%d lines written, truth says %d, asked 60000", len(lines), truth.Lines)
+	if int64(len(lines)) != truth.Lines || truth.Lines != 40000 {
+		t.Fatalf("%d lines written, truth says %d, asked 40000", len(lines), truth.Lines)
 	}
 	if truth.OtherMCPClients < 60 {
 		t.Errorf("other MCP clients make %.1f%% of the lines, want at least 60%%", truth.OtherMCPClients)

@@ -45,24 +45,26 @@ func TestGenerateIsDeterministic(t *testing.T) {
 		for _, f := range Formats {
 			for _, variants := range [][]string{nil, {VariantSharedProxy}, {VariantNoUA}, {VariantNoUA, VariantSharedProxy}} {
 				var a, b, c bytes.Buffer
-				o := Options{Format: f, Lines: 8000, Seed: 3, Attempts: 5, Variants: variants}
+				o := Options{Format: f, Lines: 5000, Seed: 3, Attempts: 5, Variants: variants}
 				ta, err := Generate(&a, profile, o)
 				if err != nil {
 					t.Fatalf("%s %s %v: %v", profile, f, variants, err)
 				}
 				tb, _ := Generate(&b, profile, o)
-				o.Seed = 4
-				Generate(&c, profile, o)
 				if !bytes.Equal(a.Bytes(), b.Bytes()) {
 					t.Errorf("%s %s %v: the same seed wrote different logs", profile, f, variants)
 				}
 				if diff := cmp.Diff(ta, tb); diff != "" {
 					t.Errorf("%s %s %v: the same seed gave different truths:\n%s", profile, f, variants, diff)
 				}
-				if bytes.Equal(a.Bytes(), c.Bytes()) {
-					t.Errorf("%s %s %v: another seed wrote the same log", profile, f, variants)
+				if variants == nil {
+					o.Seed = 4
+					Generate(&c, profile, o)
+					if bytes.Equal(a.Bytes(), c.Bytes()) {
+						t.Errorf("%s %s: another seed wrote the same log", profile, f)
+					}
 				}
-				if ta.Lines != 8000 || int64(bytes.Count(a.Bytes(), []byte("\n"))) != ta.Lines || ta.Bytes != int64(a.Len()) {
+				if ta.Lines != 5000 || int64(bytes.Count(a.Bytes(), []byte("\n"))) != ta.Lines || ta.Bytes != int64(a.Len()) {
 					t.Errorf("%s %s %v: %d lines and %d bytes written, the truth says %d and %d", profile, f, variants, bytes.Count(a.Bytes(), []byte("\n")), a.Len(), ta.Lines, ta.Bytes)
 				}
 			}
