@@ -95,6 +95,14 @@ func (c *Collector) Add(pe *parse.Event) {
 	c.keep(ev)
 }
 
+// PassedOver counts requests the fast path read past without parsing
+// (lines with no trace of the connector), so that the run's totals are
+// the input's.
+func (c *Collector) PassedOver(n int) {
+	c.seen += n
+	c.requests += n
+}
+
 func (c *Collector) keep(e *Ev) {
 	if len(c.kept) >= c.opts.MaxEvents {
 		c.capped = true

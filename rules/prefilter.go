@@ -286,51 +286,26 @@ func (p *Prefilter) tokenKindOf(tok []byte) tokKind {
 }
 
 // mayClassify: the lower-cased token holds a word classifyPath looks
-// for. One pass, so that ordinary paths cost a few nanoseconds.
+// for. One pass over the token, comparing only the keywords that start
+// with each byte, so that ordinary paths cost a few nanoseconds.
 func mayClassify(tok []byte) bool {
 	for i := 0; i < len(tok); i++ {
-		rest := tok[i:]
-		switch tok[i] {
-		case 'a':
-			if has(rest, "auth") || has(rest, "action=") || has(rest, "approve") {
-				return true
-			}
-		case 'o':
-			if has(rest, "openid") {
-				return true
-			}
-		case 'r':
-			if has(rest, "regist") || has(rest, "response_type") {
-				return true
-			}
-		case 't':
-			if has(rest, "token") {
-				return true
-			}
-		case 'c':
-			if has(rest, "callback") || has(rest, "consent") {
-				return true
-			}
-		case 'l':
-			if has(rest, "login") {
-				return true
-			}
-		case 'm':
-			if has(rest, "mcp") || has(rest, "messages") {
-				return true
-			}
-		case 's':
-			if has(rest, "signin") || has(rest, "sign-in") || has(rest, "sso") || has(rest, "session") {
-				return true
-			}
-			// "sse" only as a whole segment (not in /assets/).
-			if i > 0 && tok[i-1] == '/' && has(rest, "sse") && (len(rest) == 3 || rest[3] == '/' || rest[3] == '?') {
+		for _, w := range keywordsByFirstByte[tok[i]] {
+			if has(tok[i:], w) {
 				return true
 			}
 		}
 	}
 	return false
 }
+
+// keywordsByFirstByte indexes classifierKeywords by their first byte.
+var keywordsByFirstByte = func() (t [256][]string) {
+	for _, w := range classifierKeywords {
+		t[w[0]] = append(t[w[0]], w)
+	}
+	return t
+}()
 
 func has(b []byte, s string) bool { return len(b) >= len(s) && string(b[:len(s)]) == s }
 
@@ -409,6 +384,12 @@ func (p *Prefilter) CheckCombined(line []byte, uaKnown bool) parse.Verdict {
 	if !uaKnown && string(req[:sp]) == "POST" {
 		return parse.Keep
 	}
+	if uaKnown && !uaMayBeConnector(ua) && !(k.kind == kindAuthorize || k.kind == kindAuthish) && !p.hasEgress(tail) {
+		// Behind a proxy every client has its address: another client's
+		// user agent on the connector's endpoints (Claude Code, Cursor,
+		// a browser) is not a candidate, as the collector decides.
+		return parse.Drop
+	}
 	path := k.verdict()
 	if path == parse.Keep {
 		return parse.Keep
@@ -443,6 +424,12 @@ func (p *Prefilter) checkPublic(k tokKind, ua, tail []byte, uaKnown bool) parse.
 		}
 	}
 	return parse.Drop
+}
+
+// uaMayBeConnector: a user agent the connector's backend may send
+// (uaFitsConnector, from a raw field): python-httpx, Claude-User, or none.
+func uaMayBeConnector(ua []byte) bool {
+	return len(ua) == 0 || string(ua) == "-" || hasFoldPrefix(ua, "python-httpx/") || hasFoldPrefix(ua, "claude-user")
 }
 
 // uaAndTail splits what follows the request in a combined line: the user

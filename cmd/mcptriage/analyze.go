@@ -153,11 +153,11 @@ func runAnalyze(opts *analyzeOptions) error {
 		}
 		defer out.discard()
 		if opts.JSON {
-			err = writeJSON(out, rep)
+			err = report.WriteJSON(out, rep)
 		} else {
 			st := report.Style{Color: !out.toFile() && opts.IO.ColorEnabled(opts.Color), Width: opts.IO.TerminalWidth()}
-			if out.toFile() {
-				st.Width = 0
+			if out.toFile() || st.Width <= 0 {
+				st.Width = report.DefaultWidth // not a terminal
 			}
 			err = report.WriteText(out, rep, st)
 		}
@@ -267,8 +267,8 @@ func failed(r *report.Report) bool {
 func verdict(r *report.Report) string {
 	var modes []string
 	add := func(fs []report.Finding) {
-		if len(fs) > 0 && !slices.Contains(modes, fs[0].Mode) {
-			modes = append(modes, fs[0].Mode)
+		if len(fs) > 0 && !slices.Contains(modes, string(fs[0].Mode)) {
+			modes = append(modes, string(fs[0].Mode))
 		}
 	}
 	add(r.Findings)

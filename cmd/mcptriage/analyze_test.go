@@ -94,7 +94,7 @@ func TestJSONContractFields(t *testing.T) {
 	check("report", doc, "version", "inputs", "attempts", "findings", "context", "lookalikes")
 	check("input", doc["inputs"].([]any)[0], "path", "format", "lines", "events", "requests", "skipped", "first_skipped", "source_timezone", "first_time", "last_time")
 	attempts := doc["attempts"].([]any)
-	check("attempt", attempts[0], "id", "start", "end", "egress_ips", "egress_confirmed", "outcome", "last_completed_stage", "stages", "findings", "connector_path", "events")
+	check("attempt", attempts[0], "id", "start", "end", "egress_ips", "egress_confirmed", "outcome", "last_completed_stage", "stages", "findings", "connector_path", "registration", "transport", "events")
 	a := attempts[0].(map[string]any)
 	check("last_completed_stage", a["last_completed_stage"], "number", "name")
 	check("stage", a["stages"].([]any)[0], "number", "name", "status", "at", "evidence")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mcptriage/mcptriage/pipeline"
+	"github.com/mcptriage/mcptriage/report"
 )
 
 // outputFlags are the flags of every command that prints a report:
@@ -110,12 +110,7 @@ func (s *sink) toFile() bool { return s.path != "" }
 
 // writeJSON writes v indented, with &, < and > kept as they are (the
 // same bytes as every other JSON output).
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
-}
+func writeJSON(w io.Writer, v any) error { return report.WriteJSON(w, v) }
 
 // checkOutputNotInput refuses an -o that names one of the inputs (or a
 // file inside a directory being read), before anything is read or

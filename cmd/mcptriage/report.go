@@ -34,6 +34,7 @@ type reportOptions struct {
 	outputFlags
 	Format      string // the hidden --format md|json of before 0.2
 	RedactHosts bool
+	KeepAddrs   bool
 }
 
 func newCmdReport(f *factory, runF func(*reportOptions) error) *cobra.Command {
@@ -113,7 +114,8 @@ still written (for a second opinion), and mcptriage says so on stderr.`,
 	fl.BoolVar(&opts.Open, "open", false, "open that link in the browser")
 	fl.StringVar(&opts.Format, "format", "", "")
 	_ = fl.MarkDeprecated("format", "use --json for JSON; Markdown is the default")
-	fl.BoolVar(&opts.RedactHosts, "redact-hosts", false, "also replace your host names and non-Anthropic addresses (host-1.example, 203.0.113.x)")
+	fl.BoolVar(&opts.RedactHosts, "redact-hosts", false, "also replace your host names and every non-Anthropic address (host-1.example, address-1)")
+	fl.BoolVar(&opts.KeepAddrs, "keep-addresses", false, "publish people's addresses and e-mail addresses, which the draft otherwise replaces (address-1, email-1)")
 	fl.BoolVar(&opts.Search, "search", false, "search the tracker for issues that already describe this failure, and name them in the draft")
 	addSearchFlags(cmd, &opts.searchFlags, false)
 	addLogFlags(cmd, &opts.logOptions)
@@ -166,7 +168,7 @@ func runReport(opts *reportOptions) error {
 	dopts := report.DraftOptions{
 		User: opts.User, OFIDs: ofids, ServerURL: opts.ServerURL, Where: opts.Where,
 		Transport: opts.Transport, Registration: opts.Registration, Browser: opts.BrowserOS,
-		WorksIn: opts.WorksIn, ClaudeError: opts.ClaudeError, RedactHosts: opts.RedactHosts,
+		WorksIn: opts.WorksIn, ClaudeError: opts.ClaudeError, RedactHosts: opts.RedactHosts, KeepAddresses: opts.KeepAddrs,
 	}
 	if opts.Search && opts.Comment == 0 {
 		q := report.SearchQuery(rep, ofids, opts.ClaudeError)
@@ -213,7 +215,7 @@ func runReport(opts *reportOptions) error {
 		defer out.discard()
 		switch {
 		case opts.JSON:
-			err = writeJSON(out, d)
+			err = report.WriteJSON(out, d)
 		case opts.URL && opts.Output == "":
 			_, err = fmt.Fprintln(out, d.URL)
 		default:
@@ -240,17 +242,9 @@ func runReport(opts *reportOptions) error {
 	return nil
 }
 
-// commentJSON is what report --comment N --json prints.
-type commentJSON struct {
-	Repo  string `json:"repo"`
-	Issue int    `json:"issue"`
-	Body  string `json:"body"`
-	URL   string `json:"url"`
-}
-
 func writeComment(opts *reportOptions, rep *report.Report, dopts report.DraftOptions) error {
 	text := report.Comment(rep, dopts)
-	issueURL := fmt.Sprintf("https://github.com/%s/issues/%d", report.TrackerRepo, opts.Comment)
+	issueURL := report.IssueURL(opts.Comment)
 	if opts.Output != "" || !opts.Quiet {
 		out, err := openSink(opts.IO, opts.Output)
 		if err != nil {
@@ -258,7 +252,7 @@ func writeComment(opts *reportOptions, rep *report.Report, dopts report.DraftOpt
 		}
 		defer out.discard()
 		if opts.JSON {
-			err = writeJSON(out, commentJSON{Repo: report.TrackerRepo, Issue: opts.Comment, Body: text, URL: issueURL})
+			err = report.WriteJSON(out, report.NewCommentJSON(opts.Comment, text))
 		} else {
 			_, err = io.WriteString(out, text)
 		}

@@ -203,8 +203,8 @@ func runSearch(opts *searchOptions) error {
 				Style: report.Style{Color: !out.toFile() && opts.IO.ColorEnabled(opts.Color), Width: opts.IO.TerminalWidth()},
 				Limit: opts.Limit, Now: time.Now(),
 			}
-			if out.toFile() {
-				view.Width = 0
+			if out.toFile() || view.Width <= 0 {
+				view.Width = report.DefaultWidth // not a terminal
 			}
 			view.CommentCommand = "mcptriage report --comment {n} " + ofidFlags(opts.OFIDs) + logArgs(opts)
 			err = report.WriteSearch(out, res, view)
