@@ -66,7 +66,7 @@ var signalPatterns = []struct {
 	{SigClientMetadata, regexp.MustCompile(`(?i)invalid_client_metadata`)},
 	{SigJSONOnly, regexp.MustCompile(`(?i)unsupported media type|content-type must be application/json|expected (a )?json|missing grant_type|request body is not (valid )?json`)},
 	{SigCallbackRedirect, regexp.MustCompile(`(?i)claude\.(ai|com)/api/mcp/auth_callback\?\S*code=`)},
-	{SigTimeout, regexp.MustCompile(`(?i)upstream timed out|timed out|deadline exceeded|context canceled|prematurely closed`)},
+	{SigTimeout, regexp.MustCompile(`(?i)upstream timed out|timed out|deadline exceeded|context canceled|prematurely closed|worker timeout`)},
 	{SigTLS, regexp.MustCompile(`(?i)ssl_do_handshake\(\) failed|handshake (failed|failure|error)|no required ssl certificate|peer did not return a certificate`)},
 	{SigServesAt, ServesAtPattern},
 	{SigClaudeNamed, regexp.MustCompile(`(?i)claude\.(ai|com)(/|%2f)(api(/|%2f)mcp(/|%2f)auth_callback|oauth(/|%2f)mcp-oauth-client-metadata)|\bofid_[0-9a-f]{16}\b|"?name"?\s*[:=]\s*"?(claude-ai|anthropic(/claudeai)?)\b|client_name"?\s*[:=]\s*"?claude"?\b`)},

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"regexp"
@@ -29,12 +28,7 @@ func WriteProbeJSON(w io.Writer, res *probe.Result) error {
 	if out.Predicted == nil {
 		out.Predicted = []rules.Mode{}
 	}
-	b, err := json.MarshalIndent(out, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(append(b, '\n'))
-	return err
+	return WriteJSON(w, out)
 }
 
 // The probe's layout: a stage's heading, then its checks indented by
