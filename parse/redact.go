@@ -3,7 +3,6 @@ package parse
 import (
 	"bytes"
 	"math"
-	"regexp"
 	"slices"
 	"testing"
 
@@ -39,9 +38,9 @@ func DisableRedactionForTest() (restore func()) {
 
 // Redact returns line with every secret value masked. It returns line
 // itself when nothing needed masking. Time is linear in the line's
-// length: every search below moves forward only, and the patterns start
-// with a literal, which the regexp package finds without trying each
-// position.
+// length: every search below moves forward only and reads each byte a
+// bounded number of times (no regular expression: on a long line the
+// regexp package's matcher runs at a few MB/s).
 func Redact(line []byte) []byte {
 	if redactOff || !mayHoldSecret(line) {
 		return line
@@ -84,39 +83,139 @@ func findSecrets(line []byte, spans []secretSpan) []secretSpan {
 	return spans
 }
 
-// Credentials recognisable by their shape wherever they appear: bare in
-// free text, as a path segment, after an encoded "=", glued to other
-// text. Each pattern starts with its vendor's literal prefix. The second
-// pass (gitleaks' rule set) knows more vendors; these are the ones
-// seen in MCP servers' logs, caught here whatever follows them.
-var shapes = []*regexp.Regexp{
-	regexp.MustCompile(`eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*`),                                                  // JWT
-	regexp.MustCompile(`AIza[0-9A-Za-z_-]{30,}`),                                                                                   // Google API key
-	regexp.MustCompile(`ya29\.[0-9A-Za-z_-]{20,}`),                                                                                 // Google OAuth access token
-	regexp.MustCompile(`gl(?:pat|dt|rt|ptt|cbt|soat|ft|imt)-[0-9A-Za-z_-]{20,}`),                                                   // GitLab
-	regexp.MustCompile(`hf_[A-Za-z0-9]{30,}`),                                                                                      // Hugging Face
-	regexp.MustCompile(`SG\.[0-9A-Za-z_-]{16,32}\.[0-9A-Za-z_-]{30,64}`),                                                           // SendGrid
-	regexp.MustCompile(`sk-ant-[a-z]+[0-9]*-[0-9A-Za-z_-]{20,}`),                                                                   // Anthropic
-	regexp.MustCompile(`sk-(?:proj|svcacct|admin|None)-[0-9A-Za-z_-]{20,}`),                                                        // OpenAI project, service, admin keys
-	regexp.MustCompile(`sk-[A-Za-z0-9]{32,}`),                                                                                      // OpenAI legacy, DeepSeek and alike
-	regexp.MustCompile(`[sr]k_(?:live|test)_[0-9A-Za-z]{8,}`),                                                                      // Stripe secret and restricted keys
-	regexp.MustCompile(`gh[pousr]_[0-9A-Za-z]{20,}`),                                                                               // GitHub
-	regexp.MustCompile(`github_pat_[0-9A-Za-z_]{20,}`),                                                                             // GitHub fine-grained
-	regexp.MustCompile(`xox[abprse]-[0-9A-Za-z-]{10,}`),                                                                            // Slack
-	regexp.MustCompile(`npm_[0-9A-Za-z]{36}`),                                                                                      // npm
-	regexp.MustCompile(`(?:AKIA|ASIA)[0-9A-Z]{16}`),                                                                                // AWS access key id
-	regexp.MustCompile(`-----BEGIN[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----(?:[^-]|-[^-])*(?:-----END[ A-Z0-9_-]{0,40}-----)?`), // a private key, to its end or the line's
+// A shape is a credential recognisable wherever it appears: bare in free
+// text, as a path segment, after an encoded "=", glued to other text. It
+// is a vendor's literal prefix followed by parts, each a run of its
+// class, the parts joined by a separator (a JWT's dots). The second pass
+// (gitleaks' rule set) knows more vendors; these are the ones seen in MCP
+// servers' logs, caught here whatever follows them.
+type shape struct {
+	prefix string
+	parts  []shapePart
 }
 
-// shapePrefixes are the literals the shapes start with, for the prefilter.
-var shapePrefixes = [][]byte{[]byte("eyJ"), []byte("AIza"), []byte("ya29."), []byte("gl"), []byte("hf_"), []byte("SG."), []byte("sk-"),
-	[]byte("k_live_"), []byte("k_test_"), []byte("gh"), []byte("github_pat_"), []byte("xox"), []byte("npm_"), []byte("AKIA"), []byte("ASIA"), []byte("-----BEGIN")}
+type shapePart struct {
+	class    func(byte) bool
+	min, max int  // the run's length; max 0: unbounded
+	sep      byte // what must follow the run, 0: nothing
+}
 
-func findShapes(line []byte, spans []secretSpan) []secretSpan {
-	for _, re := range shapes {
-		for _, m := range re.FindAllIndex(line, -1) {
-			spans = append(spans, secretSpan{start: m[0], end: m[1]})
+func isAlnum(c byte) bool     { return isLetter(c) || '0' <= c && c <= '9' }
+func isURLSafe(c byte) bool   { return isAlnum(c) || c == '_' || c == '-' }
+func isAlnumUnd(c byte) bool  { return isAlnum(c) || c == '_' }
+func isAlnumDash(c byte) bool { return isAlnum(c) || c == '-' }
+func isUpperDigit(c byte) bool {
+	return 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
+
+var shapes = func() []shape {
+	run := func(class func(byte) bool, min int) []shapePart { return []shapePart{{class: class, min: min}} }
+	list := []shape{
+		{"eyJ", []shapePart{{isURLSafe, 5, 0, '.'}, {isURLSafe, 5, 0, '.'}, {isURLSafe, 0, 0, 0}}}, // JWT
+		{"AIza", run(isURLSafe, 30)},  // Google API key
+		{"ya29.", run(isURLSafe, 20)}, // Google OAuth access token
+		{"hf_", run(isAlnum, 30)},     // Hugging Face
+		{"SG.", []shapePart{{isURLSafe, 16, 32, '.'}, {isURLSafe, 30, 64, 0}}}, // SendGrid
+		{"sk-ant-", run(isURLSafe, 24)},                                        // Anthropic (api03-, admin01-, oat01-…)
+		{"sk-proj-", run(isURLSafe, 20)},                                       // OpenAI project key
+		{"sk-svcacct-", run(isURLSafe, 20)},                                    // OpenAI service account
+		{"sk-admin-", run(isURLSafe, 20)},                                      // OpenAI admin key
+		{"sk-", run(isAlnum, 32)},                                              // OpenAI legacy, DeepSeek and alike
+		{"github_pat_", run(isAlnumUnd, 20)},                                   // GitHub fine-grained
+		{"xox", []shapePart{{func(c byte) bool { return c == 'a' || c == 'b' || c == 'p' || c == 'r' || c == 's' || c == 'e' }, 1, 1, '-'}, {isAlnumDash, 10, 0, 0}}}, // Slack
+		{"npm_", run(isAlnum, 36)},      // npm
+		{"AKIA", run(isUpperDigit, 16)}, // AWS access key id
+		{"ASIA", run(isUpperDigit, 16)}, // AWS temporary key id
+	}
+	for _, p := range []string{"glpat-", "gldt-", "glrt-", "glptt-", "glcbt-", "glsoat-", "glft-", "glimt-"} {
+		list = append(list, shape{p, run(isURLSafe, 20)}) // GitLab
+	}
+	for _, p := range []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_"} {
+		list = append(list, shape{p, run(isAlnum, 20)}) // GitHub
+	}
+	for _, p := range []string{"sk_live_", "sk_test_", "rk_live_", "rk_test_"} {
+		list = append(list, shape{p, run(isAlnum, 8)}) // Stripe secret and restricted keys
+	}
+	return list
+}()
+
+// match reads the shape's parts after its prefix at line[pos:] and
+// returns the end of the credential, or ok false and how far the first
+// part's run reaches: a later occurrence of the prefix inside that run
+// ends its run at the same place and fails the same way, so the search
+// goes on from there and reads no byte twice.
+func (sh *shape) match(line []byte, pos int) (end int, ok bool, runEnd int) {
+	i := pos + len(sh.prefix)
+	runEnd = i
+	for k, p := range sh.parts {
+		j := i
+		for j < len(line) && p.class(line[j]) && (p.max == 0 || j-i < p.max) {
+			j++
 		}
+		if k == 0 {
+			runEnd = j
+		}
+		if j-i < p.min || (p.max > 0 && j < len(line) && p.class(line[j])) {
+			return 0, false, runEnd
+		}
+		if p.sep != 0 {
+			if j >= len(line) || line[j] != p.sep {
+				return 0, false, runEnd
+			}
+			j++
+		}
+		i = j
+	}
+	return i, true, runEnd
+}
+
+// findShapes finds every shape, each by its prefix, moving forward only.
+func findShapes(line []byte, spans []secretSpan) []secretSpan {
+	for k := range shapes {
+		sh := &shapes[k]
+		for off := 0; off < len(line); {
+			i := bytes.Index(line[off:], []byte(sh.prefix))
+			if i < 0 {
+				break
+			}
+			pos := off + i
+			end, ok, runEnd := sh.match(line, pos)
+			if ok {
+				spans = append(spans, secretSpan{start: pos, end: end})
+				off = end
+				continue
+			}
+			off = max(pos+1, runEnd)
+		}
+	}
+	return findPrivateKeys(line, spans)
+}
+
+// findPrivateKeys masks a PEM private key from its BEGIN line to its END
+// line, or to the end of the line when the key is cut.
+func findPrivateKeys(line []byte, spans []secretSpan) []secretSpan {
+	begin := []byte("-----BEGIN")
+	for off := 0; off < len(line); {
+		i := bytes.Index(line[off:], begin)
+		if i < 0 {
+			break
+		}
+		pos := off + i
+		head := line[pos+len(begin) : min(len(line), pos+len(begin)+64)]
+		k := bytes.Index(head, []byte("PRIVATE KEY"))
+		if k < 0 {
+			off = pos + len(begin)
+			continue
+		}
+		end := len(line)
+		if e := bytes.Index(line[pos+len(begin):], []byte("-----END")); e >= 0 {
+			end = pos + len(begin) + e + len("-----END")
+			if c := bytes.Index(line[end:min(len(line), end+64)], []byte("-----")); c >= 0 {
+				end += c + len("-----")
+			}
+		}
+		spans = append(spans, secretSpan{start: pos, end: end})
+		off = end
 	}
 	return spans
 }
@@ -150,8 +249,37 @@ var headerNames = map[string]bool{"cookie": true, "setcookie": true, "xapikey": 
 // scheme (Bearer, Basic, Token…) stays readable.
 var authNames = map[string]bool{"authorization": true, "proxyauthorization": true, "wwwauthorization": true}
 
-// isSecretName reports whether name (as written) names a secret.
-func isSecretName(name []byte) (secret bool, norm string) {
+// knownNames are the names above, each with how it holds its value.
+var knownNames = func() map[string]nameKind {
+	m := map[string]nameKind{}
+	for n := range secretNames {
+		m[n] = plainValue
+	}
+	for n := range publicNames {
+		m[n] = notSecret
+	}
+	for n := range headerNames {
+		m[n] = headerValue
+	}
+	for n := range authNames {
+		m[n] = authValue
+	}
+	return m
+}()
+
+// nameKind says how a secret's name holds its value.
+type nameKind uint8
+
+const (
+	notSecret   nameKind = iota
+	plainValue           // name=value, "name": "value"
+	headerValue          // the whole header field (Cookie: a=b; c=d)
+	authValue            // a scheme, then the credential (Authorization: Token …)
+)
+
+// secretName says whether name (as written) names a secret, and how.
+// It allocates nothing: it runs for every "=" and ":" of a line.
+func secretName(name []byte) nameKind {
 	var buf [64]byte
 	n := 0
 	for _, c := range name {
@@ -162,24 +290,24 @@ func isSecretName(name []byte) (secret bool, norm string) {
 			c += 'a' - 'A'
 		}
 		if n == len(buf) {
-			return false, ""
+			return notSecret
 		}
 		buf[n] = c
 		n++
 	}
-	norm = string(buf[:n])
-	if secretNames[norm] {
-		return true, norm
+	norm := buf[:n]
+	if n < 3 {
+		return notSecret
 	}
-	if publicNames[norm] {
-		return false, norm
+	if kind, ok := knownNames[string(norm)]; ok {
+		return kind
 	}
 	for _, s := range secretSuffixes {
-		if len(norm) > len(s) && norm[len(norm)-len(s):] == s {
-			return true, norm
+		if len(norm) > len(s) && string(norm[len(norm)-len(s):]) == s {
+			return plainValue
 		}
 	}
-	return authNames[norm] || headerNames[norm], norm
+	return notSecret
 }
 
 func isNameByte(c byte) bool {
@@ -236,11 +364,11 @@ func findAssignments(line []byte, spans []secretSpan) []secretSpan {
 		if !ok {
 			continue
 		}
-		secret, norm := isSecretName(name)
-		if !secret {
+		kind := secretName(name)
+		if kind == notSecret {
 			continue
 		}
-		sp, next, found := valueAfter(line, i+1, c, quoted, norm)
+		sp, next, found := valueAfter(line, i+1, c, quoted, kind)
 		if found {
 			spans = append(spans, sp)
 		}
@@ -253,7 +381,7 @@ func findAssignments(line []byte, spans []secretSpan) []secretSpan {
 
 // valueAfter reads the value that starts at line[from] after the
 // separator sep, and returns the part to mask and where to go on.
-func valueAfter(line []byte, from int, sep byte, quotedName bool, norm string) (secretSpan, int, bool) {
+func valueAfter(line []byte, from int, sep byte, quotedName bool, kind nameKind) (secretSpan, int, bool) {
 	i := from
 	for i < len(line) && (line[i] == ' ' || line[i] == '\t') && i-from < 8 {
 		i++
@@ -285,12 +413,12 @@ func valueAfter(line []byte, from int, sep byte, quotedName bool, norm string) (
 		if isRedactedOrEmpty(v) {
 			return secretSpan{}, next, false
 		}
-		if authNames[norm] {
+		if kind == authValue {
 			start, end = credentialOf(line, start, end)
 		}
 		return secretSpan{start: start, end: end}, next, end > start
 	}
-	if sep == ':' && !quotedName && !headerNames[norm] && !authNames[norm] && i == from {
+	if sep == ':' && !quotedName && kind != headerValue && kind != authValue && i == from {
 		// "name:value" with nothing between is a URL, a time, an id
 		// (https://, 10:14:02, urn:x): not an assignment.
 		return secretSpan{}, from, false
@@ -299,7 +427,7 @@ func valueAfter(line []byte, from int, sep byte, quotedName bool, norm string) (
 		return secretSpan{}, i, false // an array or an object: its own values are looked at in turn
 	}
 	end := i
-	if sep == ':' && !quotedName && (headerNames[norm] || authNames[norm]) {
+	if sep == ':' && !quotedName && (kind == headerValue || kind == authValue) {
 		// A header's value runs to the end of the field.
 		for end < len(line) && line[end] != '"' && line[end] != '\r' && line[end] != '\n' && !(line[end] == '\\' && end+1 < len(line) && (line[end+1] == 'x' || line[end+1] == '"' || line[end+1] == 'n')) {
 			end++
@@ -313,7 +441,7 @@ func valueAfter(line []byte, from int, sep byte, quotedName bool, norm string) (
 		}
 	}
 	start := i
-	if authNames[norm] {
+	if kind == authValue {
 		start, end = credentialOf(line, i, end)
 	}
 	v := line[start:end]
@@ -696,10 +824,13 @@ func maskSecretSpans(line []byte, spans []secretSpan) []byte {
 // each finder needs one of these in the line. It reads the line a few
 // times, never more.
 func mayHoldSecret(line []byte) bool {
-	for _, p := range shapePrefixes {
-		if bytes.Contains(line, p) {
+	for k := range shapes {
+		if bytes.Contains(line, []byte(shapes[k].prefix)) {
 			return true
 		}
+	}
+	if bytes.Contains(line, []byte("-----BEGIN")) {
+		return true
 	}
 	if bytes.IndexByte(line, '%') >= 0 || (bytes.Contains(line, []byte("://")) && bytes.IndexByte(line, '@') >= 0) {
 		return true
@@ -708,7 +839,7 @@ func mayHoldSecret(line []byte) bool {
 		switch line[i] {
 		case '=', ':':
 			if name, _, ok := nameBefore(line, i); ok {
-				if secret, _ := isSecretName(name); secret {
+				if secretName(name) != notSecret {
 					return true
 				}
 			}
@@ -723,19 +854,26 @@ func mayHoldSecret(line []byte) bool {
 			i = j - 1
 		}
 	}
-	return indexFold(line, []byte("bearer")) >= 0 || indexFold(line, []byte("basic")) >= 0
+	return len(findSchemes(line, nil)) > 0
 }
 
-// indexFold finds lower-case ASCII needle in s, ignoring ASCII case. It
-// reads s once: the next lower- and upper-case first letters are found
-// with IndexByte and each is searched for again only once passed.
+// indexFold finds lower-case ASCII needle in s, ignoring ASCII case.
 func indexFold(s, needle []byte) int {
+	p, _ := indexFoldScanned(s, needle)
+	return p
+}
+
+// indexFoldScanned is indexFold, also saying how many bytes it read: at
+// most twice len(s) (the next lower- and upper-case first letters are
+// each found once with IndexByte and searched for again only once
+// passed), so the search is linear however many candidates fail.
+func indexFoldScanned(s, needle []byte) (pos, scanned int) {
 	if len(needle) == 0 {
-		return 0
+		return 0, 0
 	}
 	n := len(needle)
 	if len(s) < n {
-		return -1
+		return -1, 0
 	}
 	first := needle[0]
 	upper := first
@@ -743,35 +881,40 @@ func indexFold(s, needle []byte) int {
 		upper = first - ('a' - 'A')
 	}
 	limit := len(s) - n + 1
-	nextLower, nextUpper := -2, -2 // -2: not searched yet
-	for i := 0; i < limit; {
-		if nextLower != -1 && nextLower < i {
-			if k := bytes.IndexByte(s[i:limit], first); k >= 0 {
-				nextLower = i + k
-			} else {
-				nextLower = -1
-			}
+	find := func(from int, c byte) int {
+		k := bytes.IndexByte(s[from:limit], c)
+		if k < 0 {
+			scanned += limit - from
+			return -1
 		}
-		if nextUpper != -1 && nextUpper < i {
-			if k := bytes.IndexByte(s[i:limit], upper); k >= 0 {
-				nextUpper = i + k
-			} else {
-				nextUpper = -1
-			}
-		}
+		scanned += k + 1
+		return from + k
+	}
+	nextLower, nextUpper := find(0, first), -1
+	if upper != first {
+		nextUpper = find(0, upper)
+	}
+	for {
 		p := nextLower
 		if p < 0 || (nextUpper >= 0 && nextUpper < p) {
 			p = nextUpper
 		}
 		if p < 0 {
-			return -1
+			return -1, scanned
 		}
+		scanned += n
 		if asciiEqualFold(s[p:p+n], needle) {
-			return p
+			return p, scanned
 		}
-		i = p + 1
+		if p+1 >= limit {
+			return -1, scanned
+		}
+		if p == nextLower {
+			nextLower = find(p+1, first)
+		} else {
+			nextUpper = find(p+1, upper)
+		}
 	}
-	return -1
 }
 
 func asciiEqualFold(a, lowerB []byte) bool {
