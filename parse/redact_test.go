@@ -169,16 +169,16 @@ func TestRedactFamilies(t *testing.T) {
 		"jwt":          "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl",
 	}
 	positions := map[string]string{
-		"bare":              "key is %s here",
-		"query then &":      "GET /mcp?k=%s&tenant=acme HTTP/1.1",
-		"path segment":      "GET /v1/%s/sse HTTP/1.1",
-		"end of path":       "POST /mcp/%s HTTP/1.1",
-		"json":              `{"message":"using %s"}`,
-		"glued":             "x%s)",
-		"encoded in param":  "GET /cb?redirect_uri=" + url.QueryEscape("https://claude.ai/cb?key=%s&x=1") + " HTTP/1.1",
-		"after encoded =":   "GET /cb?next=a%%3D%s HTTP/1.1",
-		"nginx-escaped":     `"k":"%s"`,
-		"json in json":      `"body":"{"k":"%s"}"`,
+		"bare":             "key is %s here",
+		"query then &":     "GET /mcp?k=%s&tenant=acme HTTP/1.1",
+		"path segment":     "GET /v1/%s/sse HTTP/1.1",
+		"end of path":      "POST /mcp/%s HTTP/1.1",
+		"json":             `{"message":"using %s"}`,
+		"glued":            "x%s)",
+		"encoded in param": "GET /cb?redirect_uri=" + url.QueryEscape("https://claude.ai/cb?key=%s&x=1") + " HTTP/1.1",
+		"after encoded =":  "GET /cb?next=a%%3D%s HTTP/1.1",
+		"nginx-escaped":    `"k":"%s"`,
+		"json in json":     `"body":"{"k":"%s"}"`,
 		"after newline esc": `"stack":"line1
 %s"`,
 	}
