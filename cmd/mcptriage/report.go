@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mcptriage/mcptriage/internal/scrub"
 	"github.com/mcptriage/mcptriage/report"
 )
 
@@ -251,7 +252,7 @@ func emit(opts *reportOptions, s string) error {
 		_, err := fmt.Fprint(opts.IO.Out, s)
 		return err
 	}
-	if err := os.WriteFile(opts.Output, []byte(s), 0o644); err != nil {
+	if err := os.WriteFile(opts.Output, []byte(scrub.String(s)), 0o644); err != nil {
 		return usageErrorf("-o %s: %v", opts.Output, pathlessError(err))
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "mcptriage: wrote %s\n", opts.Output)
