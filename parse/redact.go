@@ -658,21 +658,33 @@ func isSegmentEnd(c byte) bool {
 	return false
 }
 
-// looksRandom: letters and digits mixed, with the entropy of a key
-// rather than of words (oauth-protected-resource has no digits).
+// looksRandom: letters and digits mixed all along, as in a generated key
+// (hex, base62, a UUID), not in words and numbers side by side
+// (oauth-protected-resource, release-notes-2026-11), with the entropy of
+// a key.
 func looksRandom(v []byte) bool {
 	var counts [256]int
-	digits, letters := 0, 0
+	digits, letters, switches := 0, 0, 0
+	prev := byte(0) // 'd' digit, 'l' letter
 	for _, c := range v {
 		counts[c]++
+		cur := byte(0)
 		switch {
 		case '0' <= c && c <= '9':
 			digits++
+			cur = 'd'
 		case isLetter(c):
 			letters++
+			cur = 'l'
+		}
+		if cur != 0 && prev != 0 && cur != prev {
+			switches++
+		}
+		if cur != 0 {
+			prev = cur
 		}
 	}
-	if digits < 2 || letters < 2 {
+	if digits < 2 || letters < 2 || switches*8 < len(v) {
 		return false
 	}
 	e := 0.0
@@ -682,7 +694,7 @@ func looksRandom(v []byte) bool {
 			e -= f * math.Log2(f)
 		}
 	}
-	return e >= 3.5
+	return e >= 3.0
 }
 
 // maxDecodeWindow bounds the encoded text decoded at once: a longer run

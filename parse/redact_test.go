@@ -306,3 +306,19 @@ func TestRedactFingerprint(t *testing.T) {
 		t.Errorf("a value survived: %s %s %s", a, b, c)
 	}
 }
+
+func TestLooksRandom(t *testing.T) {
+	for v, want := range map[string]bool{
+		"ff09ce3533f345c637735c20447fb0d5":     true, // hex key, entropy 3.42
+		"7f3a9c1e-2b4d-4e6f-8a0b-1c2d3e4f5a6b": true,
+		"Zq7Xk2Pm9Lw4Rt8Nv3Bc6Hy1Jd5Fg0Ks":     true,
+		"oauth-protected-resource":             false,
+		"release-notes-2026-11-24-final":       false,
+		"v1-2023-11-release-notes":             false,
+		"aaaaaaaaaaaaaaaaaaaaaaaa1111":         false,
+	} {
+		if got := looksRandom([]byte(v)); got != want {
+			t.Errorf("looksRandom(%q) = %v, want %v", v, got, want)
+		}
+	}
+}
