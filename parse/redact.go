@@ -108,6 +108,7 @@ func isUpperDigit(c byte) bool {
 	return 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
 
+// shapes: at most 64 (findShapes keeps one position per shape).
 var shapes = func() []shape {
 	run := func(class func(byte) bool, min int) []shapePart { return []shapePart{{class: class, min: min}} }
 	list := []shape{
@@ -169,26 +170,49 @@ func (sh *shape) match(line []byte, pos int) (end int, ok bool, runEnd int) {
 	return i, true, runEnd
 }
 
-// findShapes finds every shape, each by its prefix, moving forward only.
+// shapesByFirst lists the shapes by the first byte of their prefix, so
+// that one pass over a line finds every prefix.
+var shapesByFirst = func() (by [256][]int) {
+	for k, sh := range shapes {
+		by[sh.prefix[0]] = append(by[sh.prefix[0]], k)
+	}
+	return by
+}()
+
+// findShapes finds every shape in one pass over the line. After an
+// attempt, a shape is not tried again before where that attempt read to
+// (resume), so no byte is read more than a few times.
 func findShapes(line []byte, spans []secretSpan) []secretSpan {
-	for k := range shapes {
-		sh := &shapes[k]
-		for off := 0; off < len(line); {
-			i := bytes.Index(line[off:], []byte(sh.prefix))
-			if i < 0 {
-				break
-			}
-			pos := off + i
-			end, ok, runEnd := sh.match(line, pos)
-			if ok {
-				spans = append(spans, secretSpan{start: pos, end: end})
-				off = end
+	var resume [64]int
+	for off := 0; off < len(line); off++ {
+		for _, k := range shapesByFirst[line[off]] {
+			sh := &shapes[k]
+			if off < resume[k] || !bytes.HasPrefix(line[off:], []byte(sh.prefix)) {
 				continue
 			}
-			off = max(pos+1, runEnd)
+			end, ok, runEnd := sh.match(line, off)
+			if ok {
+				spans = append(spans, secretSpan{start: off, end: end})
+				resume[k] = end
+				continue
+			}
+			resume[k] = max(off+1, runEnd)
 		}
 	}
 	return findPrivateKeys(line, spans)
+}
+
+// hasShapePrefix reports whether a shape's prefix, or a private key's
+// header, is in line.
+func hasShapePrefix(line []byte) bool {
+	for off, c := range line {
+		for _, k := range shapesByFirst[c] {
+			if bytes.HasPrefix(line[off:], []byte(shapes[k].prefix)) {
+				return true
+			}
+		}
+	}
+	return bytes.Contains(line, []byte("-----BEGIN"))
 }
 
 // findPrivateKeys masks a PEM private key from its BEGIN line to its END
@@ -836,12 +860,7 @@ func maskSecretSpans(line []byte, spans []secretSpan) []byte {
 // each finder needs one of these in the line. It reads the line a few
 // times, never more.
 func mayHoldSecret(line []byte) bool {
-	for k := range shapes {
-		if bytes.Contains(line, []byte(shapes[k].prefix)) {
-			return true
-		}
-	}
-	if bytes.Contains(line, []byte("-----BEGIN")) {
+	if hasShapePrefix(line) {
 		return true
 	}
 	if bytes.IndexByte(line, '%') >= 0 || (bytes.Contains(line, []byte("://")) && bytes.IndexByte(line, '@') >= 0) {

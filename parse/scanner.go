@@ -491,6 +491,9 @@ func (s *Scanner) parse(line []byte, pos Pos, dst *Event) bool {
 func (s *Scanner) try(line []byte, pos Pos, order []int, dst *Event) error {
 	var firstErr error
 	for _, i := range order {
+		if len(line) > maxFallbackLine && isFallback(s.parsers[i]) {
+			continue
+		}
 		*dst = Event{Pos: pos}
 		err := s.parsers[i].Parse(line, dst)
 		if err == nil {
@@ -579,6 +582,9 @@ func (s *Scanner) detect() {
 		seen++
 		redacted := Redact(p.line)
 		for i := range s.parsers {
+			if len(redacted) > maxFallbackLine && isFallback(s.parsers[i]) {
+				continue
+			}
 			// A parser's verdict on a sample must not disturb its state
 			// (the CSV header), so detection uses fresh copies.
 			if probe(s.parsers[i], redacted) {
@@ -603,6 +609,11 @@ func (s *Scanner) detect() {
 		s.primary, s.known = best, true
 	}
 }
+
+// maxFallbackLine: the lenient recognisers read pasted summaries and an
+// app's sentences, never this long; their patterns would take seconds on
+// a line of megabytes.
+const maxFallbackLine = 64 << 10
 
 // isFallback: the generic recogniser and the message reader, tried last.
 func isFallback(p Parser) bool {
