@@ -95,7 +95,7 @@ type shape struct {
 }
 
 type shapePart struct {
-	class    func(byte) bool
+	class    *byteClass
 	min, max int  // the run's length; max 0: unbounded
 	sep      byte // what must follow the run, 0: nothing
 }
@@ -108,34 +108,48 @@ func isUpperDigit(c byte) bool {
 	return 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
 
+// byteClass is a set of bytes, looked up rather than called: a class run
+// may cover a whole line of hundreds of megabytes.
+type byteClass [256]bool
+
+func classOf(in func(byte) bool) *byteClass {
+	var c byteClass
+	for b := range 256 {
+		c[b] = in(byte(b))
+	}
+	return &c
+}
+
 // shapes: at most 64 (findShapes keeps one position per shape).
 var shapes = func() []shape {
-	run := func(class func(byte) bool, min int) []shapePart { return []shapePart{{class: class, min: min}} }
+	run := func(class *byteClass, min int) []shapePart { return []shapePart{{class: class, min: min}} }
+	urlSafe, alnum, alnumUnd, alnumDash, upperDigit := classOf(isURLSafe), classOf(isAlnum), classOf(isAlnumUnd), classOf(isAlnumDash), classOf(isUpperDigit)
+	slackKind := classOf(func(c byte) bool { return c == 'a' || c == 'b' || c == 'p' || c == 'r' || c == 's' || c == 'e' })
 	list := []shape{
-		{"eyJ", []shapePart{{isURLSafe, 5, 0, '.'}, {isURLSafe, 5, 0, '.'}, {isURLSafe, 0, 0, 0}}}, // JWT
-		{"AIza", run(isURLSafe, 30)},  // Google API key
-		{"ya29.", run(isURLSafe, 20)}, // Google OAuth access token
-		{"hf_", run(isAlnum, 30)},     // Hugging Face
-		{"SG.", []shapePart{{isURLSafe, 16, 32, '.'}, {isURLSafe, 30, 64, 0}}}, // SendGrid
-		{"sk-ant-", run(isURLSafe, 24)},                                        // Anthropic (api03-, admin01-, oat01-…)
-		{"sk-proj-", run(isURLSafe, 20)},                                       // OpenAI project key
-		{"sk-svcacct-", run(isURLSafe, 20)},                                    // OpenAI service account
-		{"sk-admin-", run(isURLSafe, 20)},                                      // OpenAI admin key
-		{"sk-", run(isAlnum, 32)},                                              // OpenAI legacy, DeepSeek and alike
-		{"github_pat_", run(isAlnumUnd, 20)},                                   // GitHub fine-grained
-		{"xox", []shapePart{{func(c byte) bool { return c == 'a' || c == 'b' || c == 'p' || c == 'r' || c == 's' || c == 'e' }, 1, 1, '-'}, {isAlnumDash, 10, 0, 0}}}, // Slack
-		{"npm_", run(isAlnum, 36)},      // npm
-		{"AKIA", run(isUpperDigit, 16)}, // AWS access key id
-		{"ASIA", run(isUpperDigit, 16)}, // AWS temporary key id
+		{"eyJ", []shapePart{{urlSafe, 5, 0, '.'}, {urlSafe, 5, 0, '.'}, {urlSafe, 0, 0, 0}}}, // JWT
+		{"AIza", run(urlSafe, 30)},  // Google API key
+		{"ya29.", run(urlSafe, 20)}, // Google OAuth access token
+		{"hf_", run(alnum, 30)},     // Hugging Face
+		{"SG.", []shapePart{{urlSafe, 16, 32, '.'}, {urlSafe, 30, 64, 0}}},  // SendGrid
+		{"sk-ant-", run(urlSafe, 24)},                                       // Anthropic (api03-, admin01-, oat01-…)
+		{"sk-proj-", run(urlSafe, 20)},                                      // OpenAI project key
+		{"sk-svcacct-", run(urlSafe, 20)},                                   // OpenAI service account
+		{"sk-admin-", run(urlSafe, 20)},                                     // OpenAI admin key
+		{"sk-", run(alnum, 32)},                                             // OpenAI legacy, DeepSeek and alike
+		{"github_pat_", run(alnumUnd, 20)},                                  // GitHub fine-grained
+		{"xox", []shapePart{{slackKind, 1, 1, '-'}, {alnumDash, 10, 0, 0}}}, // Slack
+		{"npm_", run(alnum, 36)},                                            // npm
+		{"AKIA", run(upperDigit, 16)},                                       // AWS access key id
+		{"ASIA", run(upperDigit, 16)},                                       // AWS temporary key id
 	}
 	for _, p := range []string{"glpat-", "gldt-", "glrt-", "glptt-", "glcbt-", "glsoat-", "glft-", "glimt-"} {
-		list = append(list, shape{p, run(isURLSafe, 20)}) // GitLab
+		list = append(list, shape{p, run(urlSafe, 20)}) // GitLab
 	}
 	for _, p := range []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_"} {
-		list = append(list, shape{p, run(isAlnum, 20)}) // GitHub
+		list = append(list, shape{p, run(alnum, 20)}) // GitHub
 	}
 	for _, p := range []string{"sk_live_", "sk_test_", "rk_live_", "rk_test_"} {
-		list = append(list, shape{p, run(isAlnum, 8)}) // Stripe secret and restricted keys
+		list = append(list, shape{p, run(alnum, 8)}) // Stripe secret and restricted keys
 	}
 	return list
 }()
@@ -150,13 +164,13 @@ func (sh *shape) match(line []byte, pos int) (end int, ok bool, runEnd int) {
 	runEnd = i
 	for k, p := range sh.parts {
 		j := i
-		for j < len(line) && p.class(line[j]) && (p.max == 0 || j-i < p.max) {
+		for j < len(line) && p.class[line[j]] && (p.max == 0 || j-i < p.max) {
 			j++
 		}
 		if k == 0 {
 			runEnd = j
 		}
-		if j-i < p.min || (p.max > 0 && j < len(line) && p.class(line[j])) {
+		if j-i < p.min || (p.max > 0 && j < len(line) && p.class[line[j]]) {
 			return 0, false, runEnd
 		}
 		if p.sep != 0 {
@@ -179,12 +193,18 @@ var shapesByFirst = func() (by [256][]int) {
 	return by
 }()
 
+// isShapeFirst: the first bytes of the shapes' prefixes.
+var isShapeFirst = classOf(func(c byte) bool { return len(shapesByFirst[c]) > 0 })
+
 // findShapes finds every shape in one pass over the line. After an
 // attempt, a shape is not tried again before where that attempt read to
 // (resume), so no byte is read more than a few times.
 func findShapes(line []byte, spans []secretSpan) []secretSpan {
 	var resume [64]int
 	for off := 0; off < len(line); off++ {
+		if !isShapeFirst[line[off]] {
+			continue
+		}
 		for _, k := range shapesByFirst[line[off]] {
 			sh := &shapes[k]
 			if off < resume[k] || !bytes.HasPrefix(line[off:], []byte(sh.prefix)) {
@@ -206,6 +226,9 @@ func findShapes(line []byte, spans []secretSpan) []secretSpan {
 // header, is in line.
 func hasShapePrefix(line []byte) bool {
 	for off, c := range line {
+		if !isShapeFirst[c] {
+			continue
+		}
 		for _, k := range shapesByFirst[c] {
 			if bytes.HasPrefix(line[off:], []byte(shapes[k].prefix)) {
 				return true

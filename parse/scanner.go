@@ -165,9 +165,10 @@ type lineSource interface {
 }
 
 type pendingLine struct {
-	n    int
-	line []byte
-	long bool
+	n        int
+	line     []byte
+	long     bool
+	redacted bool // line is redacted already (detection did it)
 }
 
 // NewScanner reads r as the input called name with a parser list from
@@ -432,7 +433,7 @@ func (s *Scanner) nextParsed(dst *Event) bool {
 			s.skipBlank()
 			continue
 		}
-		if s.parse(p.line, pos, dst) {
+		if s.parse(p.line, pos, dst, p.redacted) {
 			return true
 		}
 	}
@@ -447,8 +448,10 @@ var (
 
 // parse tries the detected parser first, then the others: one file can
 // hold more than one format (a paste, a restart with a new format).
-func (s *Scanner) parse(line []byte, pos Pos, dst *Event) bool {
-	line = Redact(line)
+func (s *Scanner) parse(line []byte, pos Pos, dst *Event, redacted bool) bool {
+	if !redacted {
+		line = Redact(line)
+	}
 	var prefixTime string
 	// Cheap checks first: most lines have neither prefix.
 	if bytes.Contains(line, []byte(" stdout ")) || bytes.Contains(line, []byte(" stderr ")) {
@@ -575,12 +578,16 @@ func (s *Scanner) detect() {
 			p.line = append([]byte(nil), line...)
 			held += len(line)
 		}
+		if !long {
+			// Redacted once, here: parse uses it as it is.
+			p.line, p.redacted = Redact(p.line), true
+		}
 		s.pending = append(s.pending, p)
 		if p.long {
 			continue
 		}
 		seen++
-		redacted := Redact(p.line)
+		redacted := p.line
 		for i := range s.parsers {
 			if len(redacted) > maxFallbackLine && isFallback(s.parsers[i]) {
 				continue
