@@ -78,9 +78,9 @@ func TestDecompressRefuses(t *testing.T) {
 		"lz4":                         {lz4, "compressed with lz4: decompress it first (lz4 -d FILE)"},
 		"zip":                         {[]byte("PK\x03\x04\x14\x00\x00\x00"), "compressed with zip: decompress it first (unzip FILE)"},
 		"7z":                          {[]byte{'7', 'z', 0xbc, 0xaf, 0x27, 0x1c, 0, 4}, "compressed with 7z"},
-		"broken gzip header":          {append([]byte{0x1f, 0x8b, 0x99}, gz[3:]...), "looks gzip-compressed but its header is broken"},
+		"broken gzip header":          {append([]byte{0x1f, 0x8b, 0x99}, gz[3:]...), "looks gzipped but the gzip header is broken"},
 		"broken zstd header":          {append(append([]byte{}, zs[:4]...), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff), "zstd"},
-		"gzip magic and nothing else": {[]byte{0x1f, 0x8b}, "looks gzip-compressed but its header is broken"},
+		"gzip magic and nothing else": {[]byte{0x1f, 0x8b}, "looks gzipped but the gzip header is broken"},
 	} {
 		_, err := Decompress(bytes.NewReader(tt.data))
 		if name == "broken zstd header" && err == nil {

@@ -47,6 +47,14 @@ type compression struct {
 	hint string
 }
 
+// looks is how a message says the input seems compressed this way.
+func (c compression) looks() string {
+	if c.name == "gzip" {
+		return "gzipped"
+	}
+	return c.name + "-compressed"
+}
+
 // maxZstdWindow bounds the memory a zstd stream may ask for: log
 // rotation uses small windows, and a hostile header must not make the
 // reader allocate gigabytes.
@@ -97,7 +105,7 @@ func Decompress(r io.Reader) (io.Reader, error) {
 		}
 		zr, err := c.open(br)
 		if err != nil {
-			return nil, &InputError{Reason: "looks " + c.name + "-compressed but its header is broken", Err: err}
+			return nil, &InputError{Reason: "looks " + c.looks() + " but the " + c.name + " header is broken", Err: err}
 		}
 		return namedReader{zr, c.name}, nil
 	}

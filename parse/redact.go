@@ -454,7 +454,7 @@ func valueAfter(line []byte, from int, sep byte, quotedName bool, kind nameKind)
 	}
 	if closer != nil {
 		start := i + len(closer)
-		end := closingQuote(line, start, closer)
+		end := closerAt(line, start, closer)
 		v := line[start:end]
 		next := min(end+len(closer), len(line))
 		if isRedactedOrEmpty(v) {
@@ -504,10 +504,16 @@ func valueAfter(line []byte, from int, sep byte, quotedName bool, kind nameKind)
 	return secretSpan{start: start, end: end}, end, end > start
 }
 
-// closingQuote finds closer from start, skipping backslash escapes when
-// the quote is a plain one.
-func closingQuote(line []byte, start int, closer []byte) int {
-	if len(closer) == 1 {
+// closerAt finds closer from start (the end of the line when it is
+// missing), skipping backslash escapes when the quote is a plain one.
+func closerAt(line []byte, start int, closer []byte) int {
+	switch {
+	case len(closer) == 1 && closer[0] == '"':
+		if end := closingQuote(line, start); end >= 0 {
+			return end
+		}
+		return len(line)
+	case len(closer) == 1:
 		for j := start; j < len(line); j++ {
 			switch line[j] {
 			case '\\':

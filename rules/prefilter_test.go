@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/mcptriage/mcptriage/internal/loggen/synth"
@@ -63,13 +64,13 @@ func TestPrefilterAgreesWithTheCollector(t *testing.T) {
 				ev := s.Event()
 				line := lines[ev.Pos.Line-1]
 				relevant := pf.Relevant(line, ev.UAKnown)
+				_, keep := c.classify(ev, c.input(ev.Pos.File))
 				{
 					// The layout's own check, as the fast path uses it.
 					v := pf.CheckCombined(line, ev.UAKnown)
 					if format != "nginx" {
 						v = pf.CheckJSON(line, ev.UAKnown)
 					}
-					_, keep := c.classify(ev)
 					switch {
 					case keep && v == parse.Drop:
 						t.Errorf("%s: line %d is kept by the collector but dropped by the layout's check:\n%s", format, ev.Pos.Line, line)
@@ -80,7 +81,7 @@ func TestPrefilterAgreesWithTheCollector(t *testing.T) {
 				if relevant {
 					passed++
 				}
-				if _, keep := c.classify(ev); keep {
+				if keep {
 					kept++
 					if !relevant {
 						t.Errorf("%s (url %q): line %d is kept by the collector but refused by the prefilter:\n%s", format, url, ev.Pos.Line, line)
@@ -136,4 +137,25 @@ func BenchmarkPrefilter(b *testing.B) {
 			pf.Relevant(l, true)
 		}
 	}
+}
+
+// The prefilter's keyword scan is built from the classifier's own word
+// lists: whatever classifyPath does not call kindOther, mayClassify
+// passes. Seeds cover every kind; go test -fuzz explores the rest.
+func FuzzKeywordsCoverClassifier(f *testing.F) {
+	for _, seed := range []string{
+		"/.well-known/oauth-protected-resource/mcp", "/.well-known/openid-configuration", "/oauth/token",
+		"/authorize?client_id=x", "/auth?client_id=c", "/register", "/realms/x/clients-registrations/openid-connect",
+		"/oauth_callback", "/sign-in", "/sso/start", "/api/mcp", "/sse", "/messages/", "/x?action=token",
+		"/x?response_type=code", "/session/new", "/token/", "/assets/app.js", "/",
+	} {
+		f.Add("POST", seed)
+	}
+	f.Fuzz(func(t *testing.T, method, tok string) {
+		lt := strings.ToLower(tok)
+		path, query, _ := strings.Cut(lt, "?")
+		if classifyPath(method, path, query) != kindOther && !mayClassify([]byte(lt)) {
+			t.Errorf("classifyPath(%q, %q) = %v but the keyword scan passes it over", method, lt, classifyPath(method, path, query))
+		}
+	})
 }

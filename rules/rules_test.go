@@ -92,8 +92,8 @@ func TestEveryRuleHasFixtures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, w := range fx.wants {
-				if w.mode == string(r.ID) && !w.not {
+			for _, w := range fx.allWants() {
+				if w.mode == string(r.ID) && !w.not && !w.also {
 					pos = true
 				}
 				if w.mode == string(r.ID) && w.not {
@@ -128,30 +128,45 @@ func TestFixtures(t *testing.T) {
 }
 
 // A fixture is a txtar archive. Its comment holds expectations, one per
-// line:
+// line, checked both ways as analysistest checks its "want" comments: an
+// expectation nothing matches fails, and so does a finding no line declares.
 //
 //	want MODE [rank=N] [stage=N] [outcome=X] [confidence=X] [evidence=file:line,...]
+//	also MODE [rank=N] [confidence=X]   (an intended alternative: declared, not the answer)
 //	not MODE
+//	none                                (no finding at all on this attempt)
 //	attempts N
+//	attempt N   (the lines below speak of attempt N; before any such line
+//	             they speak of the last failed attempt, else the last one)
 //	flags --server URL | --egress CIDR | --error TEXT (rest of line)
-//	attempt N   (which attempt the wants speak of; default: the last failed one)
+//
+// Findings about the run as a whole (URL checks, no connector traffic)
+// may be declared in any block. An attempt no block speaks of must have no
+// finding. Every fixture states at least one expectation.
 //
 // The other sections are log files, named as a user would name them.
 // A section called nginx-log-format holds a custom log_format.
 type fixture struct {
 	file     string
-	wants    []want
-	attempts int // -1: not checked
-	attempt  int // 0: the last failed attempt
+	blocks   []*block // blocks[0] speaks of the default attempt
+	attempts int      // -1: not checked
 	opts     Options
 	format   string
 	logs     []txtar.File
+}
+
+// block is what a fixture says about one attempt.
+type block struct {
+	attempt int // 0: the default attempt
+	wants   []want
+	none    bool
 }
 
 type want struct {
 	line       int
 	mode       string
 	not        bool
+	also       bool
 	rank       int
 	stage      int
 	outcome    string
@@ -159,12 +174,23 @@ type want struct {
 	evidence   []string
 }
 
+// allWants lists every expectation of the fixture, whatever its block.
+func (fx *fixture) allWants() []want {
+	var out []want
+	for _, b := range fx.blocks {
+		out = append(out, b.wants...)
+	}
+	return out
+}
+
 func readFixture(file string) (*fixture, error) {
 	ar, err := txtar.ParseFile(file)
 	if err != nil {
 		return nil, err
 	}
-	fx := &fixture{file: file, attempts: -1}
+	fx := &fixture{file: file, attempts: -1, blocks: []*block{{}}}
+	cur := fx.blocks[0]
+	expectations := 0
 	sc := bufio.NewScanner(bytes.NewReader(ar.Comment))
 	for n := 1; sc.Scan(); n++ {
 		fields := strings.Fields(sc.Text())
@@ -175,11 +201,17 @@ func readFixture(file string) (*fixture, error) {
 			return fmt.Errorf("%s:%d: %s", file, n, fmt.Sprintf(format, args...))
 		}
 		switch fields[0] {
-		case "want", "not":
+		case "want", "not", "also":
 			if len(fields) < 2 {
 				return nil, bad("%s needs a mode", fields[0])
 			}
-			w := want{line: n, mode: fields[1], not: fields[0] == "not", rank: 1, stage: -1}
+			if !KnownMode(fields[1]) {
+				return nil, bad("%s is not a mode of the catalogue", fields[1])
+			}
+			w := want{line: n, mode: fields[1], not: fields[0] == "not", also: fields[0] == "also", rank: 1, stage: -1}
+			if w.also {
+				w.rank = 0 // any rank unless given
+			}
 			for _, kv := range fields[2:] {
 				k, v, _ := strings.Cut(kv, "=")
 				switch k {
@@ -200,11 +232,27 @@ func readFixture(file string) (*fixture, error) {
 					return nil, bad("%s: %v", kv, err)
 				}
 			}
-			fx.wants = append(fx.wants, w)
+			if w.not && len(fields) > 2 {
+				return nil, bad("not takes no options")
+			}
+			cur.wants = append(cur.wants, w)
+			expectations++
+		case "none":
+			cur.none = true
+			expectations++
 		case "attempts":
-			fx.attempts, _ = strconv.Atoi(fields[1])
+			fx.attempts, err = strconv.Atoi(fields[len(fields)-1])
+			if err != nil || len(fields) != 2 {
+				return nil, bad("attempts needs a number")
+			}
+			expectations++
 		case "attempt":
-			fx.attempt, _ = strconv.Atoi(fields[1])
+			k, err := strconv.Atoi(fields[len(fields)-1])
+			if err != nil || k < 1 || len(fields) != 2 {
+				return nil, bad("attempt needs a number from 1")
+			}
+			cur = &block{attempt: k}
+			fx.blocks = append(fx.blocks, cur)
 		case "flags":
 			rest := strings.TrimSpace(strings.TrimPrefix(sc.Text(), "flags"))
 			flag, value, _ := strings.Cut(rest, " ")
@@ -226,6 +274,9 @@ func readFixture(file string) (*fixture, error) {
 		default:
 			return nil, bad("unknown directive %q", fields[0])
 		}
+	}
+	if expectations == 0 {
+		return nil, fmt.Errorf("%s: no expectation: say what the analysis must find (want, also, none, attempts)", file)
 	}
 	for _, f := range ar.Files {
 		if f.Name == "nginx-log-format" {
@@ -261,27 +312,84 @@ func (fx *fixture) check(t *testing.T, run *Run) {
 	if fx.attempts >= 0 && len(run.Attempts) != fx.attempts {
 		t.Errorf("%s: %d attempts, want %d%s", fx.file, len(run.Attempts), fx.attempts, dump(run))
 	}
-	var a *Attempt
-	switch {
-	case fx.attempt > 0 && fx.attempt <= len(run.Attempts):
-		a = run.Attempts[fx.attempt-1]
-	case fx.attempt > 0:
-		t.Fatalf("%s: attempt %d does not exist%s", fx.file, fx.attempt, dump(run))
-	default:
-		for _, x := range run.Attempts {
-			if x.Outcome != OutcomeConnected {
-				a = x
+	// Which attempt each block speaks of.
+	spoken := map[*Attempt]*block{}
+	for _, b := range fx.blocks {
+		a := defaultAttempt(run)
+		if b.attempt > 0 {
+			if b.attempt > len(run.Attempts) {
+				t.Errorf("%s: attempt %d does not exist%s", fx.file, b.attempt, dump(run))
+				continue
+			}
+			a = run.Attempts[b.attempt-1]
+		}
+		if a == nil {
+			if len(b.wants) > 0 || b.none {
+				// Only run-level findings can satisfy these.
+				fx.checkBlock(t, run, nil, b)
+			}
+			continue
+		}
+		if prev, ok := spoken[a]; ok && prev != b && (len(b.wants) > 0 || b.none) && (len(prev.wants) > 0 || prev.none) {
+			t.Errorf("%s: two blocks speak of attempt %d", fx.file, a.ID)
+		}
+		if len(b.wants) > 0 || b.none || spoken[a] == nil {
+			spoken[a] = b
+		}
+		fx.checkBlock(t, run, a, b)
+	}
+	// Every finding is declared: on the attempt a block speaks of, by that
+	// block; on the run, by any block.
+	declared := func(ws []want, f *Finding) bool {
+		for _, w := range ws {
+			if !w.not && w.mode == string(f.Rule.ID) {
+				return true
 			}
 		}
-		if a == nil && len(run.Attempts) > 0 {
-			a = run.Attempts[len(run.Attempts)-1]
+		return false
+	}
+	for i, f := range run.Findings {
+		if !declared(fx.allWants(), f) {
+			t.Errorf("%s: unexpected run finding %s (rank %d, %s): declare it (want/also) or fix the rule%s", fx.file, f.Rule.ID, i+1, f.Confidence, dump(run))
 		}
 	}
+	for _, a := range run.Attempts {
+		b := spoken[a]
+		for i, f := range a.Findings {
+			if b == nil || !declared(b.wants, f) {
+				t.Errorf("%s: unexpected finding %s on attempt %d (rank %d, %s): declare it (want/also) or fix the rule%s", fx.file, f.Rule.ID, a.ID, i+1, f.Confidence, dump(run))
+			}
+		}
+	}
+}
+
+// defaultAttempt is the one a fixture speaks of unless it says otherwise:
+// the last failed attempt, else the last one.
+func defaultAttempt(run *Run) *Attempt {
+	var a *Attempt
+	for _, x := range run.Attempts {
+		if x.Outcome != OutcomeConnected {
+			a = x
+		}
+	}
+	if a == nil && len(run.Attempts) > 0 {
+		a = run.Attempts[len(run.Attempts)-1]
+	}
+	return a
+}
+
+// checkBlock checks one block's expectations against its attempt's
+// findings (after the run's own).
+func (fx *fixture) checkBlock(t *testing.T, run *Run, a *Attempt, b *block) {
+	t.Helper()
 	verdicts := append([]*Finding{}, run.Findings...)
 	if a != nil {
 		verdicts = append(verdicts, a.Findings...)
 	}
-	for _, w := range fx.wants {
+	if b.none && a != nil && len(a.Findings) > 0 {
+		t.Errorf("%s: attempt %d: want no finding, got %d%s", fx.file, a.ID, len(a.Findings), dump(run))
+	}
+	for _, w := range b.wants {
 		at := fmt.Sprintf("%s:%d", fx.file, w.line)
 		idx := -1
 		for i, f := range verdicts {
@@ -300,7 +408,7 @@ func (fx *fixture) check(t *testing.T, run *Run) {
 			t.Errorf("%s: want %s, not named%s", at, w.mode, dump(run))
 			continue
 		}
-		if idx+1 > w.rank {
+		if w.rank > 0 && idx+1 > w.rank {
 			t.Errorf("%s: want %s at rank %d or better, got rank %d%s", at, w.mode, w.rank, idx+1, dump(run))
 		}
 		f := verdicts[idx]
