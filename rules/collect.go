@@ -85,6 +85,13 @@ func (c *Collector) Add(pe *parse.Event) {
 		return
 	}
 	cp := *pe
+	if refusedByProxy(&cp) {
+		// The proxy that wrote the log refused the request itself (an
+		// HAProxy deny, a rate limit): to the rules it is an edge's
+		// refusal, and the application never saw it.
+		cp.Layer, cp.EdgeBlocked, cp.EdgeAction = parse.LayerEdge, true, "deny"
+		cp.EdgeSource = "the proxy in front (" + cp.Format + ")"
+	}
 	e.Event = &cp
 	ev := &e
 	if e.candidate {
@@ -544,4 +551,15 @@ func legOf(pe *parse.Event) leg {
 		}
 	}
 	return legUnknown
+}
+
+// refusedByProxy: the logging proxy answered with a refusal of its own
+// (HAProxy's termination state P… or L…: its rules or its own answer),
+// not the application, and not a timeout waiting for it.
+func refusedByProxy(pe *parse.Event) bool {
+	if !pe.ProxyAnswered || pe.Status < 400 || pe.Status >= 500 {
+		return false
+	}
+	t := pe.Termination
+	return t == "" || t[0] == 'P' || t[0] == 'L'
 }
