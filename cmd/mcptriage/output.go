@@ -163,3 +163,31 @@ func checkOutputNotInput(streams *IOStreams, output string, names []string) erro
 	}
 	return nil
 }
+
+// emit writes a command's report where the output flags say (-o, or
+// standard output unless --quiet): as JSON, or through text with the
+// style of the destination (colour only on a terminal, folded to its
+// width, else to report.DefaultWidth).
+func emit(streams *IOStreams, of *outputFlags, asJSON func(io.Writer) error, text func(io.Writer, report.Style) error) error {
+	if of.Output == "" && of.Quiet {
+		return nil
+	}
+	out, err := openSink(streams, of.Output)
+	if err != nil {
+		return err
+	}
+	defer out.discard()
+	if of.JSON {
+		err = asJSON(out)
+	} else {
+		st := report.Style{Color: !out.toFile() && streams.ColorEnabled(of.Color), Width: streams.TerminalWidth()}
+		if out.toFile() || st.Width <= 0 {
+			st.Width = report.DefaultWidth // not a terminal
+		}
+		err = text(out, st)
+	}
+	if err != nil {
+		return err
+	}
+	return out.commit(streams, of.Quiet)
+}
