@@ -562,7 +562,7 @@ func (a *Attempt) ownsBrowserStep(e *Ev) bool {
 	for _, b := range a.browsers {
 		sameUA := e.UAKnown && e.UserAgent != "" && e.UserAgent == b.ua
 		switch {
-		case public && b.addr == e.Client && (sameUA || refOK):
+		case public && b.addr == e.Client && (sameUA || refOK || !e.UAKnown):
 			return true
 		case !public && (sameUA || refOK):
 			return true

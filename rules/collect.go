@@ -319,6 +319,11 @@ func (c *Collector) browserStep(pe *parse.Event, client netip.Addr, class client
 			if refOK || pe.UAKnown && pe.UserAgent != "" && pe.UserAgent == b.ua {
 				return true
 			}
+			// A log without user agents, where the address is the
+			// browser's own (not a proxy's): the address is all there is.
+			if !pe.UAKnown && class == clientPublic {
+				return true
+			}
 		}
 		return false
 	}
