@@ -1,0 +1,80 @@
+"""A tiny ASGI reverse proxy for the lab: uvicorn (or gunicorn with the
+uvicorn worker) serves it and writes its own access log; every request is
+forwarded to the Go scenario server named by LAB_UPSTREAM (host:port).
+
+Standard library only, so Debian's python3 with python3-uvicorn runs it.
+"""
+import asyncio
+import http.client
+import os
+
+UPSTREAM_HOST, UPSTREAM_PORT = os.environ["LAB_UPSTREAM"].rsplit(":", 1)
+HOP = {b"connection", b"keep-alive", b"transfer-encoding", b"te", b"trailer",
+       b"upgrade", b"proxy-connection", b"content-length"}
+
+
+async def app(scope, receive, send):
+    if scope["type"] == "lifespan":
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+    if scope["type"] != "http":
+        return
+    body = b""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    target = scope.get("raw_path") or scope["path"].encode()
+    if scope.get("query_string"):
+        target += b"?" + scope["query_string"]
+    headers = [(k.decode("latin-1"), v.decode("latin-1"))
+               for k, v in scope["headers"] if k.lower() not in HOP]
+    conn = http.client.HTTPConnection(UPSTREAM_HOST, int(UPSTREAM_PORT), timeout=120)
+
+    def forward():
+        conn.putrequest(scope["method"], target.decode("latin-1"),
+                        skip_host=True, skip_accept_encoding=True)
+        for k, v in headers:
+            conn.putheader(k, v)
+        conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders(body)
+        return conn.getresponse()
+
+    loop = asyncio.get_running_loop()
+    # The client may leave while the upstream is still thinking (the
+    # connector gives up on a slow token endpoint): stop forwarding then.
+    gone = asyncio.ensure_future(watch_disconnect(receive))
+    try:
+        upstream = asyncio.ensure_future(loop.run_in_executor(None, forward))
+        done, _ = await asyncio.wait({upstream, gone}, return_when=asyncio.FIRST_COMPLETED)
+        if upstream not in done:
+            conn.close()
+            return
+        resp = upstream.result()
+        out = [(k.lower().encode("latin-1"), v.encode("latin-1"))
+               for k, v in resp.getheaders() if k.lower().encode() not in HOP]
+        await send({"type": "http.response.start", "status": resp.status, "headers": out})
+        while True:
+            chunk = await loop.run_in_executor(None, resp.read1, 65536)
+            if not chunk or gone.done():
+                break
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+    finally:
+        gone.cancel()
+        conn.close()
+
+
+async def watch_disconnect(receive):
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
