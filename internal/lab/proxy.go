@@ -70,9 +70,9 @@ type Proxy struct {
 	// to proxy.out.
 	stdout, stderr string
 	cmd            *exec.Cmd
-	stop syscall.Signal
-	dir  string
-	done chan error
+	stop           syscall.Signal
+	dir            string
+	done           chan error
 }
 
 // NginxOptions configure an nginx run.
