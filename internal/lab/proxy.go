@@ -287,7 +287,8 @@ func (p *Proxy) start(addrs ...string) error {
 	}
 	p.done = make(chan error, 1)
 	go func() { p.done <- p.cmd.Wait(); closeAll() }()
-	deadline := time.Now().Add(10 * time.Second)
+	// Python and node take a while to start on a loaded machine.
+	deadline := time.Now().Add(30 * time.Second)
 	for _, a := range addrs {
 		for {
 			c, err := net.DialTimeout("tcp", a, 200*time.Millisecond)
@@ -302,7 +303,7 @@ func (p *Proxy) start(addrs ...string) error {
 			}
 			if time.Now().After(deadline) {
 				p.Stop()
-				return fmt.Errorf("%s did not listen on %s within 10 s: %s", p.cmd.Path, a, p.output())
+				return fmt.Errorf("%s did not listen on %s within 30 s: %s", p.cmd.Path, a, p.output())
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
