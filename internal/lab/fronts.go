@@ -235,7 +235,7 @@ func StartGunicorn(dir, upstream string) (*Proxy, error) {
 		return nil, err
 	}
 	cmd := exec.Command(bin, "--bind", listen, "--workers", "1", "--worker-class", "uvicorn.workers.UvicornWorker",
-		"--access-logfile", "-", "--forwarded-allow-ips", "127.0.0.1", "--graceful-timeout", "5",
+		"--access-logfile", "-", "--forwarded-allow-ips", "127.0.0.1", "--graceful-timeout", "1",
 		"--chdir", dir, "labproxy:app")
 	cmd.Env = append(os.Environ(), "LAB_UPSTREAM="+upstream, "PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1")
 	log := filepath.Join(dir, "gunicorn.log")

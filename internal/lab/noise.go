@@ -130,6 +130,8 @@ type Crowd struct {
 	NoForward bool
 	// Seed makes the crowd's choices repeatable.
 	Seed uint64
+	// Transport carries the crowd's requests (default http.DefaultTransport).
+	Transport http.RoundTripper
 
 	requests atomic.Int64
 	wg       sync.WaitGroup
@@ -161,10 +163,7 @@ func (c *Crowd) Start(ctx context.Context) {
 	for _, k := range keyed {
 		actor(func(ctx context.Context, rng *rand.Rand) { c.keyedClient(ctx, rng, k.ua, k.from, k.token, mcpURL) })
 	}
-	// Two workers share the one-off requests.
-	for w := 0; w < 2; w++ {
-		actor(func(ctx context.Context, rng *rand.Rand) { c.oneOffs(ctx, rng) })
-	}
+	actor(func(ctx context.Context, rng *rand.Rand) { c.oneOffs(ctx, rng) })
 }
 
 // Stop ends the crowd and waits for its requests in flight; it returns
@@ -176,7 +175,7 @@ func (c *Crowd) Stop() int {
 }
 
 func (c *Crowd) replayer(cl *Client, mcpURL string, pace time.Duration) *Replayer {
-	return &Replayer{Client: cl, Connector: mcpURL, Target: c.Target, NoForward: c.NoForward, Pace: pace}
+	return &Replayer{Client: cl, Connector: mcpURL, Target: c.Target, NoForward: c.NoForward, Pace: pace, Transport: c.Transport}
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {
@@ -216,11 +215,11 @@ func (c *Crowd) oauthClient(ctx context.Context, rng *rand.Rand, cl *Client, mcp
 				if rng.IntN(4) == 0 {
 					r.Refresh(ctx, &o)
 				}
-				sleep(ctx, jitter(rng, 100*time.Millisecond, 400*time.Millisecond))
+				sleep(ctx, jitter(rng, 300*time.Millisecond, 1200*time.Millisecond))
 			}
 			c.requests.Add(int64(len(o.Steps)))
 		}
-		if !sleep(ctx, jitter(rng, 200*time.Millisecond, 900*time.Millisecond)) {
+		if !sleep(ctx, jitter(rng, 800*time.Millisecond, 2500*time.Millisecond)) {
 			return
 		}
 	}
@@ -230,7 +229,7 @@ func (c *Crowd) oauthClient(ctx context.Context, rng *rand.Rand, cl *Client, mcp
 func (c *Crowd) keyedClient(ctx context.Context, rng *rand.Rand, ua, from, token, mcpURL string) {
 	cl := &Client{Name: ua, ProbeUA: ua, OAuthUA: ua, MCPUA: ua, Info: strings.Fields(ua)[0], Egress: []string{from}}
 	for ctx.Err() == nil {
-		if !sleep(ctx, jitter(rng, 150*time.Millisecond, 800*time.Millisecond)) {
+		if !sleep(ctx, jitter(rng, 400*time.Millisecond, 1500*time.Millisecond)) {
 			return
 		}
 		r := c.replayer(cl, mcpURL, jitter(rng, 60*time.Millisecond, 200*time.Millisecond))
@@ -242,7 +241,7 @@ func (c *Crowd) keyedClient(ctx context.Context, rng *rand.Rand, ua, from, token
 		} else {
 			o = r.mcpSession(ctx, &o, mcpURL, token)
 			o.token = token
-			r.Use(ctx, &o, 2+rng.IntN(5))
+			r.Use(ctx, &o, 1+rng.IntN(4))
 		}
 		c.requests.Add(int64(len(o.Steps)))
 	}
@@ -254,7 +253,7 @@ func (c *Crowd) oneOffs(ctx context.Context, rng *rand.Rand) {
 	if err != nil {
 		return
 	}
-	hc := &http.Client{Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	hc := &http.Client{Transport: c.Transport, Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	for ctx.Err() == nil {
 		p := apiAndScanners[rng.IntN(len(apiAndScanners))]
 		var body io.Reader
@@ -281,7 +280,7 @@ func (c *Crowd) oneOffs(ctx context.Context, rng *rand.Rand) {
 			resp.Body.Close()
 			c.requests.Add(1)
 		}
-		if !sleep(ctx, jitter(rng, 100*time.Millisecond, 500*time.Millisecond)) {
+		if !sleep(ctx, jitter(rng, 80*time.Millisecond, 400*time.Millisecond)) {
 			return
 		}
 	}

@@ -44,6 +44,14 @@ func StartApp(dir string, f Faults) (*App, error) {
 	return a, nil
 }
 
+// Hangup closes the server's listener and every connection at once, open
+// streams included: an SSE stream whose client left sends nothing, so a
+// front in the middle of proxying it (Apache, HAProxy) would wait for it
+// when asked to stop.
+func (a *App) Hangup() {
+	a.http.Close()
+}
+
 // Stop ends the server and closes its log.
 func (a *App) Stop() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -51,6 +59,9 @@ func (a *App) Stop() error {
 	err := a.http.Shutdown(ctx)
 	if err != nil {
 		a.http.Close()
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
 	}
 	return errors.Join(err, a.file.Close())
 }

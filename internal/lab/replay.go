@@ -94,6 +94,9 @@ type Replayer struct {
 	// NoForward sends no X-Forwarded-For: a front proxy that forwards no
 	// address, so every client is the proxy's address in the logs.
 	NoForward bool
+	// Transport carries the requests (default http.DefaultTransport); a
+	// case closes its idle connections so that the front can stop.
+	Transport http.RoundTripper
 	// Connector is the URL as typed into Claude.
 	Connector string
 	// Target receives every request for PublicHost (the proxy in front of
@@ -576,8 +579,12 @@ func jsonBody(v any) io.Reader {
 func (r *Replayer) init() {
 	if r.client == nil {
 		target, _ := url.Parse(r.Target)
+		base := r.Transport
+		if base == nil {
+			base = http.DefaultTransport
+		}
 		r.client = &http.Client{
-			Transport: &rewrite{target: target, base: http.DefaultTransport},
+			Transport: &rewrite{target: target, base: base},
 			// The connector follows no redirect; the browser's are handled
 			// by hand, since one of them goes to Claude.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },

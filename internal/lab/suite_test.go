@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -49,7 +50,12 @@ func TestLab(t *testing.T) {
 				}
 				t.Run(f.Name, func(t *testing.T) {
 					t.Parallel()
+					began := time.Now()
 					run := stageCase(t, f, c)
+					staged := time.Now()
+					defer func() {
+						t.Logf("staged in %v, judged in %v", staged.Sub(began).Round(100*time.Millisecond), time.Since(staged).Round(100*time.Millisecond))
+					}()
 					t.Logf("%d requests: %d the connector's, %d the crowd's (%.0f%%)", run.connector+run.crowd,
 						run.connector, run.crowd, 100*float64(run.crowd)/float64(max(1, run.connector+run.crowd)))
 					for _, set := range run.sets() {
@@ -124,7 +130,11 @@ func stageCase(t *testing.T, f Front, c Case) caseRun {
 	path, legacy := crowdPath(first)
 	h := fnv.New64a()
 	h.Write([]byte(c.Name + "/" + f.Name))
-	crowd := &Crowd{Target: px.URL, MCPPath: path, Legacy: legacy, NoForward: c.NoForward, Seed: h.Sum64()}
+	// The case's own connections, closed before the front stops: a front
+	// waits for its clients' idle keep-alive connections on a graceful stop.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	defer tr.CloseIdleConnections()
+	crowd := &Crowd{Target: px.URL, MCPPath: path, Legacy: legacy, NoForward: c.NoForward, Seed: h.Sum64(), Transport: tr}
 	crowd.Start(ctx)
 	run := caseRun{logs: px.Logs, zones: px.Zones, app: app.Log}
 	sleep(ctx, leadIn)
@@ -135,18 +145,24 @@ func stageCase(t *testing.T, f Front, c Case) caseRun {
 		sleep(ctx, p.Gap)
 		app.Server.SetFaults(p.Faults)
 		r := &Replayer{Connector: p.URL(), Target: px.URL, Bugs: p.Bugs, Pace: 40 * time.Millisecond,
-			NoForward: c.NoForward, Egress: []string{fmt.Sprintf("160.79.106.%d", 35+i), "160.79.106.121"}}
+			NoForward: c.NoForward, Transport: tr, Egress: []string{fmt.Sprintf("160.79.106.%d", 35+i), "160.79.106.121"}}
 		out := r.Run(ctx)
 		run.outs = append(run.outs, out)
 		run.connector += len(out.Steps)
 	}
 	sleep(ctx, leadOut)
 	run.crowd = crowd.Stop()
+	tr.CloseIdleConnections()
+	app.Hangup()
+	staged := time.Now()
 	if err := px.Stop(); err != nil {
 		t.Error(err)
 	}
 	if err := app.Stop(); err != nil {
 		t.Error(err)
+	}
+	if d := time.Since(staged); d > 3*time.Second {
+		t.Logf("%s took %v to stop", f.Name, d.Round(100*time.Millisecond))
 	}
 	return run
 }

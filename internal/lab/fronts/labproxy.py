@@ -63,8 +63,15 @@ async def app(scope, receive, send):
                for k, v in resp.getheaders() if k.lower().encode() not in HOP]
         await send({"type": "http.response.start", "status": resp.status, "headers": out})
         while True:
-            chunk = await loop.run_in_executor(None, resp.read1, 65536)
-            if not chunk or gone.done():
+            read = asyncio.ensure_future(loop.run_in_executor(None, resp.read1, 65536))
+            await asyncio.wait({read, gone}, return_when=asyncio.FIRST_COMPLETED)
+            if gone.done():
+                # A stream (SSE) the client left: hang up upstream too, or
+                # the read never returns.
+                conn.close()
+                return
+            chunk = read.result()
+            if not chunk:
                 break
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
