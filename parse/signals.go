@@ -20,6 +20,11 @@ const (
 	SigCallbackRedirect                    // a redirect to Claude's callback with a code
 	SigTimeout                             // a timeout or a client that gave up
 	SigTLS                                 // a TLS handshake failure
+	// SigClaudeNamed: the text names an artefact only Claude's connector
+	// brings: its OAuth callback or client metadata URL, its MCP client
+	// name (clientInfo "claude-ai", "Anthropic…"), its registration's
+	// client_name "Claude", an ofid_ reference.
+	SigClaudeNamed
 )
 
 var signalNames = map[Signal]string{
@@ -27,6 +32,7 @@ var signalNames = map[Signal]string{
 	SigRedirectURI: "redirect_uri_rejected", SigAuthMethod: "auth_method_rejected", SigGrantOrScope: "grant_or_scope_rejected",
 	SigInvalidClient: "invalid_client", SigClientMetadata: "invalid_client_metadata", SigJSONOnly: "json_only",
 	SigCallbackRedirect: "callback_redirect", SigTimeout: "timeout", SigTLS: "tls_failure",
+	SigClaudeNamed: "claude_named",
 }
 
 // Has reports whether every signal in want is set.
@@ -35,7 +41,7 @@ func (s Signal) Has(want Signal) bool { return s&want == want }
 // Names lists the set signals.
 func (s Signal) Names() []string {
 	var out []string
-	for bit := Signal(1); bit != 0 && bit <= SigTLS; bit <<= 1 {
+	for bit := Signal(1); bit != 0 && bit <= SigClaudeNamed; bit <<= 1 {
 		if s&bit != 0 {
 			out = append(out, signalNames[bit])
 		}
@@ -59,10 +65,11 @@ var signalPatterns = []struct {
 	{SigCallbackRedirect, regexp.MustCompile(`(?i)claude\.(ai|com)/api/mcp/auth_callback\?\S*code=`)},
 	{SigTimeout, regexp.MustCompile(`(?i)upstream timed out|timed out|deadline exceeded|context canceled|prematurely closed`)},
 	{SigTLS, regexp.MustCompile(`(?i)ssl_do_handshake\(\) failed|handshake (failed|failure|error)|no required ssl certificate|peer did not return a certificate`)},
+	{SigClaudeNamed, regexp.MustCompile(`(?i)claude\.(ai|com)(/|%2f)(api(/|%2f)mcp(/|%2f)auth_callback|oauth(/|%2f)mcp-oauth-client-metadata)|\bofid_[0-9a-f]{16}\b|"?name"?\s*[:=]\s*"?(claude-ai|anthropic(/claudeai)?)\b|client_name"?\s*[:=]\s*"?claude"?\b`)},
 }
 
 // signalTriggers are cheap checks: a text that contains none cannot match.
-var signalTriggers = []string{"auth", "bearer", "token", "redirect", "client", "scope", "grant", "json", "media", "callback", "time", "deadline", "cancel", "closed", "ssl", "handshake", "certificate"}
+var signalTriggers = []string{"auth", "bearer", "token", "redirect", "client", "scope", "grant", "json", "media", "callback", "time", "deadline", "cancel", "closed", "ssl", "handshake", "certificate", "claude", "ofid_", "anthropic"}
 
 // SignalsOf reads the facts a text states about the flow.
 func SignalsOf(text string) Signal {

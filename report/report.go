@@ -110,7 +110,11 @@ type Finding struct {
 	Fix              string   `json:"fix"`
 	Evidence         []string `json:"evidence"`
 	DecisiveNextStep string   `json:"decisive_next_step"`
-	KnownIssues      []int    `json:"known_issues"`
+	// TiedWith names the findings the logs cannot tell this one from (the
+	// same confidence, the same deciding step): its rank among them is the
+	// rule list's order, not a verdict.
+	TiedWith    []string `json:"tied_with,omitempty"`
+	KnownIssues []int    `json:"known_issues"`
 }
 
 // Event is one request (or app message) of an attempt, redacted.
@@ -296,6 +300,7 @@ func buildFinding(f *rules.Finding) Finding {
 		Fix:              f.Rule.Fix,
 		Evidence:         positions(f.Evidence),
 		DecisiveNextStep: f.Next,
+		TiedWith:         modeNames(f.TiedWith),
 		KnownIssues:      known,
 	}
 }
@@ -361,4 +366,12 @@ func firstN(evs []*rules.Ev, n int) []*rules.Ev {
 		return evs[:n]
 	}
 	return evs
+}
+
+func modeNames(ms []rules.Mode) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, string(m))
+	}
+	return out
 }

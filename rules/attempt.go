@@ -48,9 +48,11 @@ type Ev struct {
 	// it, the application's own access line.
 	Views []*parse.Event
 
-	kind    pathKind
-	strong  bool // may start an attempt on its own
-	message bool // an app message, not a request
+	kind      pathKind
+	strong    bool // may start an attempt on its own
+	message   bool // an app message, not a request
+	candidate bool // the log cannot show who sent it; path and user agent fit the connector
+	onPath    bool // a request to the connector's MCP endpoint (see connectorPaths)
 }
 
 // OK is a 2xx answer.
@@ -86,11 +88,16 @@ type Attempt struct {
 	Env *Env // facts about the whole log, shared by all attempts
 	URL *ConnectorURL
 
-	browserIPs map[netip.Addr]bool
+	// browsers are the browsers of this attempt's authorizations.
+	browsers []browserSeen
+	states   []string // the state parameters of its authorizations
 	// Running state while grouping, kept up to date by add.
 	tokenIssued bool // a token exchange succeeded
-	isConnected bool // and then a Claude-User request succeeded
+	isConnected bool // and then an MCP request on the connector's path succeeded
 	discovered  bool // metadata or registration answered, or the browser came
+	terminal    bool // a step failed in a way the connector does not retry
+	authless    bool // the probe was answered 200 and no metadata was found
+	lastBackend time.Time
 }
 
 // Env holds facts about the logs as a whole that change how evidence
@@ -130,97 +137,284 @@ func (s Span) Covers(from, to time.Time) bool {
 	return !s.First.IsZero() && !s.First.After(from) && !s.Last.Before(to)
 }
 
-// Grouping windows. Claude's own retries follow within seconds; the user
-// clicking Connect again comes later. Consent is human time.
+// Grouping windows. Claude's own steps follow each other within a second
+// or two (cadence); its own retry loops within seconds (loopWindow); the
+// user pressing Connect again comes later. Consent is human time.
 const (
+	cadence        = time.Second
+	loopWindow     = 10 * time.Second
 	attemptGap     = 60 * time.Second
 	humanWindow    = 30 * time.Minute
 	browserLegGap  = 15 * time.Minute
-	probeLookBack  = 5 * time.Second
+	browserJoinGap = 2 * time.Minute
 	humanPause     = 5 * time.Second // longer than any gap between the connector's own steps
 	maxUsageWindow = 24 * time.Hour
 )
 
-// group splits time-ordered events into attempts.
-func group(evs []*Ev, url *ConnectorURL, env *Env) []*Attempt {
+// grouper splits time-ordered events into attempts.
+type grouper struct {
+	out    []*Attempt
+	cur    *Attempt
+	paths  pathSet
+	inputs map[string]*inputIdentity
+	url    *ConnectorURL
+	env    *Env
+}
+
+// group splits time-ordered events into attempts, one per press of
+// Connect: by who sent each request (Anthropic's range, the user's
+// browser, or a sender the log cannot show), by the connector's path,
+// and by the flow's continuity.
+func group(evs []*Ev, url *ConnectorURL, env *Env, inputs map[string]*inputIdentity) []*Attempt {
 	sort.SliceStable(evs, func(i, j int) bool { return evs[i].Time.Before(evs[j].Time) })
-	var (
-		out []*Attempt
-		cur *Attempt
-		// weak holds recent connector-looking requests that could not
-		// start an attempt on their own: a probe on an unusual path is
-		// recognised only by the discovery fetch that follows it.
-		weak []*Ev
-	)
-	start := func(e *Ev) {
-		cur = &Attempt{ID: len(out) + 1, Env: env, URL: url, browserIPs: map[netip.Addr]bool{}}
-		out = append(out, cur)
-		for _, w := range weak {
-			if e.Time.Sub(w.Time) <= probeLookBack && w.Client == e.Client {
-				cur.add(w)
-			}
-		}
-		weak = weak[:0]
-	}
+	g := &grouper{url: url, env: env, inputs: inputs, paths: connectorPaths(evs, url)}
 	for _, e := range evs {
-		gap := time.Duration(1<<62 - 1)
-		if cur != nil {
-			gap = e.Time.Sub(cur.End)
-		}
-		switch {
-		case e.message:
-			// Words attach to the attempt they fall in, never start one.
-			if cur != nil && (gap <= attemptGap || cur.awaitingHuman() && gap <= humanWindow) {
-				cur.add(e)
-			}
-		case e.Browser && e.kind == kindAuthorize:
-			if cur == nil || gap > humanWindow {
-				start(e)
-			}
-			cur.browserIPs[e.Client] = true
-			cur.add(e)
-		case e.Browser:
-			// A login or consent step: only from a browser already seen
-			// on this attempt's authorize request.
-			if cur != nil && cur.browserIPs[e.Client] && gap <= browserLegGap {
-				cur.add(e)
-			}
-		default:
-			switch {
-			case cur == nil:
-				if !e.strong && !e.Confirmed {
-					weak = keepRecent(append(weak, e))
-					continue
-				}
-				start(e)
-			case cur.connected() && isClaudeUserUA(e.UserAgent) && e.kind != kindPRM && e.kind != kindASMeta && e.Time.Sub(cur.End) <= maxUsageWindow:
-				// Tool calls on an established connection.
-			case isRestart(e) && len(cur.browserIPs) > 0 && (e.strong || e.Confirmed):
-				// The connector retries a failed step by itself, but never
-				// sends the user through the browser again: a fresh probe
-				// after a browser leg is the user pressing Connect again.
-				start(e)
-			case gap <= attemptGap && !(cur.connected() && isBrokerUA(e.UserAgent)):
-			case cur.awaitingHuman() && gap <= humanWindow && !isRestart(e):
-			case e.strong || e.Confirmed:
-				start(e)
-			default:
-				weak = keepRecent(append(weak, e))
-				continue
-			}
-			cur.add(e)
-		}
+		e.onPath = !e.message && !e.Browser && g.paths.has(e)
+		g.place(e)
 	}
-	for _, a := range out {
-		a.finish()
+	var out []*Attempt
+	for _, a := range g.out {
+		if !g.valid(a) {
+			continue
+		}
+		a.ID = len(out) + 1
+		a.finish(g.paths)
+		out = append(out, a)
 	}
 	return out
 }
 
-// isRestart: a request that only opens a flow (a probe or a discovery
-// fetch), as opposed to one that continues it (a token exchange).
-func isRestart(e *Ev) bool {
-	return e.kind == kindPRM || (e.kind == kindMCPish && isBrokerUA(e.UserAgent))
+func (g *grouper) start(e *Ev) {
+	g.cur = &Attempt{Env: g.env, URL: g.url}
+	g.out = append(g.out, g.cur)
+	g.cur.add(e)
+}
+
+// canStart: the event may begin an attempt of its own. A request the log
+// cannot attribute starts one only in an input that cannot show the
+// connector's address either; there, requests from Anthropic would have
+// said so.
+func (g *grouper) canStart(e *Ev) bool {
+	switch {
+	case e.message:
+		return false
+	case e.Confirmed, e.Browser && e.strong:
+		return true
+	case e.candidate:
+		in := g.inputs[e.Pos.File]
+		return in == nil || !in.showsClients()
+	}
+	return false
+}
+
+func (g *grouper) place(e *Ev) {
+	cur := g.cur
+	untimed := parse.IsSynthetic(e.Time) || cur != nil && parse.IsSynthetic(cur.End)
+	var pause time.Duration
+	if cur != nil {
+		pause = e.Time.Sub(cur.End)
+	}
+	switch {
+	case e.message:
+		// Words attach to the attempt they fall in, never start one.
+		if cur != nil && (untimed || pause <= attemptGap || cur.awaitingHuman() && pause <= humanWindow) {
+			cur.add(e)
+		}
+		return
+	case e.Browser && e.kind == kindAuthorize:
+		if cur != nil && cur.takesAuthorization(e, untimed, pause) {
+			cur.add(e)
+			return
+		}
+		g.start(e)
+		return
+	case e.Browser:
+		// A login or consent step: from a browser of an attempt's
+		// authorization, the latest first.
+		for i := len(g.out) - 1; i >= 0 && i >= len(g.out)-4; i-- {
+			if a := g.out[i]; a.ownsBrowserStep(e) {
+				a.add(e)
+				return
+			}
+		}
+		return
+	}
+	if cur == nil {
+		if g.canStart(e) {
+			g.start(e)
+		}
+		return
+	}
+	opener := e.kind == kindPRM || e.onPath && e.unauthenticatedProbe()
+	switch {
+	case cur.isConnected && e.onPath && !e.opensFlow() && (untimed || pause <= maxUsageWindow):
+		// Tool calls on an established connection.
+	case opener && (cur.isConnected || cur.hasBrowser() && !cur.tokenIssued):
+		// The flow completed, or the user went through the browser: the
+		// connector never probes again then, nor sends the browser twice.
+		// A fresh probe or discovery is the user pressing Connect again;
+		// the unauthenticated probe just before the discovery fetch goes
+		// with it.
+		g.restart(e)
+		return
+	case opener && cur.terminal && (untimed || pause > cadence):
+		// A step failed for good; past the connector's own pace, this is
+		// a new press.
+		g.restart(e)
+		return
+	case opener && !untimed && pause > loopWindow && !(cur.awaitingHuman() && cur.hasBrowser()):
+		// Past the connector's own retry loops.
+		g.restart(e)
+		return
+	case !untimed && pause > attemptGap && !(cur.awaitingHuman() && pause <= humanWindow):
+		if g.canStart(e) {
+			g.start(e)
+		}
+		return
+	}
+	if e.candidate && !cur.Confirmed && !g.canStart(e) && !cur.hasCandidates() {
+		return // a browser-led attempt does not take a sender the log could have shown
+	}
+	cur.add(e)
+}
+
+// restart begins a new attempt at e, taking along the unauthenticated
+// probe that just preceded it in the old one.
+func (g *grouper) restart(e *Ev) {
+	cur := g.cur
+	if !g.canStart(e) {
+		if !e.candidate || !cur.Confirmed {
+			return
+		}
+	}
+	var moved []*Ev
+	if e.kind == kindPRM {
+		n := len(cur.Events)
+		for n > 0 {
+			p := cur.Events[n-1]
+			if p.message || !p.onPath || !p.unauthenticatedProbe() && p.Authorization == parse.Present || e.Time.Sub(p.Time) > cadence && !parse.IsSynthetic(e.Time) {
+				break
+			}
+			n--
+		}
+		if n == 0 {
+			cur.add(e) // the old attempt was only that probe: it goes on
+			return
+		}
+		moved = cur.Events[n:]
+		cur.Events = cur.Events[:n]
+		cur.recompute()
+	}
+	g.cur = &Attempt{Env: g.env, URL: g.url}
+	g.out = append(g.out, g.cur)
+	for _, p := range moved {
+		g.cur.add(p)
+	}
+	g.cur.add(e)
+}
+
+// valid: an attempt is Claude's when Anthropic's address or Claude's
+// callback shows it. One built only from requests the log cannot
+// attribute stands where the log could not show the connector's address
+// either, and, where other OAuth or MCP clients use the server too, when
+// something in it names Claude.
+func (g *grouper) valid(a *Attempt) bool {
+	mark := false
+	for _, e := range a.Events {
+		switch {
+		case e.Confirmed:
+			return true
+		case e.Browser && e.kind == kindAuthorize && hasClaudeCallback(e.RawQuery):
+			return true
+		case e.UAKnown && isClaudeUserUA(e.UserAgent), e.AllSignals().Has(parse.SigClaudeNamed):
+			mark = true
+		}
+	}
+	backend := false
+	for _, e := range a.Events {
+		if e.message || e.Browser {
+			continue
+		}
+		backend = true
+		in := g.inputs[e.Pos.File]
+		if in == nil {
+			continue
+		}
+		if in.showsClients() || in.others && !mark {
+			return false
+		}
+	}
+	return backend || mark
+}
+
+// takesAuthorization: a browser's authorization continues this attempt:
+// it follows the backend's registration or discovery, is not another
+// press's (a different state), and the attempt has not connected.
+func (a *Attempt) takesAuthorization(e *Ev, untimed bool, pause time.Duration) bool {
+	if a.isConnected || a.tokenIssued || !untimed && pause > browserJoinGap {
+		return false
+	}
+	st := queryParam(e.RawQuery, "state")
+	for _, s := range a.states {
+		if s != st {
+			return false
+		}
+	}
+	return true
+}
+
+// ownsBrowserStep: the step comes from one of this attempt's browsers:
+// the same address and user agent, or a Referer from the authorization;
+// behind a proxy the user agent or the Referer alone.
+func (a *Attempt) ownsBrowserStep(e *Ev) bool {
+	if len(a.browsers) == 0 {
+		return false
+	}
+	if e.Time.Sub(a.End) > browserLegGap && !parse.IsSynthetic(e.Time) {
+		return false
+	}
+	refOK := refererFromAuthorization(e.Referer)
+	public := e.Client.IsValid() && !isNonPublic(e.Client) && !IsCloudflare(e.Client)
+	for _, b := range a.browsers {
+		sameUA := e.UAKnown && e.UserAgent != "" && e.UserAgent == b.ua
+		switch {
+		case public && b.addr == e.Client && (sameUA || refOK):
+			return true
+		case !public && (sameUA || refOK):
+			return true
+		case !e.UAKnown && !public && e.Referer == "":
+			return true // nothing else ties it: the order does
+		}
+	}
+	return false
+}
+
+func (a *Attempt) hasBrowser() bool { return len(a.browsers) > 0 || len(a.states) > 0 }
+
+func (a *Attempt) hasCandidates() bool {
+	for _, e := range a.Events {
+		if e.candidate {
+			return true
+		}
+	}
+	return false
+}
+
+// unauthenticatedProbe: a request that opens the flow rather than
+// continuing it: the broker's (python-httpx) or an anonymous sender's,
+// without a token. Claude-User's requests are the MCP client's.
+func (e *Ev) unauthenticatedProbe() bool {
+	if e.Authorization == parse.Present || e.Method == "GET" || e.Method == "HEAD" || e.Method == "DELETE" {
+		return false
+	}
+	return !(e.UAKnown && isClaudeUserUA(e.UserAgent))
+}
+
+// opensFlow: after a connection, only the broker's probe opens a new
+// flow; an anonymous request on the path is a tool call unless discovery
+// follows (restart takes it along then).
+func (e *Ev) opensFlow() bool {
+	return e.unauthenticatedProbe() && e.UAKnown && isBrokerUA(e.UserAgent)
 }
 
 func (a *Attempt) add(e *Ev) {
@@ -231,13 +425,69 @@ func (a *Attempt) add(e *Ev) {
 	if e.Time.After(a.End) {
 		a.End = e.Time
 	}
+	a.note(e)
+}
+
+// recompute rebuilds the running state after events were moved out.
+func (a *Attempt) recompute() {
+	evs := a.Events
+	*a = Attempt{Env: a.Env, URL: a.URL}
+	for _, e := range evs {
+		a.add(e)
+	}
+}
+
+func (a *Attempt) note(e *Ev) {
+	if e.Confirmed {
+		a.Confirmed = true
+	}
+	if e.Browser && e.kind == kindAuthorize {
+		if st := queryParam(e.RawQuery, "state"); st != "" {
+			a.states = append(a.states, st)
+		}
+		a.browsers = append(a.browsers, browserSeen{addr: e.Client, ua: e.UserAgent, at: e.Time})
+	}
+	if !e.Browser && !e.message {
+		a.lastBackend = e.Time
+	}
 	switch {
-	case e.kind == kindToken && e.OK():
-		a.tokenIssued = true
-	case e.Browser, (e.kind == kindPRM || e.kind == kindASMeta || e.kind == kindRegister) && e.OK():
+	case e.message:
+		if e.Signals.Has(parse.SigTokenIssued) {
+			a.tokenIssued = true
+		}
+	case e.kind == kindToken:
+		if e.OK() && !tooSlow(e) {
+			a.tokenIssued = true
+		} else if e.Status != 0 || tooSlow(e) {
+			a.terminal = true
+		}
+	case e.kind == kindRegister:
+		if e.Status >= 400 {
+			a.terminal = true
+		}
+		if e.OK() {
+			a.discovered = true
+		}
+	case e.Browser:
 		a.discovered = true
-	case a.tokenIssued && e.OK() && isClaudeUserUA(e.UserAgent):
-		a.isConnected = true
+		if e.Status >= 400 {
+			a.terminal = true
+		}
+	case e.kind == kindPRM || e.kind == kindASMeta:
+		if e.OK() {
+			a.discovered = true
+		}
+	case e.onPath:
+		switch {
+		case a.tokenIssued && e.OK() && !tooSlow(e):
+			a.isConnected = true
+		case a.tokenIssued && (e.Status == 401 || e.Status == 403):
+			a.terminal = true
+		case !a.tokenIssued && e.OK() && e.Method == "POST" && !a.discovered:
+			a.authless = true
+		case a.authless && e.OK():
+			a.isConnected = true
+		}
 	}
 }
 
@@ -246,11 +496,11 @@ func (a *Attempt) connected() bool { return a.isConnected }
 
 // awaitingHuman: discovery or registration is done and the user is in the
 // browser (or at an authorization server whose logs we do not have).
-func (a *Attempt) awaitingHuman() bool { return a.discovered && !a.tokenIssued }
+func (a *Attempt) awaitingHuman() bool { return a.discovered && !a.tokenIssued && !a.terminal }
 
 // finish assigns roles, the connector path, egress addresses and the ladder.
-func (a *Attempt) finish() {
-	a.assignRoles()
+func (a *Attempt) finish(paths pathSet) {
+	a.assignRoles(paths)
 	seen := map[netip.Addr]bool{}
 	for _, e := range a.Events {
 		if e.Confirmed {
@@ -266,7 +516,7 @@ func (a *Attempt) finish() {
 	}
 	if len(a.EgressIPs) == 0 {
 		for _, e := range a.Events {
-			if !e.Browser && e.Client.IsValid() && !seen[e.Client] {
+			if !e.Browser && !e.message && e.Client.IsValid() && !seen[e.Client] {
 				seen[e.Client] = true
 				a.EgressIPs = append(a.EgressIPs, e.Client)
 			}
@@ -276,7 +526,7 @@ func (a *Attempt) finish() {
 	a.computeStages()
 }
 
-func (a *Attempt) assignRoles() {
+func (a *Attempt) assignRoles(paths pathSet) {
 	if a.URL != nil && a.URL.Path != "" {
 		a.ConnectorPath = a.URL.Path
 	}
@@ -317,7 +567,7 @@ func (a *Attempt) assignRoles() {
 			if e.OK() {
 				tokenOK = true
 			}
-		case e.kind == kindAuthorize || e.kind == kindAuthish:
+		case !e.onPath:
 			e.Role = RoleOther
 		default:
 			if a.ConnectorPath == "" {
@@ -336,7 +586,7 @@ func (a *Attempt) assignRoles() {
 				}
 			}
 		}
-		if !e.Browser {
+		if !e.Browser && !e.message {
 			lastBackend = e.Time
 		}
 	}
@@ -415,11 +665,12 @@ func (a *Attempt) BackendAfter(e *Ev) []*Ev {
 	return out
 }
 
-// TokenOK returns the last successful token exchange, or nil.
+// TokenOK returns the last successful token exchange the connector waited
+// for (not one answered after it gave up), or nil.
 func (a *Attempt) TokenOK() *Ev {
 	var last *Ev
 	for _, e := range a.Events {
-		if e.Role == RoleToken && e.OK() {
+		if e.Role == RoleToken && e.OK() && !tooSlow(e) {
 			last = e
 		}
 	}
@@ -460,15 +711,6 @@ func describe(evs []*Ev) string {
 		parts = append(parts, e.Method+" "+e.Path+" → "+statusText(e.Status))
 	}
 	return strings.Join(parts, ", ")
-}
-
-// keepRecent bounds the look-back buffer.
-func keepRecent(evs []*Ev) []*Ev {
-	const max = 16
-	if len(evs) > max {
-		return append(evs[:0], evs[len(evs)-max:]...)
-	}
-	return evs
 }
 
 // authenticatedRequests lists the MCP requests made once the connector

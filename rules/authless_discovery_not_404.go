@@ -32,10 +32,13 @@ tells the connector to do OAuth, which then fails at registration.`,
 		if len(odd) == 0 {
 			return nil
 		}
-		conf := Medium
-		if odd[0].OK() && (!a.Has(RoleRegister) || !a.AnyOK(RoleRegister)) {
-			conf = High
-		}
-		return found(conf, fmt.Sprintf("%s as an authless server would, but %s: anything but 404 there makes the connector attempt OAuth.", req(p), describe(firstN(odd, 3))), append([]*Ev{p}, firstN(odd, 3)...)...).notCompleted(StageDiscovery)
+		// Whether the server meant to be authless is not in the log: an
+		// OAuth server that lets the unauthenticated initialize through
+		// (missing_www_authenticate) reads the same.
+		return found(Medium, fmt.Sprintf("%s as an authless server would, but %s: anything but 404 there makes the connector attempt OAuth.", req(p), describe(firstN(odd, 3))), append([]*Ev{p}, firstN(odd, 3)...)...).notCompleted(StageDiscovery).next(authlessOrChallengeNext)
 	},
 }
+
+// authlessOrChallengeNext decides between an authless server with stray
+// metadata and an OAuth server that does not challenge the probe.
+const authlessOrChallengeNext = "Which your server is decides it: if it needs no sign-in, make every discovery path (/.well-known/oauth-protected-resource[/<path>], /.well-known/oauth-authorization-server) a plain 404; if it uses OAuth, answer the unauthenticated initialize with 401 and WWW-Authenticate: Bearer resource_metadata=\"<absolute https URL>\" (missing_www_authenticate)."

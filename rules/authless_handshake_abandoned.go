@@ -1,6 +1,9 @@
 package rules
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 var AuthlessHandshakeAbandoned = &Rule{
 	ID:      "authless_handshake_abandoned",
@@ -26,7 +29,7 @@ something other than 404 and pushed the connector into OAuth.`,
 		if p == nil || a.Outcome == OutcomeConnected || a.Has(RoleMCP) || a.Has(RoleToken) || a.Has(RoleAuthorize) {
 			return nil
 		}
-		if !p.OK() && p.Status != 406 {
+		if !p.OK() && p.Status != 406 || !looksLikeMCPAnswer(p) {
 			return nil
 		}
 		disc := append(append(a.ByRole(RolePRM), a.ByRole(RoleASMeta)...), a.ByRole(RoleRegister)...)
@@ -48,4 +51,19 @@ something other than 404 and pushed the connector into OAuth.`,
 		}
 		return found(High, fmt.Sprintf("%s (an authless server), every discovery probe got a clean 404 (%s), and the connector sent nothing more: no notifications/initialized, no tools/list.", req(p), describe(firstN(disc, 4))), append([]*Ev{p}, firstN(disc, 4)...)...)
 	},
+}
+
+// looksLikeMCPAnswer: a 200 to the probe can be an MCP server's answer:
+// not an HTML page, not a page-sized body, not at a path that names a
+// page of a site (those are wrong_connector_url).
+func looksLikeMCPAnswer(p *Ev) bool {
+	switch {
+	case strings.Contains(strings.ToLower(p.ContentType), "html"):
+		return false
+	case p.Bytes > 16<<10:
+		return false
+	case p.Path == "/" || looksLikePage(p.Path):
+		return false
+	}
+	return true
 }

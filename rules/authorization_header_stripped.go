@@ -39,10 +39,13 @@ server_rejects_token (the application saw the token and refused it).`,
 				return found(High, fmt.Sprintf("The front server logged %s with an Authorization header, and your application says it had none: %q. Something between them drops the header.", req(e), said.Message), e, said)
 			}
 			if e.Layer != parse.LayerApp && e.Authorization == parse.Unknown {
-				return found(Low, fmt.Sprintf("Your application says %s came without a token (%q); if the front server received one, a proxy in between dropped it.", req(e), said.Message), e, said).next(
-					"Log whether Authorization reaches the front server (never its value):\n" + AuthLogSnippet)
+				return found(Medium, fmt.Sprintf("Your application says %s came without a token (%q); if the front server received one, a proxy in between dropped it.", req(e), said.Message), e, said).next(headerReachesNext)
 			}
 		}
 		return nil
 	},
 }
+
+// headerReachesNext decides between a token the connector never sent and
+// one a proxy dropped: whether the front server receives the header.
+const headerReachesNext = "Whether the front server receives the Authorization header decides it: send one yourself (curl -si -X POST -H 'Authorization: Bearer test' <URL>) and see what the application logs, or log its presence (never its value) at the front:\n" + AuthLogSnippet

@@ -19,7 +19,6 @@ reproduces only in that browser profile.`,
 		if redirect == nil || a.Has(RoleToken) || a.Outcome == OutcomeConnected {
 			return nil
 		}
-		return found(Low, fmt.Sprintf("The callback redirect%s was followed by nothing; a browser that blocks claude.ai's cookies ends the flow there.", at(redirect.Time)), redirect).next(
-			"Retry in a private window with extensions off: if that connects, it was the browser.")
+		return found(Medium, fmt.Sprintf("The callback redirect%s was followed by nothing; a browser that blocks claude.ai's cookies ends the flow there.", at(redirect.Time)), redirect).next(callbackNext)
 	},
 }

@@ -202,5 +202,8 @@ func clientOf(e *parse.Event) (netip.Addr, string) {
 	if isGCPInternal(e.Peer) {
 		return e.Peer, "a Google Cloud internal address (on Google Cloud, Anthropic's requests can arrive so)"
 	}
+	if !e.Peer.IsValid() {
+		return e.Peer, ""
+	}
 	return e.Peer, "remote address (a proxy; no forwarded address logged)"
 }

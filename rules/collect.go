@@ -3,6 +3,7 @@ package rules
 import (
 	"net/netip"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/mcptriage/mcptriage/parse"
@@ -25,8 +26,11 @@ type Options struct {
 // it only bounds memory on pathological input.
 const DefaultMaxEvents = 200_000
 
-// Collector keeps the connector-related events of a stream, in constant
-// memory for everything else.
+// Collector keeps the connector-related events of a stream. Its memory
+// grows with the connector's own requests, not with the rest of a busy
+// server's traffic: requests from public addresses outside Anthropic's
+// range are counted and dropped at once, and requests whose sender the log
+// cannot show are held only near a mark of Claude (see settle).
 type Collector struct {
 	opts     Options
 	egress   []netip.Prefix
@@ -36,18 +40,28 @@ type Collector struct {
 	seen     int
 	requests int
 	capped   bool
-	// lastAuthorize is when the last authorize request with Claude's
-	// callback was seen: login and consent pages are only worth keeping
-	// shortly after one.
+	// browsers are the user agents, by address, that asked for an
+	// authorization coming back to Claude: only their login and consent
+	// steps can belong to an attempt.
+	browsers map[netip.Addr][]browserSeen
+	// lastAuthorize is the latest such authorization, for the fast path.
 	lastAuthorize time.Time
-	// browsers are the addresses that made authorize requests, and when:
-	// only their login and consent steps can belong to an attempt.
-	browsers map[netip.Addr]time.Time
+	// inputs holds what each input shows about its clients.
+	inputs     map[string]*inputIdentity
+	lookAlikes map[string]int
+}
+
+// browserSeen is a browser that asked for an authorization with Claude's
+// callback: its user agent, and when.
+type browserSeen struct {
+	addr netip.Addr
+	ua   string
+	at   time.Time
 }
 
 // NewCollector starts an analysis.
 func NewCollector(opts Options) *Collector {
-	c := &Collector{opts: opts, egress: opts.Egress}
+	c := &Collector{opts: opts, egress: opts.Egress, inputs: map[string]*inputIdentity{}}
 	if len(c.egress) == 0 {
 		c.egress = append(append([]netip.Prefix{}, DefaultEgress...), RetiredEgress...)
 		c.retired = RetiredEgress
@@ -65,17 +79,73 @@ func (c *Collector) Add(pe *parse.Event) {
 		c.requests++
 	}
 	c.noteEnv(pe)
-	e, keep := c.classify(pe)
+	in := c.input(pe.Pos.File)
+	e, keep := c.classify(pe, in)
 	if !keep {
-		return
-	}
-	if len(c.kept) >= c.opts.MaxEvents {
-		c.capped = true
 		return
 	}
 	cp := *pe
 	e.Event = &cp
-	c.kept = append(c.kept, &e)
+	ev := &e
+	if e.candidate {
+		in.pending = append(in.pending, ev)
+		c.settle(in, pe.Time, false)
+		return
+	}
+	c.keep(ev)
+}
+
+func (c *Collector) keep(e *Ev) {
+	if len(c.kept) >= c.opts.MaxEvents {
+		c.capped = true
+		return
+	}
+	c.kept = append(c.kept, e)
+}
+
+func (c *Collector) input(file string) *inputIdentity {
+	in := c.inputs[file]
+	if in == nil {
+		in = &inputIdentity{}
+		c.inputs[file] = in
+	}
+	return in
+}
+
+// Candidates wait this long for a mark of Claude before they are judged,
+// and a mark keeps the candidates from markBefore before it to markAfter
+// after it: the backend's discovery comes seconds before the browser's
+// authorization; its token exchange follows the person's consent.
+const (
+	settleAfter = 2 * time.Minute
+	markBefore  = time.Minute
+	markAfter   = 15 * time.Minute
+	pendingMax  = 1 << 15
+)
+
+// settle judges the pending candidates older than settleAfter (all of
+// them when final): one is kept when a mark of Claude (an egress request,
+// Claude-User, Claude's callback) is near it in its input, or when the
+// input shows no other OAuth or MCP client at all, so that only the
+// connector can have sent it. The others are some other client's.
+func (c *Collector) settle(in *inputIdentity, now time.Time, final bool) {
+	if len(in.pending) == 0 {
+		return
+	}
+	if !final && len(in.pending) < pendingMax && now.Sub(in.pending[0].Time) < settleAfter {
+		return
+	}
+	n := 0
+	for _, e := range in.pending {
+		if !final && len(in.pending)-n <= pendingMax/2 && now.Sub(e.Time) < settleAfter {
+			break
+		}
+		n++
+		if !in.others || in.markNear(e.Time.Add(markAfter/2-markBefore/2), markAfter/2+markBefore/2) {
+			c.keep(e)
+		}
+	}
+	in.pending = append(in.pending[:0], in.pending[n:]...)
 }
 
 func (c *Collector) noteEnv(pe *parse.Event) {
@@ -114,7 +184,7 @@ func (c *Collector) noteEnv(pe *parse.Event) {
 // classify decides whether an event can belong to a connect attempt.
 // Most lines are unrelated: it returns keep=false for them without
 // allocating.
-func (c *Collector) classify(pe *parse.Event) (e Ev, keep bool) {
+func (c *Collector) classify(pe *parse.Event, in *inputIdentity) (e Ev, keep bool) {
 	if pe.Time.IsZero() {
 		return e, false
 	}
@@ -125,49 +195,58 @@ func (c *Collector) classify(pe *parse.Event) (e Ev, keep bool) {
 		if pe.Signals == 0 {
 			return e, false
 		}
+		if pe.Signals.Has(parse.SigClaudeNamed) {
+			in.noteMarker(pe.Time)
+		}
 		e.Role, e.message = RoleMessage, true
 		return e, true
 	}
-	if a, ok := c.egressOf(pe); ok {
-		e.Confirmed, e.Egress = true, a
-		e.Retired = inAny(a, c.retired)
-	}
+	in.requests++
 	e.kind = classifyPath(pe.Method, pe.Path, pe.RawQuery)
-	// Most traffic is neither the connector's nor on an OAuth or MCP
-	// path: leave it before the address work below.
-	if !e.Confirmed && e.kind == kindOther && pe.UAKnown && !isConnectorUA(pe.UserAgent) && pe.UserAgent != "" {
-		return e, false
+	class, client, via := c.classOf(pe)
+	e.Client, e.ClientVia = client, via
+	switch class {
+	case clientEgress:
+		in.egress = true
+		e.Confirmed, e.Egress = true, client
+		e.Retired = inAny(client, c.retired)
+	case clientPublic:
+		in.notePublic(client)
+	default:
+		in.hidden++
 	}
-	e.Client, e.ClientVia = clientOf(pe)
-	ua := pe.UserAgent
-	if e.kind == kindAuthorize && (hasClaudeCallback(pe.RawQuery) || !pe.UAKnown) {
-		e.Browser, e.strong, e.Confirmed = true, true, false
-		if pe.Time.After(c.lastAuthorize) {
-			c.lastAuthorize = pe.Time
-		}
-		c.noteBrowser(e.Client, pe.Time)
-		return e, true
+	if claudeMark(pe, e.kind) || class == clientEgress {
+		in.noteMarker(pe.Time)
 	}
-	onURLPath := c.opts.URL != nil && c.opts.URL.Path != "" && c.opts.URL.Path != "/" && samePathFold(pe.Path, c.opts.URL.Path)
+	if otherClient(pe, e.kind) {
+		in.others = true
+	}
+	onURLPath := c.opts.URL != nil && c.opts.URL.Path != "" && samePathFold(pe.Path, c.opts.URL.Path)
 	if c.opts.URL != nil && pe.Host != "" && !sameHost(pe.Host, c.opts.URL.Host) && (e.kind == kindMCPish || e.kind == kindOther) {
 		return e, false // another site on the same server
 	}
-	browserStep := func() bool {
-		// A login or consent step, if its browser shows up on an attempt.
-		if c.lastAuthorize.IsZero() || absDuration(pe.Time.Sub(c.lastAuthorize)) > humanWindow {
-			return false
+	// The browser leg: an authorization that comes back to Claude, from
+	// any address (it is the user's), and the login and consent steps of
+	// the same browser.
+	if e.kind == kindAuthorize && (hasClaudeCallback(pe.RawQuery) || pe.RawQuery == "" && class != clientEgress) {
+		e.Browser, e.strong = true, true
+		e.Confirmed = false
+		if pe.RawQuery != "" {
+			c.noteBrowser(client, pe)
 		}
-		// The grouping only takes steps from a browser seen on the
-		// attempt's authorize request; keeping others would only cost
-		// memory on a busy site.
-		if at, ok := c.browsers[e.Client]; e.Client.IsValid() && (!ok || absDuration(pe.Time.Sub(at)) > humanWindow) {
-			return false
-		}
-		e.Browser = true
-		return true
+		return e, true
 	}
-	switch {
-	case e.Confirmed:
+	if e.kind == kindAuthish || e.kind == kindAuthorize {
+		if class != clientEgress && c.browserStep(pe, client, class, in) {
+			e.Browser = true
+			return e, true
+		}
+		if class != clientEgress {
+			return e, false
+		}
+	}
+	switch class {
+	case clientEgress:
 		// Claude-User also fetches web pages for chats; only requests to
 		// the MCP or OAuth endpoints, or any POST, belong to the connector.
 		page := (e.kind == kindOther || e.kind == kindAuthish) && (pe.Method == "GET" || pe.Method == "HEAD") && !onURLPath
@@ -175,79 +254,139 @@ func (c *Collector) classify(pe *parse.Event) (e Ev, keep bool) {
 			return e, false
 		}
 		e.strong = true
-	case isConnectorUA(ua) || (pe.UAKnown && ua == ""):
-		switch {
-		case e.kind == kindPRM, onURLPath:
-			e.strong = true
-		case e.kind == kindMCPish:
-			e.strong = isConnectorUA(ua)
-		case e.kind == kindASMeta, e.kind == kindRegister, e.kind == kindToken:
-		case pe.Method == "POST" && isConnectorUA(ua):
-			// A probe on an unusual path; kept if discovery follows.
-		default:
-			return e, false
+		return e, true
+	case clientPublic:
+		// Someone else: another MCP client, a script, a scanner. Counted
+		// when it looked like the connector, never kept.
+		if e.kind != kindOther || pe.UAKnown && isConnectorUA(pe.UserAgent) {
+			c.noteLookAlike(pe)
 		}
-	case !pe.UAKnown:
-		// The format does not log user agents (uvicorn, Next.js, a pasted
-		// summary): paths and timing are all there is.
-		switch {
-		case e.kind == kindPRM, e.kind == kindMCPish, onURLPath:
-			e.strong = true
-		case e.kind == kindASMeta, e.kind == kindRegister, e.kind == kindToken:
-		case e.kind == kindAuthish:
-			if !browserStep() {
-				return e, false
-			}
-		case pe.Method == "POST":
-		default:
-			return e, false
-		}
-	case e.kind == kindAuthish || e.kind == kindAuthorize:
-		if !browserStep() {
-			return e, false
-		}
+		return e, false
+	}
+	// The log cannot show who sent it: a candidate, if its path and user
+	// agent fit the connector.
+	if !uaFitsConnector(pe, e.kind) {
+		return e, false
+	}
+	switch {
+	case e.kind == kindPRM, e.kind == kindASMeta, e.kind == kindRegister, e.kind == kindToken, onURLPath:
+	case e.kind == kindMCPish:
+	case pe.Method == "POST":
+		// A probe on a path of its own; it counts if discovery follows.
 	default:
 		return e, false
 	}
+	e.candidate = true
 	return e, true
 }
 
+// browserStep: a login or consent page of a browser that asked for an
+// authorization coming back to Claude, within the human window. The
+// browser is the same when its address and its user agent (or a Referer
+// from the authorization) agree; behind a proxy, where every browser has
+// the proxy's address, the user agent or the Referer must say it.
+func (c *Collector) browserStep(pe *parse.Event, client netip.Addr, class clientClass, in *inputIdentity) bool {
+	if c.lastAuthorize.IsZero() || absDuration(pe.Time.Sub(c.lastAuthorize)) > humanWindow {
+		return false
+	}
+	refOK := refererFromAuthorization(pe.Referer)
+	match := func(seen []browserSeen) bool {
+		for _, b := range seen {
+			if absDuration(pe.Time.Sub(b.at)) > humanWindow {
+				continue
+			}
+			if refOK || pe.UAKnown && pe.UserAgent != "" && pe.UserAgent == b.ua {
+				return true
+			}
+		}
+		return false
+	}
+	if class == clientPublic {
+		return match(c.browsers[client])
+	}
+	for _, seen := range c.browsers {
+		if match(seen) {
+			return true
+		}
+	}
+	// A paste, or a log with neither the clients' addresses nor user
+	// agents (uvicorn behind a proxy): nothing but the order ties the step
+	// to the authorization, and only when no other client shows.
+	return !pe.UAKnown && pe.Referer == "" && !in.others
+}
+
+// refererFromAuthorization: the page was reached from an authorization,
+// login or consent page.
+func refererFromAuthorization(ref string) bool {
+	if ref == "" || ref == "-" {
+		return false
+	}
+	path := ref
+	if i := strings.Index(path, "://"); i >= 0 {
+		path = path[i+3:]
+		if j := strings.IndexByte(path, '/'); j >= 0 {
+			path = path[j:]
+		} else {
+			path = "/"
+		}
+	}
+	path, query, _ := strings.Cut(path, "?")
+	switch classifyPath("GET", path, query) {
+	case kindAuthorize, kindAuthish:
+		return !strings.Contains(strings.ToLower(ref), "claude.ai")
+	}
+	return false
+}
+
 // WantsBrowserStep says whether a login or consent page visited at t
-// could be part of an attempt: an authorization request came within the
-// human window before (as classify's browser step decides). The fast
-// path asks it, in order, before parsing such a page.
+// from peer could be part of an attempt: an authorization with Claude's
+// callback came within the human window (from that address, when the
+// address is a client's own). The fast path asks it, in order, before
+// parsing such a page; the collector then checks the user agent too.
 func (c *Collector) WantsBrowserStep(t time.Time, peer netip.Addr) bool {
 	if c.lastAuthorize.IsZero() || absDuration(t.Sub(c.lastAuthorize)) > humanWindow {
 		return false
 	}
-	// A public peer that is not a proxy is the client itself (clientOf):
-	// it must be a browser that asked for an authorization.
 	if peer.IsValid() && !isNonPublic(peer) && !IsCloudflare(peer) {
-		at, ok := c.browsers[peer]
-		return ok && absDuration(t.Sub(at)) <= humanWindow
+		for _, b := range c.browsers[peer] {
+			if absDuration(t.Sub(b.at)) <= humanWindow {
+				return true
+			}
+		}
+		return false
 	}
 	return true
 }
 
 // noteBrowser remembers a browser that asked for an authorization,
 // forgetting the ones too old to matter so the map stays small.
-func (c *Collector) noteBrowser(a netip.Addr, t time.Time) {
-	if !a.IsValid() {
-		return
+func (c *Collector) noteBrowser(a netip.Addr, pe *parse.Event) {
+	if pe.Time.After(c.lastAuthorize) {
+		c.lastAuthorize = pe.Time
 	}
 	if c.browsers == nil {
-		c.browsers = map[netip.Addr]time.Time{}
+		c.browsers = map[netip.Addr][]browserSeen{}
 	}
 	if len(c.browsers) > 1024 {
-		for k, at := range c.browsers {
-			if absDuration(t.Sub(at)) > humanWindow {
+		for k, seen := range c.browsers {
+			if absDuration(pe.Time.Sub(seen[len(seen)-1].at)) > humanWindow {
 				delete(c.browsers, k)
 			}
 		}
 	}
-	if t.After(c.browsers[a]) {
-		c.browsers[a] = t
+	seen := c.browsers[a]
+	for i := range seen {
+		if seen[i].ua == pe.UserAgent {
+			if pe.Time.After(seen[i].at) {
+				seen[i].at = pe.Time
+			}
+			return
+		}
 	}
+	if len(seen) >= 8 {
+		seen = seen[1:]
+	}
+	c.browsers[a] = append(seen, browserSeen{addr: a, ua: pe.UserAgent, at: pe.Time})
 }
 
 func absDuration(d time.Duration) time.Duration {
@@ -326,17 +465,32 @@ type Run struct {
 	Requests int  // of which requests (the rest are app messages)
 	Kept     int  // connector-related events kept
 	Capped   bool // MaxEvents was reached; later events were not kept
+	// LookAlikes are requests that looked like the connector's but came
+	// from public addresses outside Anthropic's range, by user agent.
+	LookAlikes []LookAlike
+	// HiddenClients: no input showed its clients' addresses (every one
+	// was a proxy's, private, or not logged): the connector could only be
+	// recognised by its user agents, paths and timing.
+	HiddenClients bool
 }
 
 // Analyze groups the kept events into attempts and runs every rule.
 func (c *Collector) Analyze() *Run {
+	hidden := true
+	for _, in := range c.inputs {
+		c.settle(in, time.Time{}, true)
+		if in.requests > 0 && in.showsClients() {
+			hidden = false
+		}
+	}
 	env := c.env
 	env.ClaudeError = c.opts.ClaudeError
 	env.BehindCloudflare = env.BehindCloudflare || c.env.CloudflarePeers > 0
 	sort.SliceStable(c.kept, func(i, j int) bool { return c.kept[i].Time.Before(c.kept[j].Time) })
-	r := &Run{URL: c.opts.URL, Env: &env, Events: c.seen, Requests: c.requests, Kept: len(c.kept), Capped: c.capped}
+	r := &Run{URL: c.opts.URL, Env: &env, Events: c.seen, Requests: c.requests, Kept: len(c.kept), Capped: c.capped,
+		LookAlikes: c.lookAlikeTable(), HiddenClients: hidden && c.requests > 0}
 	inferFronts(c.kept, &env)
-	r.Attempts = group(merge(c.kept), c.opts.URL, &env)
+	r.Attempts = group(merge(c.kept), c.opts.URL, &env, c.inputs)
 	diagnose(r, All)
 	return r
 }

@@ -10,7 +10,7 @@ import (
 )
 
 func probeEvent(t time.Time, ip string) *parse.Event {
-	return &parse.Event{Time: t, Peer: netip.MustParseAddr(ip), Method: "POST", Path: "/mcp", Status: 401, UserAgent: "python-httpx/0.28.1", Bytes: 68}
+	return &parse.Event{Time: t, Peer: netip.MustParseAddr(ip), Method: "POST", Path: "/mcp", Status: 401, UserAgent: "python-httpx/0.28.1", UAKnown: true, Bytes: 68}
 }
 
 // A log with an absurd number of connector requests keeps a bounded
@@ -28,21 +28,19 @@ func TestCollectorCapsKeptEvents(t *testing.T) {
 }
 
 // --egress replaces Anthropic's ranges: a request from the new range is
-// confirmed, one from 160.79.104.0/21 no longer is.
+// confirmed; one from 160.79.104.0/21 is now someone else's public
+// address: counted as a look-alike, never an attempt.
 func TestEgressOverride(t *testing.T) {
 	c := NewCollector(Options{Egress: []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24")}})
 	start := time.Date(2026, 11, 18, 9, 0, 0, 0, time.UTC)
 	c.Add(probeEvent(start, "198.51.100.7"))
 	c.Add(probeEvent(start.Add(10*time.Minute), "160.79.106.35"))
 	run := c.Analyze()
-	if len(run.Attempts) != 2 || !run.Attempts[0].Confirmed || run.Attempts[1].Confirmed {
-		t.Fatalf("attempts %d; confirmed %v", len(run.Attempts), func() []bool {
-			var out []bool
-			for _, a := range run.Attempts {
-				out = append(out, a.Confirmed)
-			}
-			return out
-		}())
+	if len(run.Attempts) != 1 || !run.Attempts[0].Confirmed {
+		t.Fatalf("attempts %d, want 1 confirmed", len(run.Attempts))
+	}
+	if len(run.LookAlikes) != 1 || run.LookAlikes[0].Requests != 1 || run.LookAlikes[0].UserAgent != "python-httpx/0.28.1" {
+		t.Errorf("look-alikes %+v, want the one python-httpx request from outside the range", run.LookAlikes)
 	}
 }
 

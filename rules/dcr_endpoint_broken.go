@@ -30,6 +30,9 @@ where registration returned a clean 201.`,
 		}
 		var bad []*Ev
 		for _, e := range regs {
+			if atOriginRoot(e) && !a.AnyOK(RoleASMeta) {
+				continue // the fallback Claude synthesises when discovery failed
+			}
 			switch {
 			case e.Redirect(), e.Status == 405, e.Status >= 500, e.Status == 499:
 				bad = append(bad, e)

@@ -31,7 +31,15 @@ browser step is in that host's logs, not these.`,
 			}
 		}
 		if len(again) > 0 {
-			return found(High, fmt.Sprintf("%s, then no browser authorization: the connector started over instead (%s).", req(reg), describe(firstN(again, 3))), append([]*Ev{reg}, firstN(again, 3)...)...)
+			// A 201 whose body the connector cannot use (no client_id, a
+			// method it cannot follow) ends the same way, and an access log
+			// does not show the body: Claude's own message decides.
+			conf := Medium
+			if a.claudeSaid("couldn't register") {
+				conf = High
+			}
+			return found(conf, fmt.Sprintf("%s, then no browser authorization: the connector started over instead (%s).", req(reg), describe(firstN(again, 3))), append([]*Ev{reg}, firstN(again, 3)...)...).next(
+				"Replay Claude's registration and read the answer: curl -si -X POST -H 'Content-Type: application/json' -d '" + ClaudeDCRBody + "' <registration endpoint>. A 201 without client_id, or with a token_endpoint_auth_method your token endpoint refuses, is dcr_endpoint_broken; a well-formed one means the connector gave up on its own: file with the ofid.")
 		}
 		return found(Medium, fmt.Sprintf("%s, and then nothing: no browser ever came to authorize.", req(reg)), reg).next(
 			"If the authorization endpoint is on another host, look for the browser's authorize request there first; otherwise file with the ofid and this registration's time.")

@@ -65,6 +65,9 @@ either). Only the edge's logs decide between "blocked" and "never sent".`,
 		next := fmt.Sprintf("Open your CDN or WAF security events for %s to %s UTC: a blocked POST %s with user agent Claude-User from 160.79.104.0/21 decides it. Or test from outside: curl -si -X POST -A Claude-User https://<host>%s — a 403 from the CDN, not your server, is the block.",
 			clock(tok.Time), clock(tok.Time.Add(15e9)), pathOr(a.ConnectorPath, "/mcp"), pathOr(a.ConnectorPath, "/mcp"))
 		if len(after) == 0 {
+			if a.elsewhereAfter(tok) != nil {
+				return nil // the MCP client's requests arrived, at another path
+			}
 			if a.edgeCovers(tok.Time, tok.Time.Add(15e9)) {
 				return nil // the edge saw nothing either: token_never_presented
 			}

@@ -30,6 +30,12 @@ func diagnose(r *Run, list []*Rule) {
 		}
 		rank(a.Findings)
 		reconcile(a)
+		a.Findings = beyondBreak(a.Findings)
+		if a.Outcome == OutcomeConnected {
+			connectedClaims(a)
+			rank(a.Findings)
+		}
+		markTies(a.Findings)
 	}
 	for _, rule := range list {
 		if rule.Check == nil {
@@ -57,10 +63,78 @@ func reconcile(a *Attempt) {
 		return
 	}
 	a.Stages[s].Status = StatusFailed
-	a.LastCompleted = StageReach
-	for st := StageProbe; st <= StageMCP; st++ {
-		if a.Stages[st].Status == StatusOK {
-			a.LastCompleted = st
+	a.LastCompleted = lastCompleted(&a.Stages)
+}
+
+// beyondBreak drops findings about stages after one the leading finding
+// shows did not complete: with the token response unusable, "no MCP
+// request after the token" explains nothing.
+func beyondBreak(fs []*Finding) []*Finding {
+	if len(fs) == 0 || fs[0].Confidence < Medium || fs[0].NotCompleted <= StageReach {
+		return fs
+	}
+	out := fs[:0]
+	for _, f := range fs {
+		if f.Rule.Stage > fs[0].NotCompleted && f != fs[0] {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// connectedClaims: a connected attempt carries no medium or high failure
+// finding unless its evidence is on the connector's own path after the
+// successful MCP request: what happened before it did not stop the flow.
+// Such findings stay, at low confidence, saying so.
+func connectedClaims(a *Attempt) {
+	var ok *Ev
+	for _, e := range a.Events {
+		if e.Role == RoleMCP && e.OK() && !tooSlow(e) {
+			ok = e
+			break
+		}
+	}
+	for _, f := range a.Findings {
+		if f.Confidence < Medium {
+			continue
+		}
+		later := false
+		for _, e := range f.Evidence {
+			if ok != nil && e.onPath && e.Time.After(ok.Time) {
+				later = true
+				break
+			}
+		}
+		if !later {
+			f.Confidence = Low
+			f.Summary += " The attempt connected all the same, so this did not stop it."
+		}
+	}
+}
+
+// markTies names, on the leading findings that share a confidence and
+// the step that would decide between them, the others: the log cannot
+// tell them apart, and the rule order that ranks them is no verdict.
+func markTies(fs []*Finding) {
+	if len(fs) < 2 || fs[0].Next == "" {
+		return
+	}
+	var tied []*Finding
+	for _, f := range fs {
+		if f.Confidence == fs[0].Confidence && f.Next == fs[0].Next {
+			tied = append(tied, f)
+		}
+	}
+	if len(tied) < 2 {
+		return
+	}
+	for _, f := range tied {
+		f.TiedWith = nil
+		for _, o := range tied {
+			if o != f {
+				f.TiedWith = append(f.TiedWith, o.Rule.ID)
+			}
 		}
 	}
 }

@@ -238,3 +238,16 @@ func ruleName(e *parse.Event) string {
 	}
 	return "a security rule"
 }
+
+// elsewhereAfter returns the first request of Claude's MCP client
+// (Claude-User, from Anthropic's range) after ev that went to a path other
+// than the connector's: the client did send something, so "nothing after
+// the token" does not hold.
+func (a *Attempt) elsewhereAfter(ev *Ev) *Ev {
+	for _, e := range a.After(ev) {
+		if e.Role == RoleOther && e.Confirmed && isClaudeUserUA(e.UserAgent) {
+			return e
+		}
+	}
+	return nil
+}

@@ -1,7 +1,11 @@
 package rules
 
 import (
+	"path"
+
+	"github.com/mcptriage/mcptriage/parse"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -95,23 +99,16 @@ func (a *Attempt) computeStages() {
 	}
 
 	browser := append(a.ByRole(RoleAuthorize), a.ByRole(RoleBrowser)...)
+	// The application saying it sent the browser back to Claude's
+	// callback with a code is the leg's end as much as the redirect is.
+	for _, e := range a.ByRole(RoleMessage) {
+		if e.Signals.Has(parse.SigCallbackRedirect) && len(browser) > 0 {
+			browser = append(browser, e)
+		}
+	}
 	sortByTime(browser)
 	if len(browser) > 0 {
-		status := StatusStarted
-		for _, e := range browser {
-			if e.Status == 302 || e.Status == 303 {
-				status = StatusOK
-			}
-		}
-		for _, e := range browser {
-			if e.Status >= 400 || ((e.Status == 307 || e.Status == 308) && e.Method == "POST") {
-				status = StatusFailed
-			}
-		}
-		if a.AnyOK(RoleToken) {
-			status = StatusOK
-		}
-		set(StageAuthorization, status, browser)
+		set(StageAuthorization, browserStatus(browser, a.AnyOK(RoleToken)), browser)
 	} else if authless {
 		set(StageAuthorization, StatusSkipped, nil)
 	}
@@ -126,12 +123,7 @@ func (a *Attempt) computeStages() {
 		set(StageMCP, okIf(usable(mcp) != nil), mcp)
 	}
 
-	a.LastCompleted = StageReach
-	for s := StageProbe; s <= StageMCP; s++ {
-		if a.Stages[s].Status == StatusOK {
-			a.LastCompleted = s
-		}
-	}
+	a.LastCompleted = lastCompleted(&a.Stages)
 	// An authless server that answered the probe and then served MCP
 	// requests has connected without stages 2 to 5.
 	a.Outcome = OutcomeFailed
@@ -142,6 +134,60 @@ func (a *Attempt) computeStages() {
 	case a.waitingOnUser() && a.Env != nil && a.Env.ClaudeError == "" && !a.Env.LogEnd.IsZero() && a.Env.LogEnd.Sub(a.End) < attemptGap && !a.anyFailed():
 		a.Outcome = OutcomeIncomplete
 	}
+}
+
+// lastCompleted is the furthest stage that completed. The connector goes
+// on after some failures (discovery after a probe answered 404), so a
+// later stage that completed shows an earlier failure did not stop it;
+// where a completed stage still led nowhere (metadata for another
+// resource), the finding that says so marks it (Finding.NotCompleted).
+func lastCompleted(st *[StageMCP + 1]StageResult) Stage {
+	last := StageReach
+	for s := StageProbe; s <= StageMCP; s++ {
+		if st[s].Status == StatusOK {
+			last = s
+		}
+	}
+	return last
+}
+
+// browserStatus reads the browser's leg: it completed when the
+// authorization (or its consent step) redirected the browser back, which
+// is Claude's callback unless the logged Location says otherwise, even
+// with a 307 or 308 (the consent was given; the callback's refusal of the
+// POST is the finding's to say). An error answer, or a redirect carrying
+// an error, after the last such redirect fails it.
+func browserStatus(browser []*Ev, tokenOK bool) StageStatus {
+	if tokenOK {
+		return StatusOK
+	}
+	status := StatusStarted
+	for _, e := range browser {
+		if isAsset(e.Path) {
+			continue
+		}
+		loc := strings.ToLower(e.Location)
+		switch {
+		case e.Role == RoleMessage:
+			status = StatusOK
+		case e.Redirect() && strings.Contains(loc, "error="):
+			status = StatusFailed
+		case e.Redirect() && (loc == "" || strings.Contains(loc, "/api/mcp/auth_callback")):
+			status = StatusOK
+		case e.Status >= 400:
+			status = StatusFailed
+		}
+	}
+	return status
+}
+
+// isAsset: a style sheet, script, image or font a page loads.
+func isAsset(p string) bool {
+	switch strings.ToLower(path.Ext(p)) {
+	case ".css", ".js", ".mjs", ".map", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".webp", ".woff", ".woff2", ".ttf":
+		return true
+	}
+	return false
 }
 
 // waitingOnUser: the log ends while the user may still be in the browser:

@@ -26,6 +26,16 @@ resource_metadata_invalid (the header is there but its URL is unusable),
 prm_not_found (the URL is right, the document behind it is missing).`,
 	Fix: "Answer the unauthenticated initialize with 401 and WWW-Authenticate: Bearer resource_metadata=\"https://<host>/.well-known/oauth-protected-resource/<path>\".",
 	Run: func(a *Attempt) *Finding {
+		// A 200 to the probe from a server that publishes metadata: if it
+		// uses OAuth, it lets the unauthenticated initialize through, and
+		// the connector does not act on a challenge attached to a 200.
+		if p, prm := a.FirstNonHead(RoleProbe), a.metadataDocument(); p != nil && p.OK() && looksLikeMCPAnswer(p) && prm != nil && a.stalledAt(StageToken) && !a.Has(RoleMCP) {
+			f := found(Medium, fmt.Sprintf("%s without a challenge although the server publishes protected-resource metadata (%s): if it uses OAuth, the connector was never told to sign in.", req(p), req(prm)), p, prm).next(authlessOrChallengeNext)
+			if !a.AnyOK(RoleRegister) {
+				f.notCompleted(StageDiscovery) // what was found led nowhere, as authless_discovery_not_404 says too
+			}
+			return f
+		}
 		var p *Ev
 		for _, e := range a.ByRole(RoleProbe) {
 			if e.Status == 401 {
@@ -35,6 +45,11 @@ prm_not_found (the URL is right, the document behind it is missing).`,
 		}
 		if p == nil || !a.stalledAt(StageDiscovery) || a.AnyOK(RolePRM) {
 			return nil
+		}
+		for _, e := range a.ByRole(RoleProbe) {
+			if isClaudeUserUA(e.UserAgent) && (e.Status == 403 || e.Status == 444) {
+				return nil // a block by user agent stopped it: edge_blocks_claude_user
+			}
 		}
 		switch {
 		case p.HasWWWAuth == parse.Absent:

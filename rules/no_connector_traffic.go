@@ -1,6 +1,9 @@
 package rules
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // stageZeroChecks lists what to rule out when nothing arrived, most
 // common first.
@@ -45,6 +48,12 @@ Make sure the log covers the minute of the attempt, in UTC.`,
 		if r.Requests == 0 {
 			summary = "The logs hold no requests at all."
 		}
+		if n, list := lookAlikeSummary(r.LookAlikes); n > 0 {
+			summary = fmt.Sprintf("None of the %s requests read came from Anthropic's egress range. %s looked like the connector's (its user agents, or its endpoints) but came from other public addresses, so they are other clients': %s.", Thousands(r.Requests), plural(n, "One", Thousands(n)), list)
+		}
+		if r.HiddenClients && r.Requests > 0 {
+			summary += " Every client address in these logs is a proxy's or missing, so Claude's requests cannot show their address here: log the forwarded client (nginx: set_real_ip_from <proxy> and real_ip_header X-Forwarded-For; or add $http_x_forwarded_for to the log_format)."
+		}
 		if r.Env != nil && r.Env.GCPInternalPeers > 0 {
 			summary += fmt.Sprintf(" %s requests came from Google Cloud internal addresses (0.0.0.0 or fda3:e722:ac3::/48): on Google Cloud, Anthropic's traffic can arrive so; check them by path.", Thousands(r.Env.GCPInternalPeers))
 		}
@@ -53,4 +62,21 @@ Make sure the log covers the minute of the attempt, in UTC.`,
 		}
 		return found(Medium, summary).next(stageZeroChecks)
 	},
+}
+
+// lookAlikeSummary counts the look-alikes and names the commonest user
+// agents: "python-httpx/0.28.1 (120), claude-code/2.1.3 (cli) (80)".
+func lookAlikeSummary(las []LookAlike) (int, string) {
+	n := 0
+	var parts []string
+	for i, la := range las {
+		n += la.Requests
+		if i < 4 {
+			parts = append(parts, fmt.Sprintf("%s (%s)", la.UserAgent, Thousands(la.Requests)))
+		}
+	}
+	if len(las) > 4 {
+		parts = append(parts, "…")
+	}
+	return n, strings.Join(parts, ", ")
 }

@@ -41,8 +41,8 @@ all).`,
 				return nil
 			}
 			conf := High
-			if p := a.Probe(); p != nil && p.Status != 401 {
-				conf = Medium
+			if p := a.Probe(); p != nil && len(withStatus(a.ByRole(RoleProbe), 401)) == 0 {
+				return nil // the probe never asked for a token: its own answer is the break
 			}
 			summary := fmt.Sprintf("Every protected-resource metadata fetch failed (%s).", describe(firstN(prms, 3)))
 			if len(fallback) > 0 {

@@ -26,29 +26,40 @@ place but show "Automatic client registration isn't supported" in Claude.`,
 		if a.claudeSaid("automatic client registration isn't supported") {
 			return nil // dcr_not_supported, by Claude's own words
 		}
-		prm := a.FirstOK(RolePRM)
-		last := a.ByRole(RoleProbe)
-		conf := Low
-		var reprobe *Ev
-		for _, p := range last {
-			if p.Time.After(prm.Time) {
-				reprobe = p
-				conf = Medium
-			}
-		}
+		prm := a.metadataDocument()
+		conf, reprobe := discoveryStallConfidence(a, prm)
 		summary := fmt.Sprintf("Discovery succeeded (%s) and the connector went no further: no registration, no browser authorization.", req(prm))
 		if reprobe != nil {
 			summary += fmt.Sprintf(" It probed again %s later (%s) and stopped.", span(prm.Time, reprobe.Time), req(reprobe))
 		}
 		ev := []*Ev{prm, a.FirstOK(RoleASMeta), reprobe}
-		return found(conf, summary, ev...).next(
-			"Compare the metadata's \"resource\" with the URL typed into Claude, byte for byte (curl -s https://<host>/.well-known/oauth-protected-resource/<path>). If Claude said \"Automatic client registration isn't supported\", the cause is client registration instead (dcr_not_supported).")
+		return found(conf, summary, ev...).next(discoveryStallNext)
 	},
+}
+
+// discoveryStallNext decides what stopped a flow right after discovery:
+// the resource the metadata names, or client registration.
+const discoveryStallNext = "Claude's message decides it: \"Automatic client registration isn't supported\" means the metadata offers no registration endpoint Claude will use (dcr_not_supported; pass it with --error). Otherwise compare the metadata's \"resource\" with the URL typed into Claude, byte for byte: curl -s https://<host>/.well-known/oauth-protected-resource/<path>."
+
+// discoveryStallConfidence: a re-probe after discovery, then nothing, is
+// the connector giving up on what it found; without it the log may just
+// end early.
+func discoveryStallConfidence(a *Attempt, prm *Ev) (Confidence, *Ev) {
+	var reprobe *Ev
+	for _, p := range a.ByRole(RoleProbe) {
+		if prm != nil && p.Time.After(prm.Time) {
+			reprobe = p
+		}
+	}
+	if reprobe != nil {
+		return Medium, reprobe
+	}
+	return Low, nil
 }
 
 // discoveryStall: discovery completed and nothing of stages 3-6 followed.
 func discoveryStall(a *Attempt) bool {
-	return a.AnyOK(RolePRM) && a.Stages[StageDiscovery].Status == StatusOK &&
+	return a.metadataDocument() != nil && a.Stages[StageDiscovery].Status == StatusOK &&
 		!a.Has(RoleRegister) && !a.Has(RoleAuthorize) && !a.Has(RoleBrowser) && !a.Has(RoleToken) && !a.Has(RoleMCP) &&
 		a.Outcome == OutcomeFailed
 }

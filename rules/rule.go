@@ -126,6 +126,9 @@ type Finding struct {
 	// NotCompleted is a stage the ladder counts as done (its request was
 	// answered 2xx or 3xx) that this finding shows did not complete.
 	NotCompleted Stage
+	// TiedWith names the findings this one cannot be told apart from on
+	// these logs: the same confidence and the same deciding step (Next).
+	TiedWith []Mode
 }
 
 var idPattern = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)

@@ -50,11 +50,6 @@ the server, answers 403).`,
 		if said := a.saying(parse.SigTokenRejected, first, 5e9); said != nil {
 			return found(High, fmt.Sprintf("%s and %sthe authenticated request was refused (%s); your application says why: %q.", issued, after, req(first), said.Message), append(ev, said)...)
 		}
-		for _, e := range rejected {
-			if e.PassedEdge() {
-				return found(High, fmt.Sprintf("%s and %sthe authenticated request (%s) passed your edge, which logged it, and your origin refused it with %d.", issued, after, req(e), e.Status), ev...)
-			}
-		}
 		if a.logsAuthorization() {
 			for _, e := range rejected {
 				if e.Authorization == parse.Present {
@@ -63,7 +58,18 @@ the server, answers 403).`,
 			}
 			return nil // sent without the header: token_never_presented
 		}
-		return found(Medium, fmt.Sprintf("%s and %sthe authenticated request was refused (%s, %d %s). The access log does not say whether it carried the token.", issued, after, req(first), len(rejected), plural(len(rejected), "time", "times")), ev...).next(
-			"Log whether requests carry an Authorization header (never its value) and connect again; \"present\" means your server rejects the token, \"absent\" means the connector did not send it:\n" + AuthLogSnippet)
+		// Passing the edge rules out an edge block, not a request that came
+		// without its token (token_never_presented): only the header's
+		// presence decides that.
+		for _, e := range rejected {
+			if e.PassedEdge() {
+				return found(Medium, fmt.Sprintf("%s and %sthe authenticated request (%s) passed your edge, which logged it, and your origin refused it with %d. The logs do not say whether it carried the token.", issued, after, req(e), e.Status), ev...).next(authPresenceNext)
+			}
+		}
+		return found(Medium, fmt.Sprintf("%s and %sthe authenticated request was refused (%s, %d %s). The access log does not say whether it carried the token.", issued, after, req(first), len(rejected), plural(len(rejected), "time", "times")), ev...).next(authPresenceNext)
 	},
 }
+
+// authPresenceNext decides between a token the server refuses and one the
+// connector never sent: whether the request carried Authorization.
+const authPresenceNext = "Log whether requests carry an Authorization header (never its value) and connect again; \"present\" means your server rejects the token (server_rejects_token), \"absent\" means the connector did not send it (token_never_presented):\n" + AuthLogSnippet

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/mcptriage/mcptriage/parse"
 )
@@ -25,18 +26,27 @@ the user's browser may have lost claude.ai's session on the way back
 		if redirect == nil || a.Has(RoleToken) || a.Outcome == OutcomeConnected {
 			return nil
 		}
-		return found(Medium, fmt.Sprintf("The browser was sent back to Claude%s (%s), and no token request reached this server afterwards.", at(redirect.Time), req(redirect)), redirect).next(
-			"Check token_endpoint in your authorization-server metadata: if it is another host or path, look there. Then retry in a browser profile without blockers; if the callback still leads nowhere, file with the ofid.")
+		return found(Medium, fmt.Sprintf("The browser was sent back to Claude%s (%s), and no token request reached this server afterwards.", at(redirect.Time), req(redirect)), redirect).next(callbackNext)
 	},
 }
 
 // callbackRedirect is the step that sent the user back to Claude: the
 // last 302/303 of the browser leg, or what the app says it did.
+// callbackNext decides between a connector that never exchanged the code
+// and a browser that lost claude.ai's session on the way back.
+const callbackNext = "Check token_endpoint in your authorization-server metadata: if it is another host or path, its log holds the exchange. Then retry in a private window with extensions off: if that connects, the browser lost claude.ai's session (callback_session_lost); if not, file with the ofid and the callback's time."
+
+// callbackRedirect returns the browser's last redirect back to Claude
+// with a code: a 302 or 303 from the authorization or its consent step,
+// not one that carries an error.
 func callbackRedirect(a *Attempt) *Ev {
+	if a.Stages[StageAuthorization].Status != StatusOK {
+		return nil
+	}
 	var last *Ev
 	for _, e := range a.Events {
 		switch {
-		case (e.Role == RoleAuthorize || e.Role == RoleBrowser) && (e.Status == 302 || e.Status == 303):
+		case (e.Role == RoleAuthorize || e.Role == RoleBrowser) && (e.Status == 302 || e.Status == 303) && !strings.Contains(strings.ToLower(e.Location), "error="):
 			last = e
 		case e.Signals.Has(parse.SigCallbackRedirect) && e.Status != 307 && e.Status != 308:
 			last = e

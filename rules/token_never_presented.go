@@ -31,6 +31,9 @@ left is a connector bug: file it with the ofid.`,
 		if from == nil || len(reachedOrigin(reqs)) < len(reqs) {
 			return nil // the edge stopped them: edge_blocks_claude_user
 		}
+		if len(reqs) == 0 && a.elsewhereAfter(from) != nil {
+			return nil // the MCP client's requests arrived, at another path
+		}
 		if len(reqs) == 0 && !external && a.edgeCovers(from.Time, from.Time.Add(15e9)) {
 			return found(High, fmt.Sprintf("The token was issued%s, and neither your edge's log (which covers that time) nor your origin's shows any request after it: the connector never sent one.", at(from.Time)), from)
 		}
@@ -53,7 +56,9 @@ left is a connector bug: file it with the ofid.`,
 		// The application says the header was missing, and nothing in
 		// front of it saw one: the connector did not send it.
 		if said := a.saying(parse.SigBearerMissing, firstOf(reqs), 5e9); said != nil && len(bare) == 0 && !frontSawAuthorization(reqs) && len(withStatus(reqs, 401, 403)) > 0 {
-			return found(High, fmt.Sprintf("%s the next MCP request was refused (%s) and your application says why: %q.", issued, req(withStatus(reqs, 401, 403)[0]), said.Message), append(lead, withStatus(reqs, 401, 403)[0], said)...)
+			// Nothing in front logged whether the header came: a proxy that
+			// drops it (authorization_header_stripped) reads the same.
+			return found(Medium, fmt.Sprintf("%s the next MCP request was refused (%s) and your application says why: %q.", issued, req(withStatus(reqs, 401, 403)[0]), said.Message), append(lead, withStatus(reqs, 401, 403)[0], said)...).next(headerReachesNext)
 		}
 		if len(bare) > 0 && len(bare) == len(withStatus(reqs, 401, 403)) {
 			return found(High, fmt.Sprintf("%s the next MCP request arrived without an Authorization header (%s).", issued, req(bare[0])), append(lead, firstN(bare, 3)...)...)
@@ -62,8 +67,7 @@ left is a connector bug: file it with the ofid.`,
 		if len(unauth) == 0 || a.logsAuthorization() || a.saying(parse.SigTokenRejected, unauth[0], 5e9) != nil {
 			return nil
 		}
-		return found(Low, fmt.Sprintf("%s the MCP request was answered 401 (%s); if it carried no Authorization header, the connector dropped the token.", issued, req(unauth[0])), append(lead, unauth[0])...).next(
-			"Log whether Authorization was present (never its value) and connect again:\n" + AuthLogSnippet)
+		return found(Medium, fmt.Sprintf("%s the MCP request was answered 401 (%s); if it carried no Authorization header, the connector dropped the token.", issued, req(unauth[0])), append(lead, unauth[0])...).next(authPresenceNext)
 	},
 }
 

@@ -38,6 +38,10 @@ such a document ever is hints at it.`,
 		if len(html) > 0 {
 			return found(High, fmt.Sprintf("%s with Content-Type %s: the connector needs JSON there.", req(html[0]), html[0].ContentType), firstN(html, 3)...).notCompleted(StageDiscovery)
 		}
+		if same := a.samePageEverywhere(); len(same) > 0 && len(big) == 0 {
+			return found(Medium, fmt.Sprintf("%s and %s: the same %d-byte answer at both metadata paths, which hold different documents: one page is served for every path.", req(same[0]), req(same[1]), same[0].Bytes), same...).notCompleted(StageDiscovery).next(
+				"curl -si https://<host>" + same[0].Path + " | head: an HTML body decides it.")
+		}
 		if len(big) > 0 {
 			return found(Medium, fmt.Sprintf("%s with %d bytes: far larger than a metadata document, the size of a web page.", req(big[0]), big[0].Bytes), firstN(big, 3)...).notCompleted(StageDiscovery).next(
 				"curl -si https://<host>" + big[0].Path + " | head: an HTML body decides it.")
@@ -55,4 +59,43 @@ func metadataMaxBytes(e *Ev) int64 {
 		return 2048
 	}
 	return 16384
+}
+
+// looksLikeMetadata: a 2xx at a metadata path that can be a metadata
+// document: not HTML, not the size of a web page.
+func looksLikeMetadata(e *Ev) bool {
+	if !e.OK() || strings.Contains(strings.ToLower(e.ContentType), "html") {
+		return false
+	}
+	return e.ContentType != "" || e.Bytes <= metadataMaxBytes(e)
+}
+
+// metadataDocument returns the first protected-resource metadata fetch
+// answered with what can be a metadata document, or nil.
+func (a *Attempt) metadataDocument() *Ev {
+	same := a.samePageEverywhere()
+	for _, e := range a.ByRole(RolePRM) {
+		if looksLikeMetadata(e) && same == nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// samePageEverywhere returns a protected-resource and an
+// authorization-server metadata fetch answered with bodies of the same
+// size (a few hundred bytes or more): the two documents differ, so one
+// page is being served for both (a catch-all), or nil.
+func (a *Attempt) samePageEverywhere() []*Ev {
+	for _, p := range a.ByRole(RolePRM) {
+		if !p.OK() || p.Bytes < 256 {
+			continue
+		}
+		for _, m := range a.ByRole(RoleASMeta) {
+			if m.OK() && m.Bytes == p.Bytes {
+				return []*Ev{p, m}
+			}
+		}
+	}
+	return nil
 }

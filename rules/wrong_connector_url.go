@@ -43,6 +43,9 @@ addresses answers 403 to them but not to a browser (waf_blocks_backchannel).`,
 			return nil
 		}
 		first := probes[0]
+		if a.URL != nil && first.Path != a.URL.Path && samePathFold(first.Path, a.URL.Path) {
+			return nil // the connector changed the typed path: url_case_mangled, url_trailing_slash_stripped
+		}
 		// The site's root or a page was given: the connector may still find
 		// metadata at the origin's root (for the real endpoint) and stop
 		// there, since it names another resource.
@@ -76,7 +79,13 @@ addresses answers 403 to them but not to a browser (waf_blocks_backchannel).`,
 			summary += fmt.Sprintf(" OAuth discovery found nothing either (%s).", describe(firstN(disc, 3)))
 			ev = append(ev, firstN(disc, 2)...)
 		}
-		return found(conf, summary, ev...).next("Request the URL the way the connector does: curl -i -X POST -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"probe\",\"version\":\"1\"}}}' <URL> — an MCP endpoint answers 401 with WWW-Authenticate, or a JSON-RPC result.")
+		f := found(conf, summary, ev...)
+		if atSite && a.AnyOK(RolePRM) {
+			// The root's metadata describes the real endpoint, not the
+			// site the URL names: discovery found nothing for it.
+			f.notCompleted(StageDiscovery)
+		}
+		return f.next("Request the URL the way the connector does: curl -i -X POST -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"probe\",\"version\":\"1\"}}}' <URL> — an MCP endpoint answers 401 with WWW-Authenticate, or a JSON-RPC result.")
 	},
 }
 
