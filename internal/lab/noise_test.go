@@ -77,7 +77,9 @@ func TestCrowdIsABusyServersTraffic(t *testing.T) {
 	}
 	rc.mu.Unlock()
 	for _, cl := range OtherClients {
-		if !rc.any(func(s seen) bool { return s.path == "/register" && slices.Contains(cl.Egress, s.from) && s.status == 201 }) {
+		if !rc.any(func(s seen) bool {
+			return s.path == "/register" && slices.Contains(cl.Egress, s.from) && s.status == 201
+		}) {
 			t.Errorf("%s never registered", cl.Name)
 		}
 		if !rc.any(func(s seen) bool {
