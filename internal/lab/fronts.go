@@ -202,27 +202,31 @@ func StartApache(dir, upstream string) (*Proxy, error) {
 // or journald keep them. Behind a proxy (--proxy-headers, the default)
 // the client is the forwarded address with port 0.
 func StartUvicorn(dir, upstream string) (*Proxy, error) {
-	listen, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	if _, err := writeFrontFile(dir, "labproxy.py"); err != nil {
-		return nil, err
-	}
-	host, port, _ := strings.Cut(listen, ":")
-	cmd := exec.Command(debianPython, "-m", "uvicorn", "--host", host, "--port", port,
-		"--proxy-headers", "--forwarded-allow-ips", "127.0.0.1", "--app-dir", dir, "labproxy:app")
-	cmd.Env = append(os.Environ(), "LAB_UPSTREAM="+upstream, "PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1")
-	log := filepath.Join(dir, "uvicorn.log")
-	p := &Proxy{URL: "http://" + listen, cmd: cmd, stop: syscall.SIGINT, dir: dir,
-		Logs: map[string]string{"uvicorn.log": log}, stdout: log, stderr: log}
-	return p, p.start(listen)
+	return startPythonFront(dir, upstream, "uvicorn.log", syscall.SIGINT, func(listen string) (*exec.Cmd, error) {
+		host, port, _ := strings.Cut(listen, ":")
+		return exec.Command(debianPython, "-m", "uvicorn", "--host", host, "--port", port,
+			"--proxy-headers", "--forwarded-allow-ips", "127.0.0.1", "--app-dir", dir, "labproxy:app"), nil
+	})
 }
 
 // StartGunicorn runs gunicorn with the uvicorn worker: uvicorn's access
 // message through gunicorn's logging, and gunicorn's own lines, in one
 // stream.
 func StartGunicorn(dir, upstream string) (*Proxy, error) {
+	return startPythonFront(dir, upstream, "gunicorn.log", syscall.SIGTERM, func(listen string) (*exec.Cmd, error) {
+		bin, err := Binary("gunicorn")
+		if err != nil {
+			return nil, err
+		}
+		return exec.Command(bin, "--bind", listen, "--workers", "1", "--worker-class", "uvicorn.workers.UvicornWorker",
+			"--access-logfile", "-", "--forwarded-allow-ips", "127.0.0.1", "--graceful-timeout", "1",
+			"--chdir", dir, "labproxy:app"), nil
+	})
+}
+
+// startPythonFront serves the lab's ASGI proxy with the command made for
+// a listening address; the process's whole output is the log.
+func startPythonFront(dir, upstream, logName string, stop syscall.Signal, command func(listen string) (*exec.Cmd, error)) (*Proxy, error) {
 	listen, err := freePort()
 	if err != nil {
 		return nil, err
@@ -230,17 +234,14 @@ func StartGunicorn(dir, upstream string) (*Proxy, error) {
 	if _, err := writeFrontFile(dir, "labproxy.py"); err != nil {
 		return nil, err
 	}
-	bin, err := Binary("gunicorn")
+	cmd, err := command(listen)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "--bind", listen, "--workers", "1", "--worker-class", "uvicorn.workers.UvicornWorker",
-		"--access-logfile", "-", "--forwarded-allow-ips", "127.0.0.1", "--graceful-timeout", "1",
-		"--chdir", dir, "labproxy:app")
 	cmd.Env = append(os.Environ(), "LAB_UPSTREAM="+upstream, "PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1")
-	log := filepath.Join(dir, "gunicorn.log")
-	p := &Proxy{URL: "http://" + listen, cmd: cmd, stop: syscall.SIGTERM, dir: dir,
-		Logs: map[string]string{"gunicorn.log": log}, stdout: log, stderr: log}
+	log := filepath.Join(dir, logName)
+	p := &Proxy{URL: "http://" + listen, cmd: cmd, stop: stop, dir: dir,
+		Logs: map[string]string{logName: log}, stdout: log, stderr: log}
 	return p, p.start(listen)
 }
 
