@@ -27,6 +27,11 @@ type Case struct {
 	NoForward bool
 	// Only runs the case behind these fronts (nil: every front).
 	Only []string
+	// Quiet: a private server's day, with no other MCP or OAuth client
+	// (only browsers, monitoring and scanners on other paths), where a
+	// log with neither addresses nor user agents can still be read by
+	// order.
+	Quiet bool
 }
 
 // scenario looks a scenario up by name; the catalogue of expectations
@@ -89,6 +94,12 @@ var Sequences = []Case{
 		"healthy", afterFix, "healthy")},
 }
 
+// quiet are the sequences also staged on a quiet server, behind the
+// fronts whose logs have no user agent or no time.
+var quiet = []string{"seq_register400_twice_then_fixed", "seq_register500_then_fixed", "seq_token415_then_fixed",
+	"seq_token401_twice", "seq_token_timeout_then_fixed", "seq_mcp401_twice_then_fixed", "seq_register_token_mcp",
+	"seq_connected_twice"}
+
 // noForward are the cases also staged behind a proxy that forwards no
 // address.
 var noForward = []string{"healthy", "dcr_endpoint_broken", "callback_redirect_307",
@@ -109,12 +120,17 @@ func Cases() []Case {
 		out = append(out, c)
 	}
 	out = append(out, Sequences...)
-	for _, name := range noForward {
-		i := slices.IndexFunc(out, func(c Case) bool { return c.Name == name })
-		c := out[i]
-		c.Name, c.NoForward = "noforward_"+name, true
-		out = append(out, c)
+	variant := func(names []string, prefix string, change func(*Case)) {
+		for _, name := range names {
+			i := slices.IndexFunc(out, func(c Case) bool { return c.Name == name })
+			c := out[i]
+			c.Name = prefix + name
+			change(&c)
+			out = append(out, c)
+		}
 	}
+	variant(noForward, "noforward_", func(c *Case) { c.NoForward = true })
+	variant(quiet, "quiet_", func(c *Case) { c.Quiet, c.Only = true, []string{"uvicorn", "gunicorn", "express"} })
 	return out
 }
 
@@ -167,13 +183,24 @@ func crowdPath(f Faults) (path string, legacy bool) {
 type evidence int
 
 const (
-	decisive evidence = iota // the set holds what decides the mode
-	tied                     // the stage shows, the mode ties with look-alikes
-	blind                    // neither the stage nor the mode shows
+	decisive  evidence = iota // the set holds what decides the mode
+	tied                      // the stage shows, the mode ties with look-alikes
+	blind                     // neither the stage nor the mode shows
+	anonymous                 // nothing tells the connector's requests from other clients'
 )
 
-// evidenceIn says what a log set (file paths) can show of the press.
-func (p Press) evidenceIn(set []string, noForward bool) evidence {
+// evidenceIn says what a log set (file paths) can show of a press of
+// the case.
+func (c Case) evidenceIn(p Press, set []string) evidence {
+	// Among other MCP clients doing the same flow on the same paths, a log
+	// with neither client address nor user agent cannot tell whose
+	// requests are whose: not even the number of attempts shows.
+	if !c.Quiet && !slices.ContainsFunc(set, func(path string) bool {
+		name := filepath.Base(path)
+		return !(name == "morgan-dev.log" || c.NoForward && slices.Contains(noIdentityLogs, name))
+	}) {
+		return anonymous
+	}
 	inSet := func(names []string) bool {
 		for _, path := range set {
 			if slices.Contains(names, filepath.Base(path)) {
@@ -185,11 +212,6 @@ func (p Press) evidenceIn(set []string, noForward bool) evidence {
 	blindLog := func(name string) bool {
 		if name == "edge.log" {
 			return true // the edge's log joins the origin's; it decides nothing alone
-		}
-		// Behind a proxy that forwards no address, a log with neither
-		// address nor user agent cannot tell the connector from the crowd.
-		if noForward && slices.Contains(noIdentityLogs, name) {
-			return true
 		}
 		if slices.Contains(p.Blind, name) {
 			return true
@@ -209,12 +231,12 @@ func (p Press) evidenceIn(set []string, noForward bool) evidence {
 	return tied
 }
 
-// noIdentityLogs carry neither user agent nor, behind a proxy that
-// forwards nothing, a client address.
+// noIdentityLogs carry no user agent: behind a proxy that forwards
+// nothing, no client address either. (morgan dev never has either.)
 var noIdentityLogs = []string{"uvicorn.log", "gunicorn.log", "morgan-dev.log"}
 
 func (e evidence) String() string {
-	return [...]string{"decisive", "tied", "blind"}[e]
+	return [...]string{"decisive", "tied", "blind", "anonymous"}[e]
 }
 
 func stageName(n int) string {

@@ -113,6 +113,18 @@ var apiAndScanners = []plain{
 	{"GET", "/healthz", "kube-probe/1.31", "10.42.0.1", "", ""},
 }
 
+// quietOnes are the one-offs a private server sees.
+var quietOnes = func() []plain {
+	var out []plain
+	for _, p := range apiAndScanners {
+		if !strings.Contains(p.path, "token") && !strings.Contains(p.path, "authorize") && !strings.Contains(p.path, "register") &&
+			!strings.HasPrefix(p.path, "/.well-known") && !strings.HasPrefix(p.path, "/api") {
+			out = append(out, p)
+		}
+	}
+	return out
+}()
+
 const nucleiUA = "Mozilla/5.0 (compatible; Nuclei - Open-source project (github.com/projectdiscovery/nuclei))"
 
 // Crowd is the rest of a busy server's traffic, run concurrently with the
@@ -128,6 +140,9 @@ type Crowd struct {
 	Legacy bool
 	// NoForward: the front proxy forwards no address.
 	NoForward bool
+	// Quiet: a private server's day: only browsers, monitoring and
+	// scanners, on paths that are neither MCP nor OAuth.
+	Quiet bool
 	// Seed makes the crowd's choices repeatable.
 	Seed uint64
 	// Transport carries the crowd's requests (default http.DefaultTransport).
@@ -156,6 +171,10 @@ func (c *Crowd) Start(ctx context.Context) {
 			f(ctx, rng)
 		}()
 	}
+	if c.Quiet {
+		actor(func(ctx context.Context, rng *rand.Rand) { c.oneOffs(ctx, rng, quietOnes) })
+		return
+	}
 	for i := range OtherClients {
 		cl := OtherClients[i]
 		actor(func(ctx context.Context, rng *rand.Rand) { c.oauthClient(ctx, rng, &cl, mcpURL) })
@@ -163,7 +182,7 @@ func (c *Crowd) Start(ctx context.Context) {
 	for _, k := range keyed {
 		actor(func(ctx context.Context, rng *rand.Rand) { c.keyedClient(ctx, rng, k.ua, k.from, k.token, mcpURL) })
 	}
-	actor(func(ctx context.Context, rng *rand.Rand) { c.oneOffs(ctx, rng) })
+	actor(func(ctx context.Context, rng *rand.Rand) { c.oneOffs(ctx, rng, apiAndScanners) })
 }
 
 // Stop ends the crowd and waits for its requests in flight; it returns
@@ -248,14 +267,14 @@ func (c *Crowd) keyedClient(ctx context.Context, rng *rand.Rand, ua, from, token
 }
 
 // oneOffs sends the API clients', scanners' and browsers' requests.
-func (c *Crowd) oneOffs(ctx context.Context, rng *rand.Rand) {
+func (c *Crowd) oneOffs(ctx context.Context, rng *rand.Rand, from []plain) {
 	tu, err := url.Parse(c.Target)
 	if err != nil {
 		return
 	}
 	hc := &http.Client{Transport: c.Transport, Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	for ctx.Err() == nil {
-		p := apiAndScanners[rng.IntN(len(apiAndScanners))]
+		p := from[rng.IntN(len(from))]
 		var body io.Reader
 		if p.form != "" {
 			body = strings.NewReader(p.form)

@@ -134,7 +134,7 @@ func stageCase(t *testing.T, f Front, c Case) caseRun {
 	// waits for its clients' idle keep-alive connections on a graceful stop.
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	defer tr.CloseIdleConnections()
-	crowd := &Crowd{Target: px.URL, MCPPath: path, Legacy: legacy, NoForward: c.NoForward, Seed: h.Sum64(), Transport: tr}
+	crowd := &Crowd{Target: px.URL, MCPPath: path, Legacy: legacy, NoForward: c.NoForward, Quiet: c.Quiet, Seed: h.Sum64(), Transport: tr}
 	crowd.Start(ctx)
 	run := caseRun{logs: px.Logs, zones: px.Zones, app: app.Log}
 	sleep(ctx, leadIn)
@@ -290,11 +290,14 @@ func judge(c Case, v verdict, set []string) []string {
 		}
 		return problems
 	}
+	if c.evidenceIn(c.Presses[0], set) == anonymous {
+		return problems // only the rule above holds
+	}
 	if len(v.Attempts) != len(c.Presses) {
 		return append(problems, fmt.Sprintf("%d attempts, want %d", len(v.Attempts), len(c.Presses)))
 	}
 	for i, p := range c.Presses {
-		if problem := judgeAttempt(p, v.Attempts[i], p.evidenceIn(set, c.NoForward)); problem != "" {
+		if problem := judgeAttempt(p, v.Attempts[i], c.evidenceIn(p, set)); problem != "" {
 			problems = append(problems, fmt.Sprintf("attempt %d: %s", i+1, problem))
 		}
 	}
@@ -358,7 +361,7 @@ func (r *result) want(c Case, set []string) {
 	r.wantAttempts = len(c.Presses)
 	var ev []string
 	for _, p := range c.Presses {
-		e := p.evidenceIn(set, c.NoForward)
+		e := c.evidenceIn(p, set)
 		ev = append(ev, e.String())
 		stage, mode := stageName(p.Stage), p.Mode
 		if mode == "" {
@@ -369,6 +372,8 @@ func (r *result) want(c Case, set []string) {
 			mode = "~" + mode
 		case blind:
 			stage, mode = "?", "?"+mode
+		case anonymous:
+			stage, mode = "*", "*"
 		}
 		r.wantStages, r.wantModes = append(r.wantStages, stage), append(r.wantModes, mode)
 	}
