@@ -58,6 +58,11 @@ func TestLab(t *testing.T) {
 					}()
 					t.Logf("%d requests: %d the connector's, %d the crowd's (%.0f%%)", run.connector+run.crowd,
 						run.connector, run.crowd, 100*float64(run.crowd)/float64(max(1, run.connector+run.crowd)))
+					if problem := run.staging(c); problem != "" {
+						// The front broke the flow itself: nothing to judge.
+						t.Errorf("%s × %s: the staging went wrong, not mcptriage: %s", c.Name, f.Name, problem)
+						return
+					}
 					for _, set := range run.sets() {
 						check(t, c, f.Name, run, set, table.add(ci, fi))
 					}
@@ -165,6 +170,30 @@ func stageCase(t *testing.T, f Front, c Case) caseRun {
 		t.Logf("%s took %v to stop", f.Name, d.Round(100*time.Millisecond))
 	}
 	return run
+}
+
+// staging says how the connector's side of the case went wrong, if it
+// did: each press must end as its scenario does when the scenario server
+// is reached directly (TestScenariosStopWhereTheConnectorStops), and no
+// request of a press may fail for want of an answer unless the scenario
+// waits out a deadline.
+func (r caseRun) staging(c Case) string {
+	for i, p := range c.Presses {
+		o := r.outs[i]
+		wantConnected := p.Mode == "" || p.Mode == "initialize_slow"
+		if p.Edge {
+			wantConnected = false
+		}
+		if o.Connected != wantConnected {
+			return fmt.Sprintf("press %d connected %v, want %v (stopped: %s)\n%s", i+1, o.Connected, wantConnected, o.Stop, steps(o))
+		}
+		for _, st := range o.Steps {
+			if st.Err != "" && !p.Slow {
+				return fmt.Sprintf("press %d: %s %s: %s\n%s", i+1, st.Method, st.URL, st.Err, steps(o))
+			}
+		}
+	}
+	return ""
 }
 
 // sets are the combinations a user would analyze: each of the front's

@@ -5,8 +5,10 @@ forwarded to the Go scenario server named by LAB_UPSTREAM (host:port).
 Standard library only, so Debian's python3 with python3-uvicorn runs it.
 """
 import asyncio
+import concurrent.futures
 import http.client
 import os
+import socket
 
 UPSTREAM_HOST, UPSTREAM_PORT = os.environ["LAB_UPSTREAM"].rsplit(":", 1)
 HOP = {b"connection", b"keep-alive", b"transfer-encoding", b"te", b"trailer",
@@ -18,6 +20,10 @@ async def app(scope, receive, send):
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                # Upstream calls block a thread each (slow token endpoints,
+                # open streams): more threads than the default handful.
+                asyncio.get_running_loop().set_default_executor(
+                    concurrent.futures.ThreadPoolExecutor(max_workers=128))
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await send({"type": "lifespan.shutdown.complete"})
@@ -56,7 +62,7 @@ async def app(scope, receive, send):
         upstream = asyncio.ensure_future(loop.run_in_executor(None, forward))
         done, _ = await asyncio.wait({upstream, gone}, return_when=asyncio.FIRST_COMPLETED)
         if upstream not in done:
-            conn.close()
+            hangup(conn)
             return
         resp = upstream.result()
         out = [(k.lower().encode("latin-1"), v.encode("latin-1"))
@@ -68,7 +74,7 @@ async def app(scope, receive, send):
             if gone.done():
                 # A stream (SSE) the client left: hang up upstream too, or
                 # the read never returns.
-                conn.close()
+                hangup(conn)
                 return
             chunk = read.result()
             if not chunk:
@@ -78,6 +84,17 @@ async def app(scope, receive, send):
     finally:
         gone.cancel()
         conn.close()
+
+
+def hangup(conn):
+    """Closes the upstream connection so that a thread blocked reading it
+    returns (a plain close does not wake a blocked recv)."""
+    if conn.sock is not None:
+        try:
+            conn.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    conn.close()
 
 
 async def watch_disconnect(receive):
