@@ -21,6 +21,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
@@ -110,6 +111,9 @@ type Server struct {
 	mcpLocal http.Handler // with the SDK's localhost-only Host check
 	sse      http.Handler
 	sseLocal http.Handler
+
+	// busy counts requests in progress, streams aside.
+	busy atomic.Int64
 }
 
 // StaticTokens are API keys the server accepts without OAuth, as a
@@ -185,6 +189,10 @@ const base = "https://" + PublicHost
 // ServeHTTP routes as a real service would, with the current faults.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f := s.current()
+	if !isStream(r) {
+		s.busy.Add(1)
+		defer s.busy.Add(-1)
+	}
 	rec := &statusRecorder{ResponseWriter: w, status: 200}
 	start := time.Now()
 	s.route(f, rec, r)
@@ -193,6 +201,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		"duration_ms", time.Since(start).Milliseconds(),
 		"remote_ip", clientIP(r), "user_agent", r.UserAgent(),
 		"authorization", r.Header.Get("Authorization") != "")
+}
+
+// isStream: a GET that opens an event stream, which lasts as long as its
+// client stays.
+func isStream(r *http.Request) bool {
+	return r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+}
+
+// Settle waits, at most timeout, until no request is in progress (open
+// streams aside): a slow answer the client gave up on still reaches a
+// front that kept waiting for it, as on a real server that stays up.
+func (s *Server) Settle(timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for s.busy.Load() > 0 {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return true
 }
 
 func (s *Server) route(f Faults, w http.ResponseWriter, r *http.Request) {

@@ -158,6 +158,9 @@ func stageCase(t *testing.T, f Front, c Case) caseRun {
 	sleep(ctx, leadOut)
 	run.crowd = crowd.Stop()
 	tr.CloseIdleConnections()
+	if !app.Server.Settle(15 * time.Second) {
+		t.Log("the server still had requests in progress 15 s after the crowd stopped")
+	}
 	app.Hangup()
 	staged := time.Now()
 	if err := px.Stop(); err != nil {
