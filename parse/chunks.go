@@ -9,16 +9,6 @@ import (
 	"sync"
 )
 
-// Shape tells a prefilter what it can rely on in an input's lines.
-type Shape struct {
-	// UAKnown: the format logs user agents.
-	UAKnown bool
-	// Combined: nginx's combined layout or a format that extends it.
-	Combined bool
-	// TimeKey: a JSON access log whose time is this top-level key.
-	TimeKey string
-}
-
 // Verdict is a prefilter's answer for one line.
 type Verdict uint8
 

@@ -1,8 +1,11 @@
 package parse
 
 import (
+	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -76,27 +79,80 @@ func (c cfJSONRecord) get(field string) (string, bool) {
 	return "", false
 }
 
-type cfMapRecord map[string]string
+// cfCSVRow is a Logpush CSV row: the columns mcptriage reads, by their
+// Logpush names (gocsv ignores the others). Every cell is kept as text:
+// a timestamp may be digits or RFC 3339, and a cell that does not
+// convert must not cost the row.
+type cfCSVRow struct {
+	EdgeStartTimestamp       string `csv:"EdgeStartTimestamp"`
+	EdgeEndTimestamp         string `csv:"EdgeEndTimestamp"`
+	Datetime                 string `csv:"Datetime"`
+	ClientIP                 string `csv:"ClientIP"`
+	ClientRequestMethod      string `csv:"ClientRequestMethod"`
+	ClientRequestPath        string `csv:"ClientRequestPath"`
+	ClientRequestURI         string `csv:"ClientRequestURI"`
+	ClientRequestQuery       string `csv:"ClientRequestQuery"`
+	ClientRequestHost        string `csv:"ClientRequestHost"`
+	ClientRequestUserAgent   string `csv:"ClientRequestUserAgent"`
+	ClientRequestProtocol    string `csv:"ClientRequestProtocol"`
+	EdgeResponseStatus       string `csv:"EdgeResponseStatus"`
+	OriginResponseStatus     string `csv:"OriginResponseStatus"`
+	OriginResponseDurationMs string `csv:"OriginResponseDurationMs"`
+	EdgeServerIP             string `csv:"EdgeServerIP"`
+	RayID                    string `csv:"RayID"`
+	SecurityAction           string `csv:"SecurityAction"`
+	SecurityActions          string `csv:"SecurityActions"`
+	SecurityRuleDescription  string `csv:"SecurityRuleDescription"`
+	SecurityRuleID           string `csv:"SecurityRuleID"`
+	SecuritySources          string `csv:"SecuritySources"`
+	Action                   string `csv:"Action"`
+	Description              string `csv:"Description"`
+	RuleID                   string `csv:"RuleID"`
+	Source                   string `csv:"Source"`
+}
 
-func (c cfMapRecord) get(field string) (string, bool) {
+// cfCSVColumn maps a column's Logpush name to its field in cfCSVRow,
+// read from the struct's tags so that the names are written once.
+var cfCSVColumn = func() map[string]int {
+	m := map[string]int{}
+	t := reflect.TypeOf(cfCSVRow{})
+	for i := 0; i < t.NumField(); i++ {
+		m[t.Field(i).Tag.Get("csv")] = i
+	}
+	return m
+}()
+
+// cfCSVRecord is a decoded row and the columns its header named.
+type cfCSVRecord struct {
+	row     reflect.Value
+	present map[string]bool
+}
+
+func (c cfCSVRecord) get(field string) (string, bool) {
 	for _, k := range cfFields[field] {
-		if v, ok := c[k]; ok && v != "" {
-			if strings.HasPrefix(v, "[") { // an array, written as JSON text in a CSV cell
-				a := gjson.Parse(v).Array()
-				if len(a) == 0 {
-					continue
-				}
-				return a[len(a)-1].String(), true
-			}
-			return v, true
+		i, ok := cfCSVColumn[k]
+		if !ok || !c.present[k] {
+			continue
 		}
+		v := c.row.Field(i).String()
+		if v == "" {
+			continue
+		}
+		if strings.HasPrefix(v, "[") { // an array, written as JSON text in a CSV cell
+			a := gjson.Parse(v).Array()
+			if len(a) == 0 {
+				continue
+			}
+			return a[len(a)-1].String(), true
+		}
+		return v, true
 	}
 	return "", false
 }
 
 // toEvent fills ev from a Cloudflare record.
 func cfToEvent(rec cfRecord, ev *Event, format string) error {
-	ev.Format, ev.Layer, ev.Bytes, ev.UAKnown = format, LayerEdge, -1, true
+	ev.Format, ev.Bytes, ev.UAKnown = format, -1, true
 	raw, ok := rec.get("time")
 	if !ok {
 		return errors.New("a Cloudflare record without a time")
@@ -169,11 +225,7 @@ func truncate(s string, n int) string {
 // cloudflareJSON reads NDJSON records of any of the three shapes.
 type cloudflareJSON struct{}
 
-func newCloudflareJSON(Config) *cloudflareJSON { return &cloudflareJSON{} }
-
-func (p *cloudflareJSON) Name() string { return "cloudflare" }
-
-func (p *cloudflareJSON) Parse(line []byte, ev *Event) error {
+func (cloudflareJSON) Parse(line []byte, ev *Event) error {
 	line = trimSpaceBytes(line)
 	if len(line) == 0 || line[0] != '{' {
 		return errors.New("not a JSON object")
@@ -202,29 +254,52 @@ func (p *cloudflareJSON) Parse(line []byte, ev *Event) error {
 	return cfToEvent(cfJSONRecord{r}, ev, format)
 }
 
-// cloudflareCSV reads Logpush CSV. Its header comes from the first line
-// (when the job set one) or from --cloudflare-fields; the mapping of
-// names to cells is gocsv's.
+// cloudflareCSV reads Logpush CSV as one stream: a gocsv decoder over
+// the input's lines (already redacted), started by the header row (the
+// file's first line, repeated at the top of each batch) or by
+// --cloudflare-fields. A row that does not decode (a quote out of
+// place, a different number of cells than the header) is skipped and
+// counted like any bad line; the decoder goes on with the next.
 type cloudflareCSV struct {
-	header  []string
-	flagged bool // the header came from --cloudflare-fields
+	fields  []string // from --cloudflare-fields
+	header  string   // the header row the decoder was started with
+	feed    lineFeed
+	dec     *gocsv.Unmarshaller
+	present map[string]bool
 }
 
 func newCloudflareCSV(cfg Config) *cloudflareCSV {
-	p := &cloudflareCSV{}
-	if len(cfg.CloudflareFields) > 0 {
-		p.header, p.flagged = cfg.CloudflareFields, true
-	}
-	return p
+	return &cloudflareCSV{fields: cfg.CloudflareFields}
 }
 
-func (p *cloudflareCSV) Name() string { return "cloudflare-csv" }
+// lineFeed hands the CSV reader one line at a time.
+type lineFeed struct{ b []byte }
 
-// sample is a copy for format detection, so that a header seen there does
-// not count as this input's header twice.
-func (p *cloudflareCSV) sample() Parser {
-	c := *p
-	return &c
+func (f *lineFeed) Read(p []byte) (int, error) {
+	if len(f.b) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, f.b)
+	f.b = f.b[n:]
+	return n, nil
+}
+
+// start begins decoding with a header row.
+func (p *cloudflareCSV) start(header string) error {
+	rd := csv.NewReader(&p.feed)
+	rd.ReuseRecord = true
+	p.feed.b = append(append(p.feed.b[:0], header...), '\n')
+	dec, err := gocsv.NewUnmarshaller(rd, cfCSVRow{})
+	if err != nil {
+		p.dec = nil
+		return errors.New("a CSV header row mcptriage cannot read")
+	}
+	p.dec, p.header = dec, header
+	p.present = map[string]bool{}
+	for _, h := range dec.Headers {
+		p.present[h] = true
+	}
+	return nil
 }
 
 // ErrHeaderlessCSV says a Cloudflare CSV arrived without its header row.
@@ -236,25 +311,40 @@ func (p *cloudflareCSV) Parse(line []byte, ev *Event) error {
 		return errors.New("not a CSV row")
 	}
 	if looksLikeCFHeader(text) {
-		if !p.flagged {
-			p.header = splitHeader(text)
+		if p.fields == nil && text != p.header {
+			if err := p.start(text); err != nil {
+				return err
+			}
 		}
 		return errNotRecord // a header, repeated at the top of each batch
 	}
-	if p.header == nil {
-		if looksLikeCFRow(text) {
+	if p.dec == nil {
+		switch {
+		case p.fields != nil:
+			if err := p.start(strings.Join(p.fields, ",")); err != nil {
+				return err
+			}
+		case looksLikeCFRow(text):
 			return ErrHeaderlessCSV
+		default:
+			return errors.New("not a Cloudflare CSV row")
 		}
-		return errors.New("not a Cloudflare CSV row")
 	}
-	rows, err := gocsv.CSVToMaps(strings.NewReader(strings.Join(p.header, ",") + "\n" + text))
-	if err != nil || len(rows) != 1 {
-		return errors.New("a CSV row that does not match the header (wrong number of columns?)")
+	p.feed.b = append(append(p.feed.b[:0], text...), '\n')
+	v, err := p.dec.Read()
+	p.feed.b = p.feed.b[:0] // what a broken row left unread is not the next row's
+	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrFieldCount) {
+			return fmt.Errorf("a CSV row with a different number of cells than the header's %d", len(p.dec.Headers))
+		}
+		return errors.New("a CSV row that does not decode (a quote out of place?)")
 	}
-	if len(rows[0]) != len(p.header) {
-		return errors.New("a CSV row that does not match the header")
+	row, ok := v.(cfCSVRow)
+	if !ok {
+		return errors.New("a CSV row that does not decode")
 	}
-	return cfToEvent(cfMapRecord(rows[0]), ev, "cloudflare-csv")
+	return cfToEvent(cfCSVRecord{row: reflect.ValueOf(row), present: p.present}, ev, "cloudflare-csv")
 }
 
 func splitHeader(text string) []string {
@@ -265,19 +355,32 @@ func splitHeader(text string) []string {
 	return out
 }
 
+// looksLikeCFHeader: at least two cells are Cloudflare field names. A
+// row's cells are quoted or numbers, a header's bare names.
 func looksLikeCFHeader(text string) bool {
 	n := 0
-	for _, h := range splitHeader(text) {
-		for _, keys := range cfFields {
-			for _, k := range keys {
-				if h == k {
-					n++
-				}
+	for rest := text; rest != ""; {
+		var cell string
+		cell, rest, _ = strings.Cut(rest, ",")
+		if cfKnownKeys[strings.Trim(strings.TrimSpace(cell), `"`)] {
+			if n++; n >= 2 {
+				return true
 			}
 		}
 	}
-	return n >= 2
+	return false
 }
+
+// cfKnownKeys is every key of cfFields.
+var cfKnownKeys = func() map[string]bool {
+	m := map[string]bool{}
+	for _, keys := range cfFields {
+		for _, k := range keys {
+			m[k] = true
+		}
+	}
+	return m
+}()
 
 // looksLikeCFRow: a 16-hex ray id and an address or a 19-digit timestamp.
 func looksLikeCFRow(text string) bool {

@@ -37,7 +37,27 @@ func isJSONDocument(br *bufio.Reader) bool {
 	if gjson.ValidBytes(first) {
 		return first[0] == '[' // one array per line is still a document
 	}
-	return true
+	// A document's first line is the start of JSON ("[", "[{", "{"); a
+	// text line that merely starts with a bracket is not: gunicorn's
+	// "[2026-11-25 07:03:12 +0000] [123] [INFO] …", Envoy's
+	// "[2026-…Z] "POST /mcp …"", "[mw] POST /mcp -> 401".
+	return jsonPrefix(first)
+}
+
+// jsonPrefix reports whether b could begin a JSON value: its tokens are
+// valid up to where b ends.
+func jsonPrefix(b []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	for {
+		_, err := dec.Token()
+		switch {
+		case err == nil:
+			continue
+		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+			return true
+		}
+		return false
+	}
 }
 
 type documentError struct {

@@ -89,8 +89,25 @@ type Event struct {
 	RawQuery string // already redacted
 	Proto    string
 
-	Status    int   // 0 when unknown
-	Bytes     int64 // -1 when unknown
+	Status int   // 0 when unknown, or when no response was sent (see ClientGone)
+	Bytes  int64 // -1 when unknown
+
+	// ClientGone: the client went away before the response was complete,
+	// so Status is not an answer it saw: nginx's 499, morgan's status
+	// "-" (Status 0), HAProxy's C/c termination states (its own 400 or the
+	// application's status), Envoy's DC flag, Caddy's status 0.
+	ClientGone bool
+	// ProxyAnswered: the logging proxy answered itself and the
+	// application behind it never did (a deny rule, a timeout waiting for
+	// the application, no server to send it to): Status is the proxy's.
+	ProxyAnswered bool
+	// Cut: the application's response began (Status is its) but the
+	// proxy ended it before its end (a timeout or an abort mid-body).
+	Cut bool
+	// Termination is the proxy's own code for how the request ended, as
+	// written (HAProxy's "PR--", Envoy's response flags).
+	Termination string
+
 	UserAgent string
 	// UAKnown: the format records the user agent, so an empty UserAgent
 	// means the request sent none.

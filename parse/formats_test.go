@@ -77,6 +77,9 @@ func TestFormats(t *testing.T) {
 			var got strings.Builder
 			for s.Next() {
 				ev := s.Event()
+				if LookupFormat(ev.Format) == nil {
+					t.Errorf("line %d: format %q is not declared in Formats", ev.Pos.Line, ev.Format)
+				}
 				got.WriteString(compact(ev) + "\n")
 				for _, secret := range secrets {
 					if strings.Contains(ev.Text+ev.Message+ev.Location+ev.RawQuery+ev.WWWAuthenticate, secret) {
@@ -169,6 +172,16 @@ func compact(e *Event) string {
 	if e.HasDuration {
 		add("dur", e.Duration.String())
 	}
+	if e.ClientGone {
+		b.WriteString(" client-gone")
+	}
+	if e.ProxyAnswered {
+		b.WriteString(" proxy-answered")
+	}
+	if e.Cut {
+		b.WriteString(" cut")
+	}
+	add("term", e.Termination)
 	if e.OriginStatus != 0 {
 		fmt.Fprintf(&b, " origin=%d", e.OriginStatus)
 	}
@@ -192,4 +205,23 @@ func compact(e *Event) string {
 		add("signals", strings.Join(e.Signals.Names(), ","))
 	}
 	return b.String()
+}
+
+// BenchmarkCloudflareCSV reads Logpush CSV rows through the stream
+// decoder (the old reader built a CSV document per row).
+func BenchmarkCloudflareCSV(b *testing.B) {
+	header := "ClientIP,ClientRequestMethod,ClientRequestURI,ClientRequestUserAgent,EdgeStartTimestamp,EdgeResponseStatus,OriginResponseStatus,RayID"
+	row := []byte(`"160.79.106.35","POST","/mcp","python-httpx/0.28.1",1795590192123456789,401,401,"8f1a2b3c4d5e6f70"`)
+	p := newCloudflareCSV(Config{})
+	var ev Event
+	if err := p.Parse([]byte(header), &ev); err != errNotRecord {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		ev = Event{}
+		if err := p.Parse(row, &ev); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -13,8 +13,6 @@ import (
 // unknown status. A line that says a request did not happen is not one.
 type genericParser struct{ cfg Config }
 
-func (p *genericParser) Name() string { return "generic" }
-
 var (
 	genericRequest = regexp.MustCompile(`\b(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+(/[^\s"'<>` + "`" + `]*|https?://[^\s"'<>` + "`" + `]+)`)
 	// A status follows the path, after an arrow, a dash, "status" or just a space.
@@ -46,7 +44,7 @@ func (p *genericParser) Parse(line []byte, ev *Event) error {
 	} else if !bareLead.MatchString(rest[:m[0]]) || !bareTail.MatchString(after) {
 		return errors.New("a path mentioned without a status")
 	}
-	ev.Format, ev.Layer, ev.Bytes = p.Name(), LayerApp, -1
+	ev.Format, ev.Bytes = "generic", -1
 	if hasTS {
 		ev.Time, ev.Zone, ev.ZoneAssumed = t, zone, assumed
 	}
@@ -81,8 +79,6 @@ func (p *genericParser) Parse(line []byte, ev *Event) error {
 // the flow ("Auth: missing Authorization header", "token issued to c_1").
 type messageParser struct{ cfg Config }
 
-func (p *messageParser) Name() string { return "message" }
-
 func (p *messageParser) Parse(line []byte, ev *Event) error {
 	text := stripANSI(line)
 	sig := SignalsOf(text)
@@ -90,7 +86,7 @@ func (p *messageParser) Parse(line []byte, ev *Event) error {
 		return errors.New("no request and nothing said about the flow")
 	}
 	t, zone, assumed, rest, hasTS := p.cfg.cutTimestamp(text)
-	ev.Format, ev.Layer, ev.Bytes = p.Name(), LayerApp, -1
+	ev.Format, ev.Bytes = "message", -1
 	if hasTS {
 		ev.Time, ev.Zone, ev.ZoneAssumed = t, zone, assumed
 	}

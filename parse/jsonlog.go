@@ -13,17 +13,12 @@ import (
 // jsonLogParser reads one JSON object per line, whatever the logger:
 // access records (Caddy, Traefik, pino-http, Cloud Logging's httpRequest,
 // Vercel, a Cloudflare Worker's trace, any app that logs method/path/status)
-// and app messages. Envelopes (Docker's json-file, journald, Cloud
-// Logging's textPayload) are opened and their content read by the other
-// parsers.
+// and app messages. Envelopes around another format's line (Docker's
+// json-file, journald, Cloud Logging's textPayload) are opened by the
+// Scanner before any parser sees the line (see envelope.go).
 type jsonLogParser struct {
-	cfg      Config
-	dispatch func(line []byte, ev *Event) error // set by the Scanner
+	cfg Config
 }
-
-func newJSONLog(cfg Config) *jsonLogParser { return &jsonLogParser{cfg: cfg} }
-
-func (p *jsonLogParser) Name() string { return "json" }
 
 // Candidate keys per field, in order of preference. Header names are
 // matched without case; gjson paths are case-sensitive.
@@ -43,7 +38,21 @@ var (
 	jsonAuthKeys    = []string{"has_auth", "hasAuth", "auth_present", "authorization_present", "auth", "authorization", "bearer"}
 	jsonBytesKeys   = []string{"body_bytes_sent", "bytes_sent", "response_size", "responseSize", "httpRequest.responseSize", "res.contentLength", "BytesSent"}
 	jsonCTypeKeys   = []string{"sent_http_content_type", "resp_content_type", "response_content_type", "content_type_sent"}
+	// jsonCTypeAccessKeys: an access record's own content_type, last.
+	jsonCTypeAccessKeys = append(append([]string{}, jsonCTypeKeys...), "content_type", "contentType")
 )
+
+// accessRecord: the record names its request's fields request_* (an
+// access log's own layout: request_method, request_uri, request_time),
+// so its unprefixed fields describe the response.
+func accessRecord(r rec) bool {
+	for _, k := range r.keys {
+		if strings.HasPrefix(k, "request_") && k != "request_id" {
+			return true
+		}
+	}
+	return false
+}
 
 // The JSON keys --json-field accepts.
 var JSONFieldNames = []string{"time", "method", "path", "status", "client_ip", "user_agent", "duration_ms", "duration_s", "authorization", "message", "host", "request_id", "level", "forwarded_for"}
@@ -63,42 +72,7 @@ func (p *jsonLogParser) Parse(line []byte, ev *Event) error {
 		}
 		line = fixed
 	}
-	r := newRec(gjson.ParseBytes(line))
-	if p.envelope(r, ev) {
-		return nil
-	}
-	return p.record(r, ev)
-}
-
-// envelope opens Docker's json-file, journald and Cloud Logging's text
-// records, and reads the line inside with the other parsers.
-func (p *jsonLogParser) envelope(r rec, ev *Event) bool {
-	var inner, when gjson.Result
-	switch {
-	case r.Get("log").Type == gjson.String && r.Get("stream").Exists():
-		inner, when = r.Get("log"), r.Get("time")
-	case r.Get("MESSAGE").Type == gjson.String && r.Get("__REALTIME_TIMESTAMP").Exists():
-		inner, when = r.Get("MESSAGE"), r.Get("__REALTIME_TIMESTAMP")
-	case r.Get("textPayload").Type == gjson.String && !r.Get("httpRequest").Exists():
-		inner, when = r.Get("textPayload"), r.Get("timestamp")
-	default:
-		return false
-	}
-	if p.dispatch == nil {
-		return false
-	}
-	text := strings.TrimRight(inner.String(), "\r\n")
-	sub := Event{Pos: ev.Pos}
-	if p.dispatch(Redact([]byte(text)), &sub) != nil {
-		return false
-	}
-	if sub.Time.IsZero() {
-		if t, zone, assumed, ok := p.timeOf(when); ok {
-			sub.Time, sub.Zone, sub.ZoneAssumed = t, zone, assumed
-		}
-	}
-	*ev = sub
-	return true
+	return p.record(newRec(gjson.ParseBytes(line)), ev)
 }
 
 func (p *jsonLogParser) record(r rec, ev *Event) error {
@@ -114,11 +88,6 @@ func (p *jsonLogParser) record(r rec, ev *Event) error {
 		}
 	}
 	ev.Format, ev.Bytes = "json-"+family, -1
-	ev.Layer = LayerApp
-	switch family {
-	case "caddy", "traefik", "gcp", "vercel":
-		ev.Layer = LayerOrigin
-	}
 	if t, zone, assumed, ok := p.timeOf(p.firstOf(r, jsonTimeKeys, "time")); ok {
 		ev.Time, ev.Zone, ev.ZoneAssumed = t, zone, assumed
 	}
@@ -147,8 +116,10 @@ func (p *jsonLogParser) record(r rec, ev *Event) error {
 		p.readDuration(r, family, ev)
 		p.readResponseHeaders(r, ev)
 		p.readBytes(r, family, ev)
-		if ev.Status == 0 && family == "caddy" {
-			ev.Status = int(r.Get("status").Int())
+		if ev.Status == 0 && family == "caddy" && r.Get("status").Exists() {
+			// Caddy logs status 0 when nothing was written: the client
+			// went away first.
+			ev.ClientGone = true
 		}
 	} else if target != "" && strings.HasPrefix(target, "/") {
 		ev.Path = target // a message about a path
@@ -365,7 +336,13 @@ func (p *jsonLogParser) readResponseHeaders(r rec, ev *Event) {
 		if v := r.Get("downstream_Content-Type"); v.Exists() {
 			ev.ContentType = v.String()
 		}
-		for _, k := range jsonCTypeKeys {
+		keys := jsonCTypeKeys
+		if accessRecord(r) {
+			// Beside request_* fields, a bare content_type is the
+			// response's: what the access log says was sent back.
+			keys = jsonCTypeAccessKeys
+		}
+		for _, k := range keys {
 			if v := r.Get(k); v.Type == gjson.String && v.Str != "" && v.Str != "-" {
 				ev.ContentType = v.Str
 				break

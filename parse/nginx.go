@@ -20,6 +20,8 @@ import (
 const (
 	CombinedFormat = `$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"`
 	CommonFormat   = `$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent`
+	// Apache's vhost_combined, in nginx's words.
+	VhostCombinedFormat = `$host:$server_port ` + CombinedFormat
 )
 
 // NginxParser reads one nginx log_format.
@@ -49,13 +51,16 @@ func mustNginx(name, format string, tail bool) *NginxParser {
 	return &NginxParser{name: name, format: f, tail: tail}
 }
 
-// NginxCombined reads combined and everything that starts like it.
-func NginxCombined() *NginxParser { return mustNginx("nginx-combined", CombinedFormat, true) }
-
-// NginxCommon reads the Common Log Format (no referer, no user agent).
-func NginxCommon() *NginxParser { return mustNginx("nginx-common", CommonFormat, false) }
-
-func (p *NginxParser) Name() string { return p.name }
+// The built-in layouts. A parser holds no state, so one serves every input.
+var (
+	// nginxCombined reads combined and everything that starts like it.
+	nginxCombined = mustNginx("nginx-combined", CombinedFormat, true)
+	// nginxCommon reads the Common Log Format (no referer, no user agent).
+	nginxCommon = mustNginx("nginx-common", CommonFormat, false)
+	// apacheVhostCombined reads Apache's vhost_combined (Debian's
+	// other_vhosts_access.log): "%v:%p " before combined.
+	apacheVhostCombined = mustNginx("apache-vhost-combined", VhostCombinedFormat, true)
+)
 
 // Parse reads one line into ev.
 func (p *NginxParser) Parse(line []byte, ev *Event) error {
@@ -95,7 +100,11 @@ func (p *NginxParser) Parse(line []byte, ev *Event) error {
 		}
 	}
 	if p.tail && end < len(line) {
-		ev.Format = readTail(line[end:], ev, p.name)
+		// Only combined names its variants (nginx-main, +timing): the
+		// others read what follows and keep their name.
+		if variant := readTail(line[end:], ev, p.name); p.name == "nginx-combined" {
+			ev.Format = variant
+		}
 	}
 	if len(masks) > 0 {
 		ev.Text = maskSpans(line, masks)
@@ -138,6 +147,10 @@ func (p *NginxParser) unescape(raw []byte) string {
 func (p *NginxParser) setVar(ev *Event, seg segment, raw []byte) error {
 	if len(raw) == 0 || string(raw) == "-" {
 		switch seg.kind {
+		case vStatus:
+			// morgan's combined writes "-" when the client left before
+			// any response (nginx never does).
+			ev.ClientGone = string(raw) == "-"
 		case vAuthValue:
 			ev.Authorization = Absent
 		case vWWWAuth:
@@ -185,6 +198,8 @@ func (p *NginxParser) setVar(ev *Event, seg segment, raw []byte) error {
 		ev.Proto = p.unescape(raw)
 	case vStatus:
 		ev.Status, _ = strconv.Atoi(string(raw))
+		// 499 is nginx's record of a client that gave up waiting.
+		ev.ClientGone = ev.Status == 499
 	case vBytes:
 		ev.Bytes, _ = strconv.ParseInt(string(raw), 10, 64)
 	case vReferer:
@@ -349,17 +364,27 @@ func ParsePresence(s string) Presence {
 	return Present // some other non-empty value: a (redacted) credential
 }
 
-// unescapeNginx undoes nginx's default escaping (\xHH).
+// unescapeNginx undoes the escaping of combined-style logs: nginx's
+// \xHH, and the \" and \\ that Apache, gunicorn and morgan write (nginx
+// writes those characters as \x22 and \x5C, so they never mean
+// anything else).
 func unescapeNginx(s []byte) []byte {
-	if !bytes.Contains(s, []byte(`\x`)) {
+	if bytes.IndexByte(s, '\\') < 0 {
 		return s
 	}
 	out := make([]byte, 0, len(s))
 	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) && s[i+1] == 'x' {
-			if v, err := strconv.ParseUint(string(s[i+2:i+4]), 16, 8); err == nil {
-				out = append(out, byte(v))
-				i += 3
+		if s[i] == '\\' && i+1 < len(s) {
+			switch c := s[i+1]; {
+			case c == 'x' && i+3 < len(s):
+				if v, err := strconv.ParseUint(string(s[i+2:i+4]), 16, 8); err == nil {
+					out = append(out, byte(v))
+					i += 3
+					continue
+				}
+			case c == '"' || c == '\\':
+				out = append(out, c)
+				i++
 				continue
 			}
 		}

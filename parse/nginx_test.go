@@ -93,7 +93,7 @@ func TestNginxFormats(t *testing.T) {
 			name: "timing as bare numbers (request_time, upstream_response_time)",
 			line: `160.79.106.35 - - [18/Nov/2026:09:14:02 +0000] "POST /token HTTP/1.1" 499 0 "-" "python-httpx/0.28.1" 10.004 10.002`,
 			want: Event{Format: "nginx-combined+timing", Time: mustTime("2026-11-18T09:14:02Z"), Peer: netip.MustParseAddr("160.79.106.35"),
-				Method: "POST", Path: "/token", Proto: "HTTP/1.1", Status: 499, Bytes: 0, UserAgent: "python-httpx/0.28.1",
+				Method: "POST", Path: "/token", Proto: "HTTP/1.1", Status: 499, ClientGone: true, Bytes: 0, UserAgent: "python-httpx/0.28.1",
 				Duration: 10004 * time.Millisecond, HasDuration: true, UpstreamDuration: 10002 * time.Millisecond, HasUpstream: true},
 		},
 		{
@@ -207,7 +207,7 @@ func TestBrokenLinesAreSkippedWithAReason(t *testing.T) {
 		{"\x00\x01\x02\x03binary\x00junk", "binary"},
 		{`INFO:     127.0.0.1:51409 - "POST /mcp HTTP/1.1" 401 Unauthorized`, "no [time] field"},
 	}
-	p := NginxCombined()
+	p := nginxCombined
 	for _, tt := range tests {
 		var ev Event
 		err := p.Parse([]byte(tt.line), &ev)
@@ -297,12 +297,12 @@ func FuzzNginxParse(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	parsers := []*NginxParser{NginxCombined(), NginxCommon(), custom}
+	parsers := []*NginxParser{nginxCombined, nginxCommon, custom}
 	f.Fuzz(func(t *testing.T, line string) {
 		for _, p := range parsers {
 			var ev Event
 			if err := p.Parse(Redact([]byte(line)), &ev); err == nil && ev.Time.IsZero() {
-				t.Errorf("%s accepted a line without a time", p.Name())
+				t.Errorf("%s accepted a line without a time", p.name)
 			}
 		}
 	})

@@ -318,6 +318,12 @@ func (f *nginxFormat) matchFrom(line []byte, i, pos int, spans [][2]int, trailin
 			return 0, false
 		}
 		end := from + idx
+		if next[0] == '"' && f.escape != escapeNone && escapedAt(line, end) {
+			// \" inside a value (Apache, gunicorn and morgan escape quotes
+			// so; nginx writes \x22) does not end it.
+			from = end + 1
+			continue
+		}
 		if plausible(seg.kind, line[pos:end]) {
 			spans[i] = [2]int{pos, end}
 			if stop, ok := f.matchFrom(line, i+1, end, spans, trailing, budget); ok {
@@ -338,7 +344,7 @@ func (f *nginxFormat) matchFrom(line []byte, i, pos int, spans [][2]int, trailin
 func plausible(k varKind, v []byte) bool {
 	switch k {
 	case vStatus:
-		return len(v) == 3 && isDigits(v)
+		return (len(v) == 3 && isDigits(v)) || string(v) == "-"
 	case vBytes:
 		return (len(v) > 0 && isDigits(v)) || string(v) == "-"
 	case vRemoteAddr:

@@ -5,10 +5,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/tidwall/gjson"
 	"io"
 	"net/netip"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -17,12 +15,12 @@ import (
 
 // Parser reads one log format. Parse fills ev from one redacted line and
 // returns an error (its reason never quotes the line) when the line is
-// not in this format. Pos and Text are set by the Scanner; a parser sets
-// Text only when it must mask more than the generic redaction did.
-// A parser may keep state for its input (a CSV header): build a fresh
-// list with Parsers for every input.
+// not in this format. Pos, Text and Layer are set by the Scanner; a
+// parser sets Text only when it must mask more than the generic
+// redaction did, and Format to one of the names its Format emits.
+// A parser may keep state for its input (a CSV header): Parsers builds
+// a fresh set for every input.
 type Parser interface {
-	Name() string
 	Parse(line []byte, ev *Event) error
 }
 
@@ -51,50 +49,6 @@ type Config struct {
 	JSONFields map[string]string
 }
 
-// FormatNames lists the names --format accepts.
-func FormatNames() []string {
-	ps, _ := Parsers(Config{})
-	names := []string{"nginx-custom"}
-	for _, p := range ps {
-		names = append(names, p.Name())
-	}
-	sort.Strings(names)
-	return names
-}
-
-// Parsers builds a fresh parser list for one input, in detection order:
-// the specific formats first, the generic recogniser and the message
-// reader last.
-func Parsers(cfg Config) ([]Parser, error) {
-	var list []Parser
-	if cfg.NginxLogFormat != "" {
-		p, err := NewNginxParser(cfg.NginxLogFormat)
-		if err != nil {
-			return nil, fmt.Errorf("--nginx-log-format: %w", err)
-		}
-		list = append(list, p)
-	}
-	list = append(list, NginxCombined(), NginxCommon(), newCloudflareJSON(cfg), newCloudflareCSV(cfg), newJSONLog(cfg))
-	list = append(list, plainParsers(cfg)...)
-	list = append(list, &genericParser{cfg: cfg}, &messageParser{cfg: cfg})
-	if cfg.Format == "" {
-		return list, nil
-	}
-	for _, p := range list {
-		if p.Name() == cfg.Format {
-			return []Parser{p}, nil
-		}
-	}
-	if cfg.Format == "nginx-custom" {
-		return nil, errors.New("--format nginx-custom needs --nginx-log-format")
-	}
-	var names []string
-	for _, p := range list {
-		names = append(names, p.Name())
-	}
-	return nil, fmt.Errorf("unknown --format %q (known: %s)", cfg.Format, strings.Join(names, ", "))
-}
-
 // sniffLines is how many non-empty lines detection looks at.
 const sniffLines = 32
 
@@ -116,8 +70,10 @@ type Scanner struct {
 	in      *bufio.Reader
 	maxLine int
 	lines   lineSource
+	set     *ParserSet
 	parsers []Parser
 	primary int // index of the detected parser, -1 while unknown
+	wrapped int // lines read from inside a container prefix or envelope
 
 	pending []pendingLine // lines read during detection, replayed in order
 	ev      Event
@@ -159,17 +115,15 @@ type pendingLine struct {
 	long bool
 }
 
-// NewScanner reads r as the input called name with a parser list from
+// NewScanner reads r as the input called name with a parser set from
 // Parsers (fresh for this input).
-func NewScanner(r io.Reader, name string, parsers []Parser, maxLine int) *Scanner {
+func NewScanner(r io.Reader, name string, parsers *ParserSet, maxLine int) *Scanner {
 	if maxLine <= 0 {
 		maxLine = DefaultMaxLineBytes
 	}
-	s := &Scanner{name: name, in: bufio.NewReaderSize(r, 64<<10), maxLine: maxLine, parsers: parsers, primary: -1, formats: map[string]int{}}
-	for _, p := range parsers {
-		if j, ok := p.(*jsonLogParser); ok {
-			j.dispatch = s.parseInner
-		}
+	s := &Scanner{name: name, in: bufio.NewReaderSize(r, 64<<10), maxLine: maxLine, set: parsers, primary: -1, formats: map[string]int{}}
+	for _, b := range parsers.list {
+		s.parsers = append(s.parsers, b.p)
 	}
 	return s
 }
@@ -185,47 +139,39 @@ func (s *Scanner) SetPrefilter(f PrefilterFactory, after int, wantStep func(t ti
 	s.prefilter, s.after, s.wantStep = f, after, wantStep
 }
 
-// weakWanted reads the time of a line (a combined layout's
-// "[02/Jan/2006:15:04:05 -0700]", a JSON access log's time key) and asks
-// wantStep; a line whose time cannot be read is parsed, to be safe.
+// weakWanted reads the time (and the peer) of a line where its shape
+// locates them, and asks wantStep; a line whose time cannot be read
+// without knowing a zone, or cannot be read at all, is parsed, to be safe.
 func (s *Scanner) weakWanted(line []byte, sh Shape) bool {
 	if s.wantStep == nil {
 		return true
 	}
-	if sh.TimeKey != "" {
-		v := gjson.GetBytes(line, sh.TimeKey)
-		t, ok := epoch(v.Raw)
-		if v.Type == gjson.String {
-			t, ok = epoch(v.Str)
-			if !ok {
-				var err error
-				t, err = time.Parse(time.RFC3339Nano, v.Str)
-				ok = err == nil
-			}
-		}
-		if !ok {
+	var f Fields
+	if !sh.Locate(line, &f) || !f.Time.Found() {
+		return true
+	}
+	raw := f.Time.Of(line)
+	var t time.Time
+	switch sh.Layout {
+	case LayoutCombined, LayoutVhostCombined:
+		var err error
+		if t, _, err = parseTimeLocal(string(raw)); err != nil {
 			return true
 		}
-		return s.wantStep(t.UTC(), netip.Addr{})
-	}
-	if !sh.Combined {
-		return true
-	}
-	a := bytes.IndexByte(line, '[')
-	if a < 0 {
-		return true
-	}
-	b := bytes.IndexByte(line[a:], ']')
-	if b < 0 {
-		return true
-	}
-	t, _, err := parseTimeLocal(string(line[a+1 : a+b]))
-	if err != nil {
-		return true
+	case LayoutJSON:
+		var ok bool
+		if t, ok = epoch(string(raw)); !ok || !isDigitString(string(raw)) {
+			var err error
+			if t, err = time.Parse(time.RFC3339Nano, string(raw)); err != nil {
+				return true
+			}
+		}
+	default:
+		return true // HAProxy's accept date has no zone
 	}
 	var peer netip.Addr
-	if sp := bytes.IndexByte(line, ' '); sp > 0 {
-		peer = ParseAddr(string(line[:sp]))
+	if f.Peer.Found() {
+		peer = ParseAddr(string(f.Peer.Of(line)))
 	}
 	return s.wantStep(t.UTC(), peer)
 }
@@ -236,23 +182,6 @@ func (s *Scanner) Close() {
 	if cs, ok := s.lines.(*chunkSource); ok {
 		cs.close()
 	}
-}
-
-// accessLog names the formats whose every line is a request, so that a
-// filter on requests cannot lose an application's words, and what the
-// prefilter can rely on in them.
-func accessLog(format string) (sh Shape, ok bool) {
-	switch {
-	case format == "nginx-combined", format == "nginx-main", format == "nginx-common", strings.HasPrefix(format, "nginx-combined+"), strings.HasPrefix(format, "nginx-main+"):
-		return Shape{Combined: true}, true
-	case format == "json-caddy":
-		return Shape{TimeKey: "ts"}, true
-	case format == "cloudflare-http":
-		return Shape{TimeKey: "EdgeStartTimestamp"}, true
-	case strings.HasPrefix(format, "nginx-custom"), strings.HasPrefix(format, "cloudflare"), format == "json-traefik", format == "aws-alb", format == "envoy":
-		return Shape{}, true
-	}
-	return Shape{}, false
 }
 
 // maybeSwitch moves to the fast path when it is on, enough lines were
@@ -272,10 +201,11 @@ func (s *Scanner) maybeSwitch() {
 			format, most = f, n
 		}
 	}
-	sh, ok := accessLog(format)
-	if !ok || most*10 < s.stats.Events*9 || s.stats.Skipped*10 > s.stats.Lines {
-		return // mixed or troubled input: read it all
+	decl := LookupFormat(format)
+	if decl == nil || !decl.Access || s.wrapped > 0 || most*10 < s.stats.Events*9 || s.stats.Skipped*10 > s.stats.Lines {
+		return // an app's words, wrapped, mixed or troubled input: read it all
 	}
+	sh := decl.Shape
 	sh.UAKnown = s.uaSeen[1] > 0 && s.uaSeen[0] == 0
 	cs := newChunkSource(lr.br, lr.n+1, s.maxLine, s.prefilter, sh)
 	cs.weakWanted = func(line []byte) bool { return s.weakWanted(line, sh) }
@@ -421,35 +351,25 @@ func (s *Scanner) nextParsed(dst *Event) bool {
 	}
 }
 
-// Container runtimes put their own prefix before each line: CRI's
-// "<time> stdout F <line>" and docker compose's "service-1  | <line>".
-var (
-	criPrefix     = regexp.MustCompile(`^(\d{4}-\d{2}-\d{2}T\S+) (?:stdout|stderr) [FP] `)
-	composePrefix = regexp.MustCompile(`^[A-Za-z0-9][\w.-]*\s+\| `)
-)
-
 // parse tries the detected parser first, then the others: one file can
 // hold more than one format (a paste, a restart with a new format).
 func (s *Scanner) parse(line []byte, pos Pos, dst *Event) bool {
 	line = Redact(line)
-	var prefixTime string
-	// Cheap checks first: most lines have neither prefix.
-	if bytes.Contains(line, []byte(" stdout ")) || bytes.Contains(line, []byte(" stderr ")) {
-		if m := criPrefix.FindSubmatchIndex(line); m != nil {
-			prefixTime = string(line[m[2]:m[3]])
-			line = line[m[1]:]
-		}
-	} else if i := bytes.Index(line, []byte(" | ")); i > 0 && i < 64 {
-		if m := composePrefix.FindIndex(line); m != nil {
-			line = line[m[1]:]
+	u := unwrap(line)
+	if u.wrapped {
+		s.wrapped++
+	}
+	err := s.try(u.line, pos, s.order(), dst)
+	if err != nil && u.wrapped && len(u.line) != len(line) {
+		// Not a line of ours inside: perhaps an app's own JSON record
+		// that happens to have such keys.
+		if s.try(line, pos, s.order(), dst) == nil {
+			err = nil
 		}
 	}
-	err := s.try(line, pos, s.order(), dst)
 	if err == nil {
-		if dst.Time.IsZero() && prefixTime != "" {
-			if t, perr := time.Parse(time.RFC3339Nano, prefixTime); perr == nil {
-				dst.Time = t.UTC()
-			}
+		if dst.Time.IsZero() && !u.when.IsZero() {
+			dst.Time = u.when
 		}
 		return true
 	}
@@ -469,14 +389,18 @@ func (s *Scanner) parse(line []byte, pos Pos, dst *Event) bool {
 	return false
 }
 
-// try runs parsers in order; the error is the first parser's, which
-// says most about why the line is not in the input's format.
+// try runs parsers in order; the error is the detected format's (else
+// the first parser's), which says most about why the line is not in the
+// input's format.
 func (s *Scanner) try(line []byte, pos Pos, order []int, dst *Event) error {
 	var firstErr error
 	for _, i := range order {
 		*dst = Event{Pos: pos}
 		err := s.parsers[i].Parse(line, dst)
 		if err == nil {
+			if e := LookupFormat(dst.Format); e != nil {
+				dst.Layer = e.Layer
+			}
 			if dst.Text == "" {
 				dst.Text = evidenceText(line)
 			} else {
@@ -487,7 +411,7 @@ func (s *Scanner) try(line []byte, pos Pos, order []int, dst *Event) error {
 		if errors.Is(err, errNotRecord) {
 			return err
 		}
-		if firstErr == nil || errors.Is(err, ErrHeaderlessCSV) {
+		if firstErr == nil || errors.Is(err, ErrHeaderlessCSV) || (i == s.primary && !errors.Is(firstErr, ErrHeaderlessCSV)) {
 			firstErr = err
 		}
 	}
@@ -497,29 +421,19 @@ func (s *Scanner) try(line []byte, pos Pos, order []int, dst *Event) error {
 	return firstErr
 }
 
-// parseInner reads a line found inside an envelope (Docker's json-file,
-// journald, a Cloud Logging textPayload) with every parser but the
-// envelope's own.
-func (s *Scanner) parseInner(line []byte, ev *Event) error {
-	order := make([]int, 0, len(s.parsers))
-	for i, p := range s.parsers {
-		if _, isJSON := p.(*jsonLogParser); !isJSON {
-			order = append(order, i)
-		}
-	}
-	return s.try(line, ev.Pos, order, ev)
-}
-
 func (s *Scanner) order() []int {
 	if s.orderCache != nil && s.orderFor == s.primary {
 		return s.orderCache
 	}
 	out := make([]int, 0, len(s.parsers))
-	if s.primary >= 0 {
+	// A lenient primary (an input only the recognisers read, a paste)
+	// keeps its rank: the specific formats and the request recogniser
+	// still get a line before the message reader does.
+	if s.primary >= 0 && !s.set.list[s.primary].f.Fallback {
 		out = append(out, s.primary)
 	}
 	for i := range s.parsers {
-		if i != s.primary {
+		if i != s.primary || s.set.list[i].f.Fallback {
 			out = append(out, i)
 		}
 	}
@@ -541,6 +455,9 @@ func (s *Scanner) open() {
 // and picks the parser that reads most of them.
 func (s *Scanner) detect() {
 	score := make([]int, len(s.parsers))
+	// A parser's verdict on a sample must not disturb its state (the CSV
+	// header), so detection asks fresh ones.
+	probes := s.set.fresh()
 	seen := 0
 	for seen < sniffLines && s.lines.next() {
 		var p pendingLine
@@ -554,11 +471,9 @@ func (s *Scanner) detect() {
 			continue
 		}
 		seen++
-		redacted := Redact(p.line)
-		for i := range s.parsers {
-			// A parser's verdict on a sample must not disturb its state
-			// (the CSV header), so detection uses fresh copies.
-			if probe(s.parsers[i], redacted) {
+		sample := unwrap(Redact(p.line)).line
+		for i := range probes {
+			if probe(probes[i], sample) {
 				score[i]++
 			}
 		}
@@ -568,7 +483,7 @@ func (s *Scanner) detect() {
 	best := -1
 	for pass := 0; pass < 2 && best < 0; pass++ {
 		for i, sc := range score {
-			if isFallback(s.parsers[i]) != (pass == 1) {
+			if s.set.list[i].f.Fallback != (pass == 1) {
 				continue
 			}
 			if sc > 0 && (best < 0 || sc > score[best]) {
@@ -581,20 +496,8 @@ func (s *Scanner) detect() {
 	}
 }
 
-// isFallback: the generic recogniser and the message reader, tried last.
-func isFallback(p Parser) bool {
-	switch p.(type) {
-	case *genericParser, *messageParser:
-		return true
-	}
-	return false
-}
-
-// probe tells whether p reads line, without touching p's state.
+// probe tells whether p reads line.
 func probe(p Parser, line []byte) bool {
-	if c, ok := p.(interface{ sample() Parser }); ok {
-		p = c.sample()
-	}
 	var ev Event
 	err := p.Parse(line, &ev)
 	return err == nil || errors.Is(err, errNotRecord)

@@ -162,7 +162,7 @@ func TestParsersRejectsUnknownFormat(t *testing.T) {
 		t.Error("--format nginx-custom without a log format was accepted")
 	}
 	ps, err := Parsers(Config{Format: "nginx-common"})
-	if err != nil || len(ps) != 1 || ps[0].Name() != "nginx-common" {
+	if err != nil || ps.Len() != 1 || ps.Names()[0] != "nginx-common" {
 		t.Errorf("--format nginx-common: %v %v", ps, err)
 	}
 }

@@ -25,6 +25,9 @@ const (
 	// name (clientInfo "claude-ai", "Anthropic…"), its registration's
 	// client_name "Claude", an ofid_ reference.
 	SigClaudeNamed
+	// SigServesAt: a startup line saying where the server listens, with
+	// the MCP endpoint's path ("Uvicorn running on http://0.0.0.0:8000/mcp").
+	SigServesAt
 )
 
 var signalNames = map[Signal]string{
@@ -32,7 +35,7 @@ var signalNames = map[Signal]string{
 	SigRedirectURI: "redirect_uri_rejected", SigAuthMethod: "auth_method_rejected", SigGrantOrScope: "grant_or_scope_rejected",
 	SigInvalidClient: "invalid_client", SigClientMetadata: "invalid_client_metadata", SigJSONOnly: "json_only",
 	SigCallbackRedirect: "callback_redirect", SigTimeout: "timeout", SigTLS: "tls_failure",
-	SigClaudeNamed: "claude_named",
+	SigClaudeNamed: "claude_named", SigServesAt: "serves_at",
 }
 
 // Has reports whether every signal in want is set.
@@ -41,7 +44,7 @@ func (s Signal) Has(want Signal) bool { return s&want == want }
 // Names lists the set signals.
 func (s Signal) Names() []string {
 	var out []string
-	for bit := Signal(1); bit != 0 && bit <= SigClaudeNamed; bit <<= 1 {
+	for bit := Signal(1); bit != 0 && bit <= SigServesAt; bit <<= 1 {
 		if s&bit != 0 {
 			out = append(out, signalNames[bit])
 		}
@@ -53,23 +56,28 @@ var signalPatterns = []struct {
 	sig Signal
 	re  *regexp.Regexp
 }{
-	{SigBearerMissing, regexp.MustCompile(`(?i)(missing|no|without|absent|empty)\W+(\w+\W+){0,3}(authorization|bearer|auth header|access token)|no_authorization_header|authorization header (is )?(missing|absent|required|not (set|present|found))|auth=\((none|missing)\)|not authenticated`)},
+	{SigBearerMissing, regexp.MustCompile(`(?i)(missing|no|without|absent|empty|blank)\W+(\w+\W+){0,3}(authorization|bearer|auth header|access token|authentication token)|no_authorization_header|authorization header (is )?(missing|absent|required|empty|blank|not (set|present|found|provided))|auth(orization)?[ _-]?(header)?[ _-]?(present|set|provided)\W{0,3}(false|no|0)\b|\b(bearer|access)[ _-]?token (is )?(blank|empty|missing|null|none)\b|\btoken (is )?(blank|empty)\b|auth=\((none|missing)\)|not authenticated`)},
 	{SigTokenIssued, regexp.MustCompile(`(?i)(access[ _])?token\W+(\w+\W+){0,2}(issued|granted|minted|created|generated)|issu(ed|ing)\W+(\w+\W+){0,2}(access[ _])?tokens?\b`)},
 	{SigTokenRejected, regexp.MustCompile(`(?i)invalid_token|token (is )?(invalid|expired|revoked)|(jwt|signature) (is )?(expired|malformed|invalid)|invalid (audience|issuer|signature)|audience (mismatch|invalid)|aud(ience)? claim`)},
-	{SigRedirectURI, regexp.MustCompile(`(?i)invalid_redirect_uri|redirect[_ ]uri\W+(\w+\W+){0,4}(invalid|not allowed|not registered|mismatch|unregistered|rejected)|unregistered redirect`)},
+	{SigRedirectURI, regexp.MustCompile(`(?i)invalid_redirect_uri|redirect[_ ]uri\W+(\S+\s+){0,4}(invalid|not allowed|not registered|mismatch|unregistered|rejected)|unregistered redirect`)},
 	{SigAuthMethod, regexp.MustCompile(`(?i)token_endpoint_auth_method|client_secret_post\W+(\w+\W+){0,3}(not|un)|only (public clients|none) |initial access token`)},
 	{SigGrantOrScope, regexp.MustCompile(`(?i)invalid_scope|unsupported_grant_type|(refresh_token|grant[_ ]types?)\W+(\w+\W+){0,3}(not allowed|not supported|unsupported|invalid|rejected)|scope\W+(\w+\W+){0,3}(not allowed|invalid|rejected|unsupported)`)},
 	{SigInvalidClient, regexp.MustCompile(`(?i)invalid_client\b|client authentication failed`)},
 	{SigClientMetadata, regexp.MustCompile(`(?i)invalid_client_metadata`)},
 	{SigJSONOnly, regexp.MustCompile(`(?i)unsupported media type|content-type must be application/json|expected (a )?json|missing grant_type|request body is not (valid )?json`)},
 	{SigCallbackRedirect, regexp.MustCompile(`(?i)claude\.(ai|com)/api/mcp/auth_callback\?\S*code=`)},
-	{SigTimeout, regexp.MustCompile(`(?i)upstream timed out|timed out|deadline exceeded|context canceled|prematurely closed`)},
+	{SigTimeout, regexp.MustCompile(`(?i)upstream timed out|timed out|deadline exceeded|context canceled|prematurely closed|worker timeout`)},
 	{SigTLS, regexp.MustCompile(`(?i)ssl_do_handshake\(\) failed|handshake (failed|failure|error)|no required ssl certificate|peer did not return a certificate`)},
+	{SigServesAt, ServesAtPattern},
 	{SigClaudeNamed, regexp.MustCompile(`(?i)claude\.(ai|com)(/|%2f)(api(/|%2f)mcp(/|%2f)auth_callback|oauth(/|%2f)mcp-oauth-client-metadata)|\bofid_[0-9a-f]{16}\b|"?name"?\s*[:=]\s*"?(claude-ai|anthropic(/claudeai)?)\b|client_name"?\s*[:=]\s*"?claude"?\b`)},
 }
 
+// ServesAtPattern finds a startup line's endpoint URL; its first group is
+// the path ("/mcp"), never just "/".
+var ServesAtPattern = regexp.MustCompile(`(?i)\b(?:running|listening|serving|available|started|mounted|ready|live)\b[^\n]{0,48}?\bhttps?://[^\s/"'<>]+(/[A-Za-z0-9._~/-]*[A-Za-z0-9_~-])`)
+
 // signalTriggers are cheap checks: a text that contains none cannot match.
-var signalTriggers = []string{"auth", "bearer", "token", "redirect", "client", "scope", "grant", "json", "media", "callback", "time", "deadline", "cancel", "closed", "ssl", "handshake", "certificate", "claude", "ofid_", "anthropic"}
+var signalTriggers = []string{"auth", "bearer", "token", "redirect", "client", "scope", "grant", "json", "media", "callback", "time", "deadline", "cancel", "closed", "ssl", "handshake", "certificate", "claude", "ofid_", "anthropic", "running", "listening", "serving", "available", "started", "mounted", "ready", "live", "blank", "empty", "null", "false"}
 
 // SignalsOf reads the facts a text states about the flow.
 func SignalsOf(text string) Signal {

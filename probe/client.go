@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -85,18 +86,21 @@ type client struct {
 	used   *int
 }
 
-func newClient(o Options, tlsConf *tls.Config, used *int) *client {
-	dial := o.Dial
-	if dial == nil {
-		dial = (&net.Dialer{Timeout: 10 * time.Second}).DialContext
-	}
+func newClient(o Options, dial func(ctx context.Context, network, addr string) (net.Conn, error), tlsConf *tls.Config, used *int) *client {
 	tr := &http.Transport{
 		DialContext:           dial,
 		TLSClientConfig:       tlsConf,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: 0, // the request's own deadline decides
 		DisableKeepAlives:     true,
-		Proxy:                 http.ProxyFromEnvironment,
+		Proxy: func(r *http.Request) (*url.URL, error) {
+			// A pinned host is reached directly: a proxy would resolve
+			// the name itself.
+			if _, ok := pinFor(o.Pins, r.URL.Hostname(), portOf(r.URL)); ok {
+				return nil, nil
+			}
+			return http.ProxyFromEnvironment(r)
+		},
 	}
 	return &client{
 		hc: &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
@@ -106,6 +110,16 @@ func newClient(o Options, tlsConf *tls.Config, used *int) *client {
 		budget: maxRequests,
 		used:   used,
 	}
+}
+
+func portOf(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if u.Scheme == "http" {
+		return "80"
+	}
+	return "443"
 }
 
 // do sends one request within timeout and records the exchange.

@@ -28,13 +28,13 @@ func mcpHeaders() http.Header {
 // Claude-User and with no user agent. It says whether the connector goes
 // on from there: after a 401, a 200, or a 404 (it still tries discovery).
 func (p *prober) checkProbe(ctx context.Context) bool {
-	x := p.c.do(ctx, "POST", p.mcpURL, brokerUA, initializeBody, mcpHeaders(), p.o.Timeout)
+	x := p.c.do(ctx, "POST", p.target, brokerUA, initializeBody, mcpHeaders(), p.o.Timeout)
 	c := Check{ID: "probe", Title: "unauthenticated initialize", Stage: rules.StageProbe, Exchange: x}
 	switch {
 	case !x.ok():
 		c.Status, c.Summary = Fail, "no answer: "+x.Error
 	case x.Status/100 == 3:
-		c.Status, c.Mode = Fail, "redirect_on_mcp_endpoint"
+		c.Status, c.Mode = Fail, rules.ModeRedirectOnMCPEndpoint
 		c.Summary = fmt.Sprintf("answered %d to %s: the connector does not follow redirects on the MCP endpoint.", x.Status, x.Location)
 	case x.Status == http.StatusUnauthorized:
 		c.Status, c.Mode, c.Summary = p.judgeChallenge(x)
@@ -45,16 +45,16 @@ func (p *prober) checkProbe(ctx context.Context) bool {
 			c.Status, c.Summary = Warn, fmt.Sprintf("answered 200 as %s, not a JSON-RPC result (JSON or an event stream).", orNone(x.ContentType))
 		}
 	case x.Status == 421 || x.Status == http.StatusForbidden && strings.Contains(strings.ToLower(string(x.raw)), "host"):
-		c.Status, c.Mode = Fail, "host_header_rejected"
+		c.Status, c.Mode = Fail, rules.ModeHostHeaderRejected
 		c.Summary = fmt.Sprintf("answered %d (%s): the MCP SDK's DNS-rebinding protection refuses this Host.", x.Status, x.Body)
 	case x.fromCDN() != "":
-		c.Status, c.Mode = Fail, "waf_blocks_backchannel"
+		c.Status, c.Mode = Fail, rules.ModeWAFBlocksBackchannel
 		c.Summary = fmt.Sprintf("answered %d by %s to the connector's back-channel user agent (%s).", x.Status, x.fromCDN(), brokerUA)
 	case (x.Status == 404 || x.Status == 405 || x.Status == 400) && strings.HasSuffix(strings.TrimRight(p.u.Path, "/"), "/sse"):
-		c.Status, c.Mode = Fail, "legacy_sse_transport"
+		c.Status, c.Mode = Fail, rules.ModeLegacySSETransport
 		c.Summary = fmt.Sprintf("answered %d to POST on an SSE URL: the connector speaks Streamable HTTP.", x.Status)
 	case x.Status == 404 || x.Status == 405:
-		c.Status, c.Mode = Fail, "wrong_connector_url"
+		c.Status, c.Mode = Fail, rules.ModeWrongConnectorURL
 		c.Summary = fmt.Sprintf("answered %d: nothing at %s handles MCP.", x.Status, pathOrRoot(p.u.Path))
 	default:
 		c.Status, c.Summary = Fail, fmt.Sprintf("answered %d: an MCP endpoint answers 401 (with a challenge) or 200.", x.Status)
@@ -65,11 +65,15 @@ func (p *prober) checkProbe(ctx context.Context) bool {
 	}
 	// The same request as Claude-User, and with no user agent: a bot rule
 	// shows as a different answer.
-	for _, v := range []struct{ id, ua, mode, who string }{
-		{"probe.claude-user", mcpUA, "edge_blocks_claude_user", "Claude-User (the user agent of the authenticated MCP requests)"},
-		{"probe.no-user-agent", "", "waf_blocks_backchannel", "no User-Agent (some of the connector's requests carry none)"},
+	for _, v := range []struct {
+		id, ua string
+		mode   rules.Mode
+		who    string
+	}{
+		{"probe.claude-user", mcpUA, rules.ModeEdgeBlocksClaudeUser, "Claude-User (the user agent of the authenticated MCP requests)"},
+		{"probe.no-user-agent", "", rules.ModeWAFBlocksBackchannel, "no User-Agent (some of the connector's requests carry none)"},
 	} {
-		y := p.c.do(ctx, "POST", p.mcpURL, v.ua, initializeBody, mcpHeaders(), p.o.Timeout)
+		y := p.c.do(ctx, "POST", p.target, v.ua, initializeBody, mcpHeaders(), p.o.Timeout)
 		c := Check{ID: v.id, Title: "the same as " + strings.Split(v.who, " (")[0], Stage: rules.StageProbe, Exchange: y}
 		switch {
 		case !y.ok():
@@ -90,25 +94,29 @@ func (p *prober) checkProbe(ctx context.Context) bool {
 }
 
 // judgeChallenge checks the 401's WWW-Authenticate header.
-func (p *prober) judgeChallenge(x *Exchange) (Status, string, string) {
+func (p *prober) judgeChallenge(x *Exchange) (Status, rules.Mode, string) {
 	ch := x.WWWAuthenticate
 	if ch == "" {
-		return Fail, "missing_www_authenticate", "answered 401 without WWW-Authenticate: the connector has nothing to discover from."
+		return Fail, rules.ModeMissingWWWAuthenticate, "answered 401 without WWW-Authenticate: the connector has nothing to discover from."
 	}
 	rm := challengeParam(ch, "resource_metadata")
 	if rm == "" {
-		return Fail, "missing_www_authenticate", fmt.Sprintf("answered 401 with WWW-Authenticate: %s, which has no resource_metadata.", ch)
+		return Fail, rules.ModeMissingWWWAuthenticate, fmt.Sprintf("answered 401 with WWW-Authenticate: %s, which has no resource_metadata.", ch)
 	}
 	mu, err := url.Parse(rm)
 	switch {
 	case err != nil || !mu.IsAbs():
-		return Fail, "resource_metadata_invalid", fmt.Sprintf("resource_metadata %q is not an absolute URL.", rm)
+		return Fail, rules.ModeResourceMetadataInvalid, fmt.Sprintf("resource_metadata %q is not an absolute URL.", rm)
 	case mu.Scheme != "https":
-		return Fail, "resource_metadata_invalid", fmt.Sprintf("resource_metadata %q is not https.", rm)
+		return Fail, rules.ModeResourceMetadataInvalid, fmt.Sprintf("resource_metadata %q is not https.", rm)
 	case !strings.EqualFold(mu.Hostname(), p.u.Host) && (mu.Hostname() == "localhost" || strings.HasPrefix(mu.Hostname(), "127.")):
-		return Fail, "resource_metadata_invalid", fmt.Sprintf("resource_metadata %q names a local host: the server does not know its public URL.", rm)
+		return Fail, rules.ModeResourceMetadataInvalid, fmt.Sprintf("resource_metadata %q names a local host: the server does not know its public URL.", rm)
 	}
 	p.prmHint = rm
+	if strings.HasPrefix(rm, p.origin()+"/") {
+		// The path is what matters on the same origin (and it fits a line).
+		return Pass, "", fmt.Sprintf("answered 401 with resource_metadata at %s on this host", strings.TrimPrefix(rm, p.origin()))
+	}
 	return Pass, "", fmt.Sprintf("answered 401 with resource_metadata=%s", rm)
 }
 
@@ -171,7 +179,7 @@ func (p *prober) checkDiscovery(ctx context.Context) {
 		}
 		if x.Status == 200 && x.isHTML() {
 			p.add(Check{ID: "discovery.prm", Title: "protected-resource metadata", Stage: rules.StageDiscovery, Status: Fail,
-				Mode: "well_known_html_catchall", Exchange: x,
+				Mode: rules.ModeWellKnownHTMLCatchall, Exchange: x,
 				Summary: fmt.Sprintf("GET %s answered 200 with a web page (%s), not JSON.", pathOf(u), orNone(x.ContentType))})
 			return
 		}
@@ -183,7 +191,7 @@ func (p *prober) checkDiscovery(ctx context.Context) {
 		}
 	}
 	if p.prm == nil {
-		p.add(Check{ID: "discovery.prm", Title: "protected-resource metadata", Stage: rules.StageDiscovery, Status: Fail, Mode: "prm_not_found", Exchange: last,
+		p.add(Check{ID: "discovery.prm", Title: "protected-resource metadata", Stage: rules.StageDiscovery, Status: Fail, Mode: rules.ModePRMNotFound, Exchange: last,
 			Summary: fmt.Sprintf("no protected-resource metadata at %s: the connector falls back to /authorize, /token and /register at %s.", strings.Join(pathsOf(urls), " or "), origin)})
 		return
 	}
@@ -203,7 +211,7 @@ func (p *prober) checkAuthlessDiscovery(ctx context.Context, urls []string) {
 	}
 	if len(odd) > 0 {
 		p.add(Check{ID: "discovery.authless", Title: "discovery on an authless server", Stage: rules.StageDiscovery, Status: Fail,
-			Mode: "authless_discovery_not_404", Exchange: last, Summary: strings.Join(odd, ", ") + ": anything but 404 makes the connector attempt OAuth."})
+			Mode: rules.ModeAuthlessDiscoveryNot404, Exchange: last, Summary: strings.Join(odd, ", ") + ": anything but 404 makes the connector attempt OAuth."})
 		return
 	}
 	p.add(Check{ID: "discovery.authless", Title: "discovery on an authless server", Stage: rules.StageDiscovery, Status: Pass,
@@ -216,13 +224,14 @@ func (p *prober) checkPRM() {
 	c := Check{ID: "discovery.resource", Title: "the metadata's resource", Stage: rules.StageDiscovery}
 	switch {
 	case res == "":
-		c.Status, c.Mode, c.Summary = Fail, "resource_metadata_invalid", "the metadata has no resource."
+		c.Status, c.Mode, c.Summary = Fail, rules.ModeResourceMetadataInvalid, "the metadata has no resource."
+		c.Fix = fmt.Sprintf("Set resource in the protected-resource metadata to the connector URL, %s, byte for byte.", p.mcpURL)
 	case res == p.mcpURL:
 		c.Status, c.Summary = Pass, "resource is the URL, byte for byte"
 	case strings.TrimRight(res, "/") == strings.TrimRight(p.mcpURL, "/"):
-		c.Status, c.Mode, c.Summary = Warn, "prm_resource_mismatch", fmt.Sprintf("resource %q differs from the URL %q by a trailing slash.", res, p.mcpURL)
+		c.Status, c.Mode, c.Summary = Warn, rules.ModePRMResourceMismatch, fmt.Sprintf("resource %q differs from the URL %q by a trailing slash.", res, p.mcpURL)
 	default:
-		c.Status, c.Mode, c.Summary = Fail, "prm_resource_mismatch", fmt.Sprintf("resource %q is not the URL %q: the connector stops there.", res, p.mcpURL)
+		c.Status, c.Mode, c.Summary = Fail, rules.ModePRMResourceMismatch, fmt.Sprintf("resource %q is not the URL %q: the connector stops there.", res, p.mcpURL)
 	}
 	p.add(c)
 	servers, _ := p.prm["authorization_servers"].([]any)
@@ -233,11 +242,13 @@ func (p *prober) checkPRM() {
 	iu, err := url.Parse(issuer)
 	switch {
 	case issuer == "":
-		p.add(Check{ID: "discovery.issuer", Title: "the authorization server", Stage: rules.StageDiscovery, Status: Fail, Mode: "resource_metadata_invalid",
-			Summary: "the metadata names no authorization_servers."})
+		p.add(Check{ID: "discovery.issuer", Title: "the authorization server", Stage: rules.StageDiscovery, Status: Fail, Mode: rules.ModeResourceMetadataInvalid,
+			Summary: "the metadata names no authorization_servers.",
+			Fix:     "List the authorization server's issuer, an absolute https URL, in authorization_servers."})
 	case err != nil || !iu.IsAbs() || iu.Scheme != "https":
-		p.add(Check{ID: "discovery.issuer", Title: "the authorization server", Stage: rules.StageDiscovery, Status: Fail, Mode: "resource_metadata_invalid",
-			Summary: fmt.Sprintf("authorization server %q is not an absolute https URL.", issuer)})
+		p.add(Check{ID: "discovery.issuer", Title: "the authorization server", Stage: rules.StageDiscovery, Status: Fail, Mode: rules.ModeResourceMetadataInvalid,
+			Summary: fmt.Sprintf("authorization server %q is not an absolute https URL.", issuer),
+			Fix:     "List the issuer as its absolute https URL on the public host, as the authorization server's metadata gives it."})
 	default:
 		p.asURL = issuer
 	}
@@ -258,7 +269,7 @@ func (p *prober) checkASMetadata(ctx context.Context) {
 	case !x.ok():
 		c.Status, c.Summary = Fail, "no answer: "+x.Error
 	case x.Status == 200 && x.isHTML():
-		c.Status, c.Mode, c.Summary = Fail, "well_known_html_catchall", fmt.Sprintf("GET %s answered 200 with a web page, not JSON.", pathOf(meta))
+		c.Status, c.Mode, c.Summary = Fail, rules.ModeWellKnownHTMLCatchall, fmt.Sprintf("GET %s answered 200 with a web page, not JSON.", pathOf(meta))
 	case x.Status == 200 && x.doc != nil:
 		p.as = x.doc
 		c.Status, c.Summary = Pass, fmt.Sprintf("GET %s answered 200 with JSON", pathOf(meta))
@@ -273,7 +284,7 @@ func (p *prober) checkASMetadata(ctx context.Context) {
 				}
 			}
 		}
-		c.Status, c.Mode = Fail, "as_path_issuer_origin_fallback"
+		c.Status, c.Mode = Fail, rules.ModeASPathIssuerOriginFallback
 		c.Summary = fmt.Sprintf("GET %s answered %d: the connector then sends the browser to %s/authorize and registers at %s/register.%s", pathOf(meta), x.Status, p.origin(), p.origin(), where)
 	}
 	p.add(c)
@@ -308,8 +319,9 @@ func (p *prober) checkASDocument() {
 			Summary: "authorization and token endpoints are absolute https URLs"})
 	}
 	if !slices.Contains(p.list("code_challenge_methods_supported"), "S256") {
-		p.add(Check{ID: "discovery.pkce", Title: "PKCE", Stage: rules.StageDiscovery, Status: Fail, Mode: "idp_rejects_authorize",
-			Summary: fmt.Sprintf("code_challenge_methods_supported is %v: the connector uses S256 and requires it to be advertised.", p.list("code_challenge_methods_supported"))})
+		p.add(Check{ID: "discovery.pkce", Title: "PKCE", Stage: rules.StageDiscovery, Status: Fail, Mode: rules.ModeIdPRejectsAuthorize,
+			Summary: fmt.Sprintf("code_challenge_methods_supported is %v: the connector uses S256 and requires it to be advertised.", p.list("code_challenge_methods_supported")),
+			Fix:     `Support S256 PKCE and advertise it: "code_challenge_methods_supported": ["S256"] in the authorization-server metadata.`})
 	} else {
 		p.add(Check{ID: "discovery.pkce", Title: "PKCE", Stage: rules.StageDiscovery, Status: Pass, Summary: "S256 is supported"})
 	}
@@ -322,17 +334,17 @@ func (p *prober) checkASDocument() {
 	case p.str("registration_endpoint") != "":
 		reg.Status, reg.Summary = Pass, "dynamic client registration at "+pathOf(p.str("registration_endpoint"))
 		if cimd {
-			reg.Status, reg.Mode = Warn, "cimd_not_selected"
+			reg.Status, reg.Mode = Warn, rules.ModeCIMDNotSelected
 			reg.Summary += `; CIMD is advertised without "none" in token_endpoint_auth_methods_supported, so Claude will not use it`
 		}
 	case cimd:
-		reg.Status, reg.Mode, reg.Summary = Fail, "cimd_not_selected", `CIMD is advertised but "none" is missing from token_endpoint_auth_methods_supported, and there is no registration_endpoint: Claude has no way to get a client.`
+		reg.Status, reg.Mode, reg.Summary = Fail, rules.ModeCIMDNotSelected, `CIMD is advertised but "none" is missing from token_endpoint_auth_methods_supported, and there is no registration_endpoint: Claude has no way to get a client.`
 	default:
-		reg.Status, reg.Mode, reg.Summary = Warn, "dcr_not_supported", "no registration_endpoint and no CIMD: each user must enter a client ID by hand in the connector's advanced settings."
+		reg.Status, reg.Mode, reg.Summary = Warn, rules.ModeDCRNotSupported, "no registration_endpoint and no CIMD: each user must enter a client ID by hand in the connector's advanced settings."
 	}
 	p.add(reg)
 	if len(methods) > 0 && !slices.Contains(methods, "client_secret_post") && !slices.Contains(methods, "none") {
-		p.add(Check{ID: "discovery.auth-methods", Title: "client authentication", Stage: rules.StageRegistration, Status: Warn, Mode: "token_client_auth_mismatch",
+		p.add(Check{ID: "discovery.auth-methods", Title: "client authentication", Stage: rules.StageRegistration, Status: Warn, Mode: rules.ModeTokenClientAuthMismatch,
 			Summary: fmt.Sprintf("token_endpoint_auth_methods_supported is %v: the connector registers for client_secret_post, and uses what the registration answer says.", methods)})
 	}
 }
@@ -363,6 +375,19 @@ func (p *prober) endpoint(key, fallback string) (string, bool) {
 	return p.origin() + fallback, true
 }
 
+// fallbackMode names why the connector uses an endpoint it made up at
+// the MCP server's origin: no protected-resource metadata at all, or an
+// issuer whose metadata is not where the connector looks.
+func (p *prober) fallbackMode() rules.Mode {
+	switch {
+	case p.prm == nil:
+		return rules.ModePRMNotFound
+	case p.asURL != "" && p.as == nil:
+		return rules.ModeASPathIssuerOriginFallback
+	}
+	return ""
+}
+
 // checkRegistration sends the connector's registration, when allowed.
 func (p *prober) checkRegistration(ctx context.Context) {
 	ep, synthesised := p.endpoint("registration_endpoint", "/register")
@@ -385,7 +410,7 @@ func (p *prober) checkRegistration(ctx context.Context) {
 	c := Check{ID: "register", Title: "client registration", Stage: rules.StageRegistration, Exchange: x}
 	switch {
 	case !x.ok():
-		c.Status, c.Mode, c.Summary = Fail, "dcr_endpoint_broken", "no answer: "+x.Error
+		c.Status, c.Mode, c.Summary = Fail, rules.ModeDCREndpointBroken, "no answer: "+x.Error
 	case (x.Status == 201 || x.Status == 200) && x.str("client_id") != "":
 		p.client, p.secret = x.str("client_id"), x.str("client_secret")
 		method := x.str("token_endpoint_auth_method")
@@ -394,30 +419,30 @@ func (p *prober) checkRegistration(ctx context.Context) {
 		}
 		c.Status, c.Summary = Pass, fmt.Sprintf("answered %d with a client (token_endpoint_auth_method %s)", x.Status, method)
 		if uris, ok := x.doc["redirect_uris"].([]any); ok && !slices.Contains(uris, any(callback)) {
-			c.Status, c.Mode = Fail, "dcr_redirect_uri_rejected"
+			c.Status, c.Mode = Fail, rules.ModeDCRRedirectURIRejected
 			c.Summary = fmt.Sprintf("answered %d, but the client's redirect_uris %v leave out %s: the authorization will be refused.", x.Status, uris, callback)
 			break
 		}
 		if m := x.str("token_endpoint_auth_method"); m != "" && len(p.list("token_endpoint_auth_methods_supported")) > 0 && !slices.Contains(p.list("token_endpoint_auth_methods_supported"), m) {
-			c.Status, c.Mode = Warn, "token_client_auth_mismatch"
+			c.Status, c.Mode = Warn, rules.ModeTokenClientAuthMismatch
 			c.Summary += fmt.Sprintf(", which the metadata does not list (%v)", p.list("token_endpoint_auth_methods_supported"))
 		}
 	case x.Status == 404 && synthesised:
-		c.Status, c.Mode, c.Summary = Fail, "as_path_issuer_origin_fallback", fmt.Sprintf("POST %s answered 404: there is no registration where the connector falls back to.", pathOf(ep))
+		c.Status, c.Mode, c.Summary = Fail, p.fallbackMode(), fmt.Sprintf("POST %s answered 404: there is no registration where the connector falls back to.", pathOf(ep))
 	case x.Status >= 400 && x.Status < 500 && x.Status != 404:
 		sig := parse.SignalsOf(string(x.raw))
 		switch {
 		case sig.Has(parse.SigRedirectURI):
-			c.Mode = "dcr_redirect_uri_rejected"
+			c.Mode = rules.ModeDCRRedirectURIRejected
 		case sig.Has(parse.SigAuthMethod):
-			c.Mode = "dcr_auth_method_rejected"
+			c.Mode = rules.ModeDCRAuthMethodRejected
 		case sig.Has(parse.SigGrantOrScope):
-			c.Mode = "dcr_grant_or_scope_rejected"
+			c.Mode = rules.ModeDCRGrantOrScopeRejected
 		}
 		c.Status = Fail
 		c.Summary = fmt.Sprintf("answered %d (%s): the connector's registration was refused.", x.Status, x.Body)
 	default:
-		c.Status, c.Mode, c.Summary = Fail, "dcr_endpoint_broken", fmt.Sprintf("answered %d: the registration endpoint fails.", x.Status)
+		c.Status, c.Mode, c.Summary = Fail, rules.ModeDCREndpointBroken, fmt.Sprintf("answered %d: the registration endpoint fails.", x.Status)
 	}
 	p.add(c)
 }
@@ -431,7 +456,7 @@ func (p *prober) checkAuthorize(ctx context.Context) {
 		clientID = "mcptriage-probe"
 	}
 	scope := strings.Join(p.scopes(), " ")
-	x := p.c.do(ctx, "GET", authorizeURL(ep, clientID, scope, p.mcpURL), browserUA, nil, http.Header{"Referer": {"https://claude.ai/"}, "Accept": {"text/html"}}, p.o.Timeout)
+	x := p.c.do(ctx, "GET", authorizeURL(ep, clientID, scope, p.mcpURL), BrowserUA, nil, http.Header{"Referer": {"https://claude.ai/"}, "Accept": {"text/html"}}, p.o.Timeout)
 	c := Check{ID: "authorize", Title: "browser authorization", Stage: rules.StageAuthorization, Exchange: x}
 	loc, _ := url.Parse(x.Location)
 	switch {
@@ -439,15 +464,18 @@ func (p *prober) checkAuthorize(ctx context.Context) {
 		c.Status, c.Summary = Fail, "no answer: "+x.Error
 	case x.Status == 404:
 		c.Status, c.Summary = Fail, fmt.Sprintf("GET %s answered 404.", pathOf(ep))
-		if synthesised || strings.HasPrefix(ep, p.origin()+"/authorize") && p.asURL != "" && !strings.HasPrefix(p.asURL, p.origin()+"/") && p.asURL != p.origin() {
-			c.Mode = "as_path_issuer_origin_fallback"
+		switch {
+		case synthesised:
+			c.Mode = p.fallbackMode()
+		case strings.HasPrefix(ep, p.origin()+"/authorize") && p.asURL != "" && !strings.HasPrefix(p.asURL, p.origin()+"/") && p.asURL != p.origin():
+			c.Mode = rules.ModeASPathIssuerOriginFallback
 		}
 	case x.Status/100 == 3 && loc != nil && strings.HasPrefix(x.Location, callback) && loc.Query().Get("error") != "":
 		e := loc.Query().Get("error")
 		if p.client == "" {
 			c.Status, c.Summary = Pass, fmt.Sprintf("redirected to Claude's callback with error=%s for the probe's unregistered client: the endpoint works (--register checks it with a real client).", e)
 		} else {
-			c.Status, c.Mode, c.Summary = Fail, "idp_rejects_authorize", fmt.Sprintf("redirected to Claude's callback with error=%s.", e)
+			c.Status, c.Mode, c.Summary = Fail, rules.ModeIdPRejectsAuthorize, fmt.Sprintf("redirected to Claude's callback with error=%s.", e)
 		}
 	case x.Status/100 == 3:
 		c.Status, c.Summary = Pass, fmt.Sprintf("answered %d to %s (a login step)", x.Status, hostPath(x.Location))
@@ -458,7 +486,7 @@ func (p *prober) checkAuthorize(ctx context.Context) {
 	default:
 		c.Status, c.Summary = Fail, fmt.Sprintf("answered %d (%s).", x.Status, x.Body)
 		if p.client != "" {
-			c.Mode = "idp_rejects_authorize"
+			c.Mode = rules.ModeIdPRejectsAuthorize
 		}
 	}
 	p.add(c)
@@ -470,7 +498,7 @@ func (p *prober) checkAuthorize(ctx context.Context) {
 		p.add(sc)
 		return
 	}
-	y := p.c.do(ctx, "GET", authorizeURL(ep, clientID, " offline_access", p.mcpURL), browserUA, nil, http.Header{"Referer": {"https://claude.ai/"}}, p.o.Timeout)
+	y := p.c.do(ctx, "GET", authorizeURL(ep, clientID, " offline_access", p.mcpURL), BrowserUA, nil, http.Header{"Referer": {"https://claude.ai/"}}, p.o.Timeout)
 	sc.Exchange = y
 	ly, _ := url.Parse(y.Location)
 	switch {
@@ -478,7 +506,7 @@ func (p *prober) checkAuthorize(ctx context.Context) {
 		sc.Status, sc.Summary = Fail, "no answer: "+y.Error
 	case y.Status == 400 && strings.Contains(strings.ToLower(string(y.raw)), "scope"),
 		ly != nil && ly.Query().Get("error") == "invalid_scope":
-		sc.Status, sc.Mode, sc.Summary = Fail, "offline_access_leading_space", `scope=" offline_access" (a leading space, as the connector has sent it) is refused as invalid_scope.`
+		sc.Status, sc.Mode, sc.Summary = Fail, rules.ModeOfflineAccessLeadingSpace, `scope=" offline_access" (a leading space, as the connector has sent it) is refused as invalid_scope.`
 	default:
 		sc.Status, sc.Summary = Pass, fmt.Sprintf(`scope=" offline_access" is accepted (%d)`, y.Status)
 	}
@@ -534,22 +562,22 @@ func (p *prober) checkToken(ctx context.Context) {
 	c := Check{ID: "token", Title: "token endpoint", Stage: rules.StageToken, Exchange: x}
 	switch {
 	case !x.ok() && strings.HasPrefix(x.Error, "no answer within"):
-		c.Status, c.Mode, c.Summary = Fail, "token_endpoint_slow", fmt.Sprintf("no answer within %s: the connector gives up at about 10 s.", p.o.Deadline)
+		c.Status, c.Mode, c.Summary = Fail, rules.ModeTokenEndpointSlow, fmt.Sprintf("no answer within %s: the connector gives up at about 10 s.", p.o.Deadline)
 	case !x.ok():
 		c.Status, c.Summary = Fail, "no answer: "+x.Error
 	case x.took > p.o.Deadline*7/10:
-		c.Status, c.Mode, c.Summary = Warn, "token_endpoint_slow", fmt.Sprintf("answered in %s, close to the connector's %s limit.", x.took.Round(time.Millisecond), p.o.Deadline)
+		c.Status, c.Mode, c.Summary = Warn, rules.ModeTokenEndpointSlow, fmt.Sprintf("answered in %s, close to the connector's %s limit.", x.took.Round(time.Millisecond), p.o.Deadline)
 	case x.Status == http.StatusUnsupportedMediaType || parse.SignalsOf(string(x.raw)).Has(parse.SigJSONOnly):
-		c.Status, c.Mode, c.Summary = Fail, "token_endpoint_json_only", fmt.Sprintf("answered %d to a form-encoded request (%s): the connector sends application/x-www-form-urlencoded, as OAuth requires.", x.Status, x.Body)
+		c.Status, c.Mode, c.Summary = Fail, rules.ModeTokenEndpointJSONOnly, fmt.Sprintf("answered %d to a form-encoded request (%s): the connector sends application/x-www-form-urlencoded, as OAuth requires.", x.Status, x.Body)
 	case x.Status == 404:
 		c.Status, c.Summary = Fail, fmt.Sprintf("POST %s answered 404.", pathOf(ep))
 		if synthesised {
-			c.Mode = "as_path_issuer_origin_fallback"
+			c.Mode = p.fallbackMode()
 		}
 	case x.Status/100 == 5:
 		c.Status, c.Summary = Fail, fmt.Sprintf("answered %d to an invalid code: it should be a 400 invalid_grant.", x.Status)
 	case !x.isJSON():
-		c.Status, c.Mode, c.Summary = Warn, "token_response_invalid", fmt.Sprintf("answered %d as %s: token responses, errors included, must be JSON.", x.Status, orNone(x.ContentType))
+		c.Status, c.Mode, c.Summary = Warn, rules.ModeTokenResponseInvalid, fmt.Sprintf("answered %d as %s: token responses, errors included, must be JSON.", x.Status, orNone(x.ContentType))
 	case x.Status/100 == 2:
 		c.Status, c.Summary = Warn, fmt.Sprintf("answered %d to a code that cannot be valid.", x.Status)
 	default:
@@ -566,7 +594,7 @@ func (p *prober) checkMCP(ctx context.Context) {
 	if !p.res.Authless {
 		h.Set("Authorization", "Bearer mcptriage-probe-"+randomHex(12))
 	}
-	x := p.c.do(ctx, "POST", p.mcpURL, mcpUA, initializeBody, h, p.o.Deadline)
+	x := p.c.do(ctx, "POST", p.target, mcpUA, initializeBody, h, p.o.Deadline)
 	c := Check{ID: "mcp", Title: "authenticated initialize", Stage: rules.StageMCP, Exchange: x}
 	want := 401
 	if p.res.Authless {
@@ -574,13 +602,13 @@ func (p *prober) checkMCP(ctx context.Context) {
 	}
 	switch {
 	case !x.ok() && strings.HasPrefix(x.Error, "no answer within"):
-		c.Status, c.Mode, c.Summary = Fail, "initialize_slow", fmt.Sprintf("no answer within %s: the connector gives up there.", p.o.Deadline)
+		c.Status, c.Mode, c.Summary = Fail, rules.ModeInitializeSlow, fmt.Sprintf("no answer within %s: the connector gives up there.", p.o.Deadline)
 	case !x.ok():
 		c.Status, c.Summary = Fail, "no answer: "+x.Error
 	case x.fromCDN() != "":
-		c.Status, c.Mode, c.Summary = Fail, "edge_blocks_claude_user", fmt.Sprintf("answered %d by %s, not by your server.", x.Status, x.fromCDN())
+		c.Status, c.Mode, c.Summary = Fail, rules.ModeEdgeBlocksClaudeUser, fmt.Sprintf("answered %d by %s, not by your server.", x.Status, x.fromCDN())
 	case x.Status/100 == 3:
-		c.Status, c.Mode, c.Summary = Fail, "redirect_on_mcp_endpoint", fmt.Sprintf("answered %d to %s: the connector does not follow it.", x.Status, x.Location)
+		c.Status, c.Mode, c.Summary = Fail, rules.ModeRedirectOnMCPEndpoint, fmt.Sprintf("answered %d to %s: the connector does not follow it.", x.Status, x.Location)
 	case x.Status == want && want == 401:
 		c.Status, c.Summary = Pass, "a bogus bearer token is refused with 401 by the server itself"
 	case x.Status == want:
@@ -590,7 +618,10 @@ func (p *prober) checkMCP(ctx context.Context) {
 	default:
 		c.Status, c.Summary = Fail, fmt.Sprintf("answered %d (%s) as Claude-User.", x.Status, x.Body)
 		if x.Status == 403 {
-			c.Mode = "edge_blocks_claude_user"
+			// Not a CDN's page: the server itself, or something without a
+			// name, refuses Claude-User or answers a bad token with 403.
+			c.Mode = rules.ModeEdgeBlocksClaudeUser
+			c.Fix = "Find what answers 403 to Claude-User on the MCP path (a bot rule, a WAF, a user-agent check in the app) and let it through; a token the server does not accept must get 401 with a WWW-Authenticate challenge, not 403."
 		}
 	}
 	p.add(c)
@@ -602,8 +633,8 @@ func (p *prober) checkMCP(ctx context.Context) {
 	}
 	// The connector has been seen to title-case path segments and to strip
 	// a trailing slash: does the server answer the same there?
-	variant := func(id, title, mode, target, why string) {
-		if target == p.mcpURL {
+	variant := func(id, title string, mode rules.Mode, target, why string) {
+		if target == p.target {
 			p.add(Check{ID: id, Title: title, Stage: rules.StageMCP, Status: Skip, Summary: "the URL is the same either way"})
 			return
 		}
@@ -619,10 +650,10 @@ func (p *prober) checkMCP(ctx context.Context) {
 		}
 		p.add(vc)
 	}
-	variant("mcp.case", "the path title-cased", "url_case_mangled", titleCased(p.mcpURL),
+	variant("mcp.case", "the path title-cased", rules.ModeURLCaseMangled, titleCased(p.target),
 		"the connector has been seen to save /mcp as /Mcp; match paths without case to survive it.")
 	if strings.HasSuffix(p.u.Path, "/") && p.u.Path != "/" {
-		variant("mcp.slash", "the path without its slash", "url_trailing_slash_stripped", strings.TrimSuffix(p.mcpURL, "/"),
+		variant("mcp.slash", "the path without its slash", rules.ModeURLTrailingSlashStripped, withPath(p.target, strings.TrimSuffix(p.u.Path, "/")),
 			"the connector strips the trailing slash you typed; serve both forms.")
 	} else {
 		p.add(Check{ID: "mcp.slash", Title: "the path without its slash", Stage: rules.StageMCP, Status: Skip, Summary: "the URL has no trailing slash to strip"})
@@ -642,6 +673,20 @@ func titleCased(raw string) string {
 	}
 	u.Path = strings.Join(segs, "/")
 	u.RawPath = ""
+	return u.String()
+}
+
+// withPath is raw with another path (given escaped), its query kept.
+func withPath(raw, escaped string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	path, err := url.PathUnescape(escaped)
+	if err != nil {
+		return raw
+	}
+	u.Path, u.RawPath = path, escaped
 	return u.String()
 }
 

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mcptriage/mcptriage/rules"
 )
 
 // fake is a hand-set OAuth-protected MCP server, for the faults the lab
@@ -20,6 +22,7 @@ import (
 // MCP endpoints answer.
 type fake struct {
 	challenge string
+	prm       map[string]any // the protected-resource metadata (default: healthy)
 	as        map[string]any
 	register  func(w http.ResponseWriter)
 	token     func(w http.ResponseWriter)
@@ -50,7 +53,11 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("WWW-Authenticate", f.challenge)
 		writeJSON(401, map[string]string{"error": "invalid_token"})
 	case "/.well-known/oauth-protected-resource/mcp":
-		writeJSON(200, map[string]any{"resource": "https://mcp.example.com/mcp", "authorization_servers": []string{"https://mcp.example.com"}})
+		prm := f.prm
+		if prm == nil {
+			prm = map[string]any{"resource": "https://mcp.example.com/mcp", "authorization_servers": []string{"https://mcp.example.com"}}
+		}
+		writeJSON(200, prm)
 	case "/.well-known/oauth-authorization-server":
 		writeJSON(200, f.as)
 	case "/register":
@@ -118,40 +125,40 @@ func TestMetadataAndEndpointFaults(t *testing.T) {
 		tls      func(*tls.Config)
 		check    string
 		status   Status
-		mode     string
+		mode     rules.Mode
 	}{
 		{name: "healthy fake", f: &fake{}, register: true, check: "register", status: Pass},
 		{name: "challenge names localhost", f: &fake{challenge: `Bearer resource_metadata="https://localhost:3000/.well-known/oauth-protected-resource/mcp"`},
-			check: "probe", status: Fail, mode: "resource_metadata_invalid"},
+			check: "probe", status: Fail, mode: rules.ModeResourceMetadataInvalid},
 		{name: "challenge over http", f: &fake{challenge: `Bearer resource_metadata="http://mcp.example.com/.well-known/oauth-protected-resource/mcp"`},
-			check: "probe", status: Fail, mode: "resource_metadata_invalid"},
+			check: "probe", status: Fail, mode: rules.ModeResourceMetadataInvalid},
 		{name: "no S256", f: &fake{as: as(func(m map[string]any) { m["code_challenge_methods_supported"] = []string{"plain"} })},
-			check: "discovery.pkce", status: Fail, mode: "idp_rejects_authorize"},
+			check: "discovery.pkce", status: Fail, mode: rules.ModeIdPRejectsAuthorize},
 		{name: "relative endpoint", f: &fake{as: as(func(m map[string]any) { m["token_endpoint"] = "/token" })},
 			check: "discovery.endpoints", status: Fail},
 		{name: "CIMD without none", f: &fake{as: as(func(m map[string]any) {
 			delete(m, "registration_endpoint")
 			m["client_id_metadata_document_supported"] = true
-		})}, check: "discovery.registration", status: Fail, mode: "cimd_not_selected"},
+		})}, check: "discovery.registration", status: Fail, mode: rules.ModeCIMDNotSelected},
 		{name: "CIMD with none", f: &fake{as: as(func(m map[string]any) {
 			delete(m, "registration_endpoint")
 			m["client_id_metadata_document_supported"] = true
 			m["token_endpoint_auth_methods_supported"] = []string{"none"}
 		})}, check: "discovery.registration", status: Pass},
 		{name: "no registration at all", f: &fake{as: as(func(m map[string]any) { delete(m, "registration_endpoint") })},
-			check: "discovery.registration", status: Warn, mode: "dcr_not_supported"},
+			check: "discovery.registration", status: Warn, mode: rules.ModeDCRNotSupported},
 		{name: "basic auth only", f: &fake{as: as(func(m map[string]any) { m["token_endpoint_auth_methods_supported"] = []string{"client_secret_basic"} })},
-			check: "discovery.auth-methods", status: Warn, mode: "token_client_auth_mismatch"},
+			check: "discovery.auth-methods", status: Warn, mode: rules.ModeTokenClientAuthMismatch},
 		{name: "registration drops the callback", f: &fake{register: func(w http.ResponseWriter) {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(201)
 			io.WriteString(w, `{"client_id":"c1","redirect_uris":["https://app.example.com/cb"]}`)
-		}}, register: true, check: "register", status: Fail, mode: "dcr_redirect_uri_rejected"},
+		}}, register: true, check: "register", status: Fail, mode: rules.ModeDCRRedirectURIRejected},
 		{name: "token errors as HTML", f: &fake{token: func(w http.ResponseWriter) {
 			w.Header().Set("Content-Type", "text/html")
 			w.WriteHeader(400)
 			io.WriteString(w, "<h1>Bad Request</h1>")
-		}}, check: "token", status: Warn, mode: "token_response_invalid"},
+		}}, check: "token", status: Warn, mode: rules.ModeTokenResponseInvalid},
 		{name: "token endpoint missing", f: &fake{token: func(w http.ResponseWriter) { http.Error(w, "not found", 404) }},
 			check: "token", status: Fail},
 		{name: "bogus token accepted", f: &fake{mcp: func(w http.ResponseWriter, r *http.Request) {
@@ -159,7 +166,7 @@ func TestMetadataAndEndpointFaults(t *testing.T) {
 			io.WriteString(w, `{"jsonrpc":"2.0","id":1,"result":{}}`)
 		}}, check: "mcp", status: Warn},
 		{name: "TLS 1.1 only", f: &fake{}, tls: func(c *tls.Config) { c.MinVersion, c.MaxVersion = tls.VersionTLS10, tls.VersionTLS11 },
-			check: "tls", status: Fail, mode: "tls_handshake_failure"},
+			check: "tls", status: Fail, mode: rules.ModeTLSHandshakeFailure},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

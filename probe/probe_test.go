@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/mcptriage/mcptriage/internal/lab"
+
+	"github.com/mcptriage/mcptriage/rules"
 )
 
 func newPKI(t *testing.T) *lab.PKI {
@@ -106,7 +108,7 @@ func checkOf(res *Result, id string) *Check {
 func describe(res *Result) string {
 	var b strings.Builder
 	for _, c := range res.Checks {
-		b.WriteString("  " + c.ID + " " + string(c.Status) + " " + c.Mode + ": " + c.Summary + "\n")
+		b.WriteString("  " + c.ID + " " + string(c.Status) + " " + string(c.Mode) + ": " + c.Summary + "\n")
 	}
 	return b.String()
 }
@@ -187,53 +189,53 @@ func TestFaultsArePredicted(t *testing.T) {
 		mutate func(*Options)
 		check  string
 		status Status
-		mode   string
+		mode   rules.Mode
 		says   string
 	}{
-		{name: "incomplete chain", so: serverOpts{leafOnly: true}, check: "tls", status: Fail, mode: "tls_handshake_failure", says: "only its own certificate"},
-		{name: "certificate for another host", so: serverOpts{wrongHost: true}, check: "tls", status: Fail, mode: "tls_handshake_failure", says: "not valid for mcp.example.com"},
-		{name: "CDN blocks Claude-User", so: serverOpts{wrap: cloudflare("Claude-User")}, check: "probe.claude-user", status: Fail, mode: "edge_blocks_claude_user", says: "Cloudflare"},
-		{name: "CDN blocks Claude-User after OAuth", so: serverOpts{wrap: cloudflare("Claude-User")}, check: "mcp", status: Fail, mode: "edge_blocks_claude_user", says: "not by your server"},
-		{name: "WAF blocks the broker", so: serverOpts{wrap: cloudflare("python-httpx/0.28.1")}, check: "probe", status: Fail, mode: "waf_blocks_backchannel"},
-		{name: "WAF blocks an empty user agent", so: serverOpts{wrap: cloudflare("")}, check: "probe.no-user-agent", status: Fail, mode: "waf_blocks_backchannel"},
-		{name: "HTML on the well-known paths", so: serverOpts{faults: lab.Faults{NoPRM: true, HTMLCatchAll: true}}, check: "discovery.prm", status: Fail, mode: "well_known_html_catchall"},
-		{name: "no metadata", so: serverOpts{faults: lab.Faults{NoPRM: true, OAuthUnderPrefix: true}}, check: "discovery.prm", status: Fail, mode: "prm_not_found"},
-		{name: "issuer with a path", so: serverOpts{faults: lab.Faults{OAuthUnderPrefix: true}}, check: "discovery.as", status: Fail, mode: "as_path_issuer_origin_fallback", says: "where the connector does not look"},
-		{name: "resource mismatch", so: serverOpts{faults: lab.Faults{PRMResource: "https://mcp.example.com/api/mcp"}}, check: "discovery.resource", status: Fail, mode: "prm_resource_mismatch"},
-		{name: "401 without a challenge", so: serverOpts{faults: lab.Faults{NoWWWAuthenticate: true}}, check: "probe", status: Fail, mode: "missing_www_authenticate"},
-		{name: "redirect on the MCP path", so: serverOpts{faults: lab.Faults{RedirectMCP: true}}, check: "probe", status: Fail, mode: "redirect_on_mcp_endpoint"},
-		{name: "Host check", so: serverOpts{faults: lab.Faults{HostCheck: true}}, check: "probe", status: Fail, mode: "host_header_rejected"},
-		{name: "authless with a metadata stub", so: serverOpts{faults: lab.Faults{AuthlessStub: true}}, check: "discovery.authless", status: Fail, mode: "authless_discovery_not_404"},
+		{name: "incomplete chain", so: serverOpts{leafOnly: true}, check: "tls", status: Fail, mode: rules.ModeTLSHandshakeFailure, says: "only its own certificate"},
+		{name: "certificate for another host", so: serverOpts{wrongHost: true}, check: "tls", status: Fail, mode: rules.ModeTLSHandshakeFailure, says: "not valid for mcp.example.com"},
+		{name: "CDN blocks Claude-User", so: serverOpts{wrap: cloudflare("Claude-User")}, check: "probe.claude-user", status: Fail, mode: rules.ModeEdgeBlocksClaudeUser, says: "Cloudflare"},
+		{name: "CDN blocks Claude-User after OAuth", so: serverOpts{wrap: cloudflare("Claude-User")}, check: "mcp", status: Fail, mode: rules.ModeEdgeBlocksClaudeUser, says: "not by your server"},
+		{name: "WAF blocks the broker", so: serverOpts{wrap: cloudflare("python-httpx/0.28.1")}, check: "probe", status: Fail, mode: rules.ModeWAFBlocksBackchannel},
+		{name: "WAF blocks an empty user agent", so: serverOpts{wrap: cloudflare("")}, check: "probe.no-user-agent", status: Fail, mode: rules.ModeWAFBlocksBackchannel},
+		{name: "HTML on the well-known paths", so: serverOpts{faults: lab.Faults{NoPRM: true, HTMLCatchAll: true}}, check: "discovery.prm", status: Fail, mode: rules.ModeWellKnownHTMLCatchall},
+		{name: "no metadata", so: serverOpts{faults: lab.Faults{NoPRM: true, OAuthUnderPrefix: true}}, check: "discovery.prm", status: Fail, mode: rules.ModePRMNotFound},
+		{name: "issuer with a path", so: serverOpts{faults: lab.Faults{OAuthUnderPrefix: true}}, check: "discovery.as", status: Fail, mode: rules.ModeASPathIssuerOriginFallback, says: "where the connector does not look"},
+		{name: "resource mismatch", so: serverOpts{faults: lab.Faults{PRMResource: "https://mcp.example.com/api/mcp"}}, check: "discovery.resource", status: Fail, mode: rules.ModePRMResourceMismatch},
+		{name: "401 without a challenge", so: serverOpts{faults: lab.Faults{NoWWWAuthenticate: true}}, check: "probe", status: Fail, mode: rules.ModeMissingWWWAuthenticate},
+		{name: "redirect on the MCP path", so: serverOpts{faults: lab.Faults{RedirectMCP: true}}, check: "probe", status: Fail, mode: rules.ModeRedirectOnMCPEndpoint},
+		{name: "Host check", so: serverOpts{faults: lab.Faults{HostCheck: true}}, check: "probe", status: Fail, mode: rules.ModeHostHeaderRejected},
+		{name: "authless with a metadata stub", so: serverOpts{faults: lab.Faults{AuthlessStub: true}}, check: "discovery.authless", status: Fail, mode: rules.ModeAuthlessDiscoveryNot404},
 		{name: "authless done right", so: serverOpts{faults: lab.Faults{Authless: true}}, check: "discovery.authless", status: Pass},
-		{name: "JSON-only token endpoint", so: serverOpts{faults: lab.Faults{TokenJSONOnly: true}}, check: "token", status: Fail, mode: "token_endpoint_json_only"},
+		{name: "JSON-only token endpoint", so: serverOpts{faults: lab.Faults{TokenJSONOnly: true}}, check: "token", status: Fail, mode: rules.ModeTokenEndpointJSONOnly},
 		{name: "slow token endpoint", so: serverOpts{faults: lab.Faults{TokenDelay: 3 * time.Second}}, mutate: func(o *Options) { o.Deadline = 300 * time.Millisecond },
-			check: "token", status: Fail, mode: "token_endpoint_slow"},
-		{name: "case-sensitive router", so: serverOpts{faults: lab.Faults{CaseSensitive: true}}, check: "mcp.case", status: Warn, mode: "url_case_mangled", says: "/Mcp answers 404"},
+			check: "token", status: Fail, mode: rules.ModeTokenEndpointSlow},
+		{name: "case-sensitive router", so: serverOpts{faults: lab.Faults{CaseSensitive: true}}, check: "mcp.case", status: Warn, mode: rules.ModeURLCaseMangled, says: "/Mcp answers 404"},
 		{name: "slash-only server", so: serverOpts{faults: lab.Faults{SlashOnly: true}}, mutate: func(o *Options) { o.URL = mcpURL + "/" },
-			check: "mcp.slash", status: Warn, mode: "url_trailing_slash_stripped"},
+			check: "mcp.slash", status: Warn, mode: rules.ModeURLTrailingSlashStripped},
 		{name: "SSE only", so: serverOpts{faults: lab.Faults{SSEOnly: true}}, mutate: func(o *Options) { o.URL = "https://mcp.example.com/sse" },
-			check: "probe", status: Fail, mode: "legacy_sse_transport"},
+			check: "probe", status: Fail, mode: rules.ModeLegacySSETransport},
 		{name: "registration refuses claude.ai", so: serverOpts{faults: lab.Faults{DCRReject: "redirect_uri"}}, mutate: func(o *Options) { o.Register = true },
-			check: "register", status: Fail, mode: "dcr_redirect_uri_rejected"},
+			check: "register", status: Fail, mode: rules.ModeDCRRedirectURIRejected},
 		{name: "registration refuses refresh_token", so: serverOpts{faults: lab.Faults{DCRReject: "grant"}}, mutate: func(o *Options) { o.Register = true },
-			check: "register", status: Fail, mode: "dcr_grant_or_scope_rejected"},
+			check: "register", status: Fail, mode: rules.ModeDCRGrantOrScopeRejected},
 		{name: "registration refuses client_secret_post", so: serverOpts{faults: lab.Faults{DCRReject: "auth_method"}}, mutate: func(o *Options) { o.Register = true },
-			check: "register", status: Fail, mode: "dcr_auth_method_rejected"},
+			check: "register", status: Fail, mode: rules.ModeDCRAuthMethodRejected},
 		{name: "registration broken", so: serverOpts{faults: lab.Faults{DCRReject: "broken"}}, mutate: func(o *Options) { o.Register = true },
-			check: "register", status: Fail, mode: "dcr_endpoint_broken"},
+			check: "register", status: Fail, mode: rules.ModeDCREndpointBroken},
 		{name: "scope with a leading space", so: serverOpts{faults: lab.Faults{StrictScope: true}}, mutate: func(o *Options) { o.Register = true },
-			check: "authorize.scope", status: Fail, mode: "offline_access_leading_space"},
+			check: "authorize.scope", status: Fail, mode: rules.ModeOfflineAccessLeadingSpace},
 		{name: "private address", mutate: func(o *Options) {
 			o.Resolve = func(context.Context, string) ([]netip.Addr, error) {
 				return []netip.Addr{netip.MustParseAddr("10.1.2.3")}, nil
 			}
-		}, check: "dns", status: Fail, mode: "private_address_rejected"},
+		}, check: "dns", status: Fail, mode: rules.ModePrivateAddressRejected},
 		{name: "IPv6 only", mutate: func(o *Options) {
 			o.Resolve = func(context.Context, string) ([]netip.Addr, error) {
 				return []netip.Addr{netip.MustParseAddr("2001:db8::10")}, nil
 			}
 		}, check: "dns", status: Fail, says: "IPv4 only"},
-		{name: "a port other than 443", mutate: func(o *Options) { o.URL = "https://mcp.example.com:8443/mcp" }, check: "url", status: Fail, mode: "non_standard_port"},
+		{name: "a port other than 443", mutate: func(o *Options) { o.URL = "https://mcp.example.com:8443/mcp" }, check: "url", status: Fail, mode: rules.ModeNonStandardPort},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -69,7 +69,7 @@ func TestDraftGolden(t *testing.T) {
 			},
 			check: func(t *testing.T, d *Draft) {
 				want(t, d.Field("where"), WhereAuthorize)
-				want(t, d.Field("server-url"), "https://mcp.example.com/mcp")
+				want(t, d.Field("server-url"), "`https://mcp.example.com/mcp`")
 				if len(d.Advice) == 0 {
 					t.Error("a server-side failure should come with the advice that a report is probably not the next step")
 				}

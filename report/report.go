@@ -28,6 +28,19 @@ type Report struct {
 	Notes    []string  `json:"notes,omitempty"`
 	// Context holds facts about the logs as a whole.
 	Context Context `json:"context"`
+	// LookAlikes are requests that looked like the connector's but came
+	// from other public addresses, by user agent.
+	LookAlikes []LookAlike `json:"lookalikes,omitempty"`
+	// Error says why no input could be read as a log; then the report
+	// holds the inputs and no diagnosis (the command exits 2).
+	Error string `json:"error,omitempty"`
+}
+
+// LookAlike counts requests of one user agent that looked like the
+// connector's (its user agents or endpoints) from other public addresses.
+type LookAlike struct {
+	UserAgent string `json:"user_agent"`
+	Requests  int    `json:"requests"`
 }
 
 // Context says what the logs as a whole show about where the server sits
@@ -68,19 +81,23 @@ type Input struct {
 
 // Attempt is one connect attempt.
 type Attempt struct {
-	ID                 int       `json:"id"`
-	Start              string    `json:"start"`
-	End                string    `json:"end"`
-	EgressIPs          []string  `json:"egress_ips"`
-	EgressConfirmed    bool      `json:"egress_confirmed"`
-	AddressNote        string    `json:"address_note,omitempty"`
-	Outcome            string    `json:"outcome"`
-	LastCompletedStage StageRef  `json:"last_completed_stage"`
-	Stages             []Stage   `json:"stages"`
-	Findings           []Finding `json:"findings"`
-	Host               string    `json:"host,omitempty"`
-	ConnectorPath      string    `json:"connector_path,omitempty"`
-	Events             []Event   `json:"events"`
+	ID                 int           `json:"id"`
+	Start              string        `json:"start"`
+	End                string        `json:"end"`
+	EgressIPs          []string      `json:"egress_ips"`
+	EgressConfirmed    bool          `json:"egress_confirmed"`
+	AddressNote        string        `json:"address_note,omitempty"`
+	Outcome            rules.Outcome `json:"outcome"`
+	LastCompletedStage StageRef      `json:"last_completed_stage"`
+	Stages             []Stage       `json:"stages"`
+	Findings           []Finding     `json:"findings"`
+	Host               string        `json:"host,omitempty"`
+	ConnectorPath      string        `json:"connector_path,omitempty"`
+	// Registration and Transport are what the attempt shows of the
+	// server's set-up (the tracker's form asks for both).
+	Registration rules.Registration `json:"registration,omitempty"`
+	Transport    rules.Transport    `json:"transport,omitempty"`
+	Events       []Event            `json:"events"`
 }
 
 // StageRef names a stage.
@@ -91,30 +108,32 @@ type StageRef struct {
 
 // Stage is one rung of an attempt's ladder.
 type Stage struct {
-	Number   int      `json:"number"`
-	Name     string   `json:"name"`
-	Status   string   `json:"status"`
-	At       string   `json:"at,omitempty"`
-	Evidence []string `json:"evidence"`
+	Number   int               `json:"number"`
+	Name     string            `json:"name"`
+	Status   rules.StageStatus `json:"status"`
+	At       string            `json:"at,omitempty"`
+	Evidence []string          `json:"evidence"`
 }
 
 // Finding is one diagnosis, ranked within its list.
 type Finding struct {
-	Mode             string   `json:"mode"`
-	Title            string   `json:"title"`
-	Symptom          string   `json:"symptom"`
-	Stage            int      `json:"stage"`
-	Side             string   `json:"side"`
-	Confidence       string   `json:"confidence"`
-	Summary          string   `json:"summary"`
-	Fix              string   `json:"fix"`
-	Evidence         []string `json:"evidence"`
-	DecisiveNextStep string   `json:"decisive_next_step"`
+	Mode             rules.Mode `json:"mode"`
+	Title            string     `json:"title"`
+	Symptom          string     `json:"symptom"`
+	Stage            int        `json:"stage"`
+	Side             rules.Side `json:"side"`
+	Confidence       string     `json:"confidence"`
+	Summary          string     `json:"summary"`
+	Fix              string     `json:"fix"`
+	Evidence         []string   `json:"evidence"`
+	DecisiveNextStep string     `json:"decisive_next_step"`
 	// TiedWith names the findings the logs cannot tell this one from (the
 	// same confidence, the same deciding step): its rank among them is the
 	// rule list's order, not a verdict.
 	TiedWith    []string `json:"tied_with,omitempty"`
 	KnownIssues []int    `json:"known_issues"`
+	// RulesOut are look-alike modes this finding's evidence excludes.
+	RulesOut []rules.Mode `json:"rules_out,omitempty"`
 }
 
 // Event is one request (or app message) of an attempt, redacted.
@@ -181,10 +200,10 @@ func Build(run *rules.Run, inputs []InputSummary) *Report {
 		r.Inputs = append(r.Inputs, buildInput(in))
 	}
 	for _, a := range run.Attempts {
-		r.Attempts = append(r.Attempts, buildAttempt(a))
+		r.Attempts = append(r.Attempts, buildAttempt(a, run.Env))
 	}
 	for _, f := range run.Findings {
-		r.Findings = append(r.Findings, buildFinding(f))
+		r.Findings = append(r.Findings, buildFinding(f, run.Env))
 	}
 	if run.Env != nil {
 		r.Context = Context{
@@ -194,6 +213,9 @@ func Build(run *rules.Run, inputs []InputSummary) *Report {
 			AppLog:            !run.Env.App.First.IsZero(),
 			LogsAuthorization: run.Env.LogsAuthorization,
 		}
+	}
+	for _, la := range run.LookAlikes {
+		r.LookAlikes = append(r.LookAlikes, LookAlike{UserAgent: la.UserAgent, Requests: la.Requests})
 	}
 	if run.Capped {
 		r.Notes = append(r.Notes, "the logs held more connector-related requests than mcptriage keeps in memory; later ones were not analysed: narrow the input to the time of the attempt")
@@ -247,7 +269,7 @@ func buildInput(in InputSummary) Input {
 	return out
 }
 
-func buildAttempt(a *rules.Attempt) Attempt {
+func buildAttempt(a *rules.Attempt, env *rules.Env) Attempt {
 	out := Attempt{
 		ID:                 a.ID,
 		Start:              utc(a.Start),
@@ -255,11 +277,13 @@ func buildAttempt(a *rules.Attempt) Attempt {
 		EgressIPs:          []string{},
 		EgressConfirmed:    a.Confirmed,
 		AddressNote:        a.AddressNote,
-		Outcome:            string(a.Outcome),
+		Outcome:            a.Outcome,
 		LastCompletedStage: StageRef{Number: int(a.LastCompleted), Name: a.LastCompleted.String()},
 		Findings:           []Finding{},
 		Host:               a.Host,
 		ConnectorPath:      a.ConnectorPath,
+		Registration:       rules.RegistrationOf(a),
+		Transport:          rules.TransportOf(a),
 		Events:             []Event{},
 	}
 	for _, ip := range a.EgressIPs {
@@ -270,13 +294,13 @@ func buildAttempt(a *rules.Attempt) Attempt {
 		out.Stages = append(out.Stages, Stage{
 			Number:   int(s),
 			Name:     s.String(),
-			Status:   string(st.Status),
+			Status:   st.Status,
 			At:       utc(st.At),
 			Evidence: positions(firstN(st.Evidence, 6)),
 		})
 	}
 	for _, f := range a.Findings {
-		out.Findings = append(out.Findings, buildFinding(f))
+		out.Findings = append(out.Findings, buildFinding(f, env))
 	}
 	for _, e := range a.Events {
 		out.Events = append(out.Events, buildEvent(e))
@@ -284,17 +308,17 @@ func buildAttempt(a *rules.Attempt) Attempt {
 	return out
 }
 
-func buildFinding(f *rules.Finding) Finding {
+func buildFinding(f *rules.Finding, env *rules.Env) Finding {
 	known := tracker.ForMode(string(f.Rule.ID))
 	if known == nil {
 		known = []int{}
 	}
 	return Finding{
-		Mode:             string(f.Rule.ID),
+		Mode:             f.Rule.ID,
 		Title:            f.Rule.Title,
 		Symptom:          f.Rule.Symptom,
 		Stage:            int(f.Rule.Stage),
-		Side:             string(f.Rule.Side),
+		Side:             f.Rule.Side,
 		Confidence:       f.Confidence.String(),
 		Summary:          f.Summary,
 		Fix:              f.Rule.Fix,
@@ -302,18 +326,27 @@ func buildFinding(f *rules.Finding) Finding {
 		DecisiveNextStep: f.Next,
 		TiedWith:         modeNames(f.TiedWith),
 		KnownIssues:      known,
+		RulesOut:         rules.RuledOut(f, env),
 	}
 }
 
+// An event's source: who sent the request, as far as the logs tell.
+const (
+	SourceConnector            = "connector" // from Anthropic's egress range
+	SourceConnectorUnconfirmed = "connector_unconfirmed"
+	SourceBrowser              = "browser"
+	SourceApp                  = "app"
+)
+
 func buildEvent(e *rules.Ev) Event {
-	source := "connector_unconfirmed"
+	source := SourceConnectorUnconfirmed
 	switch {
 	case e.Role == rules.RoleMessage:
-		source = "app"
+		source = SourceApp
 	case e.Browser:
-		source = "browser"
+		source = SourceBrowser
 	case e.Confirmed:
-		source = "connector"
+		source = SourceConnector
 	}
 	seen := []string{e.Layer.String()}
 	var views []View

@@ -58,7 +58,7 @@ func golden(t *testing.T, name string, got []byte) {
 func TestTextGolden(t *testing.T) {
 	r := analyzeFile(t, "three_attempts.log", rules.Options{})
 	var plain, color bytes.Buffer
-	if err := WriteText(&plain, r, Style{}); err != nil {
+	if err := WriteText(&plain, r, Style{Width: DefaultWidth}); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "three_attempts.txt", plain.Bytes())
@@ -68,11 +68,33 @@ func TestTextGolden(t *testing.T) {
 	if !strings.Contains(color.String(), "\x1b[") {
 		t.Error("Style.Color set, but no colour in the output")
 	}
-	// Evidence lines are log lines, kept whole; everything else wraps.
+	// Everything wraps, log lines too; only a word wider than the line
+	// (a long query) overflows, whole.
 	for _, l := range strings.Split(ansi.ReplaceAllString(color.String(), ""), "\n") {
-		if n := len([]rune(l)); n > 80 && !strings.HasPrefix(strings.TrimSpace(l), "three_attempts.log:") && !hasLongWord(l, 80-8) {
+		if n := displayWidth(l); n > 80 && !hasLongWord(l, 80-8) {
 			t.Errorf("line of %d columns in an 80-column view: %q", n, l)
 		}
+	}
+}
+
+// Width is measured in terminal columns: a CJK character takes two, a
+// combining accent none. Lines break at spaces only, and no word is cut.
+func TestWrapByDisplayWidth(t *testing.T) {
+	text := strings.Repeat("日本語の ", 12) + strings.Repeat("e\u0301", 30) + " " + strings.Repeat("x", 50)
+	var b strings.Builder
+	writeWrapped(&b, "ab ", text, 20)
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	for _, l := range lines {
+		if n := displayWidth(l); n > 20 && len(strings.Fields(l)) > 1 {
+			t.Errorf("%q is %d columns", l, n)
+		}
+	}
+	if got := strings.Join(strings.Fields(strings.Join(lines, " ")), " "); got != "ab "+strings.Join(strings.Fields(text), " ") {
+		t.Errorf("words changed by wrapping:\n%s", b.String())
+	}
+	// Two CJK words (8 columns each) a line, then each over-wide word alone.
+	if len(lines) != 8 || lines[1] != "   日本語の 日本語の" {
+		t.Errorf("%d lines, continuation not under the text:\n%s", len(lines), b.String())
 	}
 }
 

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -29,7 +28,7 @@ func SearchQuery(r *Report, ofids []OFID, claudeError string) tracker.Query {
 		}
 	}
 	for _, f := range findings {
-		q.Modes = append(q.Modes, f.Mode)
+		q.Modes = append(q.Modes, string(f.Mode))
 	}
 	if len(findings) > 0 {
 		q.Stage = findings[0].Stage
@@ -54,12 +53,7 @@ func WriteSearchJSON(w io.Writer, res tracker.Result) error {
 	if out.Matches == nil {
 		out.Matches = []tracker.Match{}
 	}
-	b, err := json.MarshalIndent(out, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(append(b, '\n'))
-	return err
+	return WriteJSON(w, out)
 }
 
 // SearchView says how to show a search.
@@ -72,8 +66,12 @@ type SearchView struct {
 	CommentCommand string
 }
 
-// WriteSearch renders a search's result for the terminal.
+// WriteSearch renders a search's result for the terminal. Titles and
+// words come from GitHub and the user: their control characters are
+// escaped.
 func WriteSearch(w io.Writer, res tracker.Result, v SearchView) error {
+	res = *mapStrings(&res, EscapeControls)
+	v.CommentCommand = EscapeControls(v.CommentCommand)
 	p := painter{on: v.Color}
 	b := &strings.Builder{}
 	fmt.Fprintf(b, "%s %s\n", p.bold("Tracker issues for"), describeQuery(res.Query))
@@ -101,7 +99,8 @@ func WriteSearch(w io.Writer, res tracker.Result, v SearchView) error {
 			writeWrapped(b, indent+p.dim("facts   "), facts, v.Width)
 		}
 		writeWrapped(b, indent+p.dim("why     "), strings.Join(m.Why, "; "), v.Width)
-		fmt.Fprintf(b, "%s%s\n\n", indent, m.URL)
+		writeWrapped(b, indent, m.URL, v.Width)
+		b.WriteString("\n")
 	}
 	if n := len(res.Matches) - len(shown); n > 0 {
 		fmt.Fprintf(b, "%d more (--limit 0 shows all, --json lists them for scripts).\n\n", n)

@@ -13,8 +13,15 @@ import (
 // the terminal and the environment; renderers never probe either.
 type Style struct {
 	Color bool
-	Width int // 0: no wrapping
+	// Width is the display width to wrap at, in terminal columns (a CJK
+	// character takes two); 0 means no wrapping. The caller knows the
+	// terminal: without one, it passes DefaultWidth.
+	Width int
 }
+
+// DefaultWidth is the width text wraps at when no terminal says otherwise
+// (a pipe, a file).
+const DefaultWidth = 80
 
 type painter struct{ on bool }
 
@@ -34,8 +41,10 @@ func (p painter) cyan(s string) string   { return p.wrap("36", s) }
 // maxShownIssues keeps the tracker line short; the JSON has them all.
 const maxShownIssues = 8
 
-// WriteText renders the terminal view.
+// WriteText renders the terminal view. Log text reaches it with its
+// control characters escaped (\x1b), so a log cannot drive the terminal.
 func WriteText(w io.Writer, r *Report, st Style) error {
+	r = Printable(r)
 	p := painter{on: st.Color}
 	b := &strings.Builder{}
 	lines, events := 0, 0
@@ -46,7 +55,7 @@ func WriteText(w io.Writer, r *Report, st Style) error {
 	writeWrapped(b, p.bold("mcptriage:")+" ", fmt.Sprintf("%s in %s (%s lines, %s requests)",
 		countAttempts(r.Attempts), inputNames(r.Inputs), group(lines), group(events)), st.Width)
 	if r.ConnectorURL != "" {
-		fmt.Fprintf(b, "connector URL: %s\n", r.ConnectorURL)
+		writeWrapped(b, "connector URL: ", r.ConnectorURL, st.Width)
 	}
 	for _, f := range r.Findings {
 		b.WriteString("\n")
@@ -65,7 +74,7 @@ func WriteText(w io.Writer, r *Report, st Style) error {
 func countAttempts(as []Attempt) string {
 	failed := 0
 	for _, a := range as {
-		if a.Outcome != "connected" {
+		if a.Outcome != rules.OutcomeConnected {
 			failed++
 		}
 	}
@@ -93,11 +102,11 @@ func inputNames(ins []Input) string {
 }
 
 func writeAttempt(b *strings.Builder, p painter, a Attempt, st Style) {
-	outcome := a.Outcome
+	outcome := string(a.Outcome)
 	switch a.Outcome {
-	case "connected":
+	case rules.OutcomeConnected:
 		outcome = p.green(outcome)
-	case "failed":
+	case rules.OutcomeFailed:
 		outcome = p.red(outcome)
 	default:
 		outcome = p.yellow(outcome)
@@ -123,43 +132,38 @@ func writeAttempt(b *strings.Builder, p painter, a Attempt, st Style) {
 	}
 	writeWrapped(b, "  from    ", from, st.Width)
 	if a.ConnectorPath != "" {
-		host := a.Host
-		fmt.Fprintf(b, "  endpoint %s%s\n", host, a.ConnectorPath)
+		writeWrapped(b, "  endpoint ", a.Host+a.ConnectorPath, st.Width)
 	}
 	writeLadder(b, "  ladder  ", ladder(p, a, start), st.Width)
 	fmt.Fprintf(b, "  reached stage %d (%s)\n", a.LastCompletedStage.Number, a.LastCompletedStage.Name)
-	lines := map[string]string{}
+	events := map[string]Event{}
 	for _, e := range a.Events {
-		lines[e.At] = e.Line
-		for _, v := range e.Views {
-			// Shown under the event, as the same request in another log.
-			lines[e.At] += "\n" + v.At + "  " + v.Line
-		}
+		events[e.At] = e
 	}
 	if len(a.Findings) == 0 {
-		if a.Outcome != "connected" {
+		if a.Outcome != rules.OutcomeConnected {
 			b.WriteString("\n  No rule explains where this attempt stopped; its requests:\n")
 			for _, e := range a.Events {
-				fmt.Fprintf(b, "    %s  %s\n", p.dim(e.At), e.Line)
+				writeLogLine(b, "    "+p.dim(e.At)+"  ", "      ", e.Line, st.Width)
 			}
 		}
 		return
 	}
 	b.WriteString("\n")
-	if a.Outcome == "connected" {
+	if a.Outcome == rules.OutcomeConnected {
 		// A connected attempt's findings are notes about later trouble or
 		// about Claude's own display, not why it failed.
 		for _, f := range a.Findings {
-			fmt.Fprintf(b, "  %s %s · %s · %s confidence\n", p.yellow("!"), p.bold(f.Mode), sideWords(f.Side), f.Confidence)
+			fmt.Fprintf(b, "  %s %s · %s · %s confidence\n", p.yellow("!"), p.bold(string(f.Mode)), sideWords(f.Side), f.Confidence)
 			writeWrapped(b, "    ", f.Summary, st.Width)
 		}
 		return
 	}
-	writeFinding(b, p, a.Findings[0], lines, "  ", st)
+	writeFinding(b, p, a.Findings[0], events, "  ", st)
 	if len(a.Findings) > 1 {
 		fmt.Fprintf(b, "\n  %s\n", p.bold("also possible"))
 		for _, f := range a.Findings[1:] {
-			fmt.Fprintf(b, "    %s · %s · %s confidence\n", p.cyan(f.Mode), sideWords(f.Side), f.Confidence)
+			fmt.Fprintf(b, "    %s · %s · %s confidence\n", p.cyan(string(f.Mode)), sideWords(f.Side), f.Confidence)
 			writeWrapped(b, "      ", f.Summary, st.Width)
 			if f.DecisiveNextStep != "" {
 				writeWrapped(b, "      decide: ", f.DecisiveNextStep, st.Width)
@@ -168,7 +172,9 @@ func writeAttempt(b *strings.Builder, p painter, a Attempt, st Style) {
 	}
 }
 
-var ladderMarks = map[string]string{"ok": "✓", "failed": "✗", "not_seen": "·", "started": "…", "skipped": "–"}
+var ladderMarks = map[rules.StageStatus]string{
+	rules.StatusOK: "✓", rules.StatusFailed: "✗", rules.StatusNotSeen: "·", rules.StatusStarted: "…", rules.StatusSkipped: "–",
+}
 
 // writeLadder puts the rungs on one line, or on several when narrow.
 func writeLadder(b *strings.Builder, prefix string, rungs []string, width int) {
@@ -178,9 +184,9 @@ func writeLadder(b *strings.Builder, prefix string, rungs []string, width int) {
 		if i == 0 {
 			sep = ""
 		}
-		if width > 0 && i > 0 && visibleLen(line)+len(sep)+visibleLen(r) > width {
+		if width > 0 && i > 0 && displayWidth(line)+len(sep)+displayWidth(r) > width {
 			b.WriteString(line + "\n")
-			line, sep = strings.Repeat(" ", visibleLen(prefix)), ""
+			line, sep = strings.Repeat(" ", displayWidth(prefix)), ""
 		}
 		line += sep + r
 	}
@@ -198,11 +204,11 @@ func ladder(p painter, a Attempt, start time.Time) []string {
 			}
 		}
 		switch s.Status {
-		case "ok":
+		case rules.StatusOK:
 			label = p.green(label)
-		case "failed":
+		case rules.StatusFailed:
 			label = p.red(label)
-		case "not_seen", "skipped":
+		case rules.StatusNotSeen, rules.StatusSkipped:
 			label = p.dim(label)
 		default:
 			label = p.yellow(label)
@@ -222,20 +228,17 @@ func offset(d time.Duration) string {
 	return fmt.Sprintf("+%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
 }
 
-func writeFinding(b *strings.Builder, p painter, f Finding, lines map[string]string, indent string, st Style) {
-	fmt.Fprintf(b, "%s%s %s · %s · %s confidence\n", indent, p.red("✗"), p.bold(f.Mode), sideWords(f.Side), f.Confidence)
+func writeFinding(b *strings.Builder, p painter, f Finding, events map[string]Event, indent string, st Style) {
+	fmt.Fprintf(b, "%s%s %s · %s · %s confidence\n", indent, p.red("✗"), p.bold(string(f.Mode)), sideWords(f.Side), f.Confidence)
 	writeWrapped(b, indent+"  ", f.Summary, st.Width)
 	if len(f.Evidence) > 0 {
 		fmt.Fprintf(b, "%s  %s\n", indent, p.bold("evidence"))
 		for _, at := range f.Evidence {
-			first, rest, _ := strings.Cut(lines[at], "\n")
-			fmt.Fprintf(b, "%s    %s  %s\n", indent, p.dim(at), first)
-			for _, v := range strings.Split(rest, "\n") {
-				if v == "" {
-					continue
-				}
-				vat, vline, _ := strings.Cut(v, "  ")
-				fmt.Fprintf(b, "%s      %s %s  %s\n", indent, p.dim("="), p.dim(vat), vline)
+			e := events[at]
+			writeLogLine(b, indent+"    "+p.dim(at)+"  ", indent+"      ", e.Line, st.Width)
+			// The same request in the other logs, under it.
+			for _, v := range e.Views {
+				writeLogLine(b, indent+"      "+p.dim("= "+v.At)+"  ", indent+"        ", v.Line, st.Width)
 			}
 		}
 	}
@@ -256,54 +259,6 @@ func writeFinding(b *strings.Builder, p painter, f Finding, lines map[string]str
 		}
 		fmt.Fprintf(b, "%s  %s  anthropics/claude-ai-mcp %s%s\n", indent, p.bold("tracker"), strings.Join(refs, " "), more)
 	}
-}
-
-// writeWrapped writes text after prefix; continuation lines align with
-// the text. Multi-line text (a config snippet) keeps its lines.
-func writeWrapped(b *strings.Builder, prefix, text string, width int) {
-	pad := strings.Repeat(" ", visibleLen(prefix))
-	for i, para := range strings.Split(text, "\n") {
-		lead := prefix
-		if i > 0 {
-			lead = pad
-		}
-		if width <= 0 || visibleLen(lead)+len(para) <= width || strings.HasPrefix(para, " ") {
-			b.WriteString(lead + para + "\n")
-			continue
-		}
-		line := lead
-		col := visibleLen(lead)
-		for j, word := range strings.Fields(para) {
-			if j > 0 && col+1+len(word) > width {
-				b.WriteString(line + "\n")
-				line, col = pad+word, len(pad)+len(word)
-				continue
-			}
-			if j > 0 {
-				line += " "
-				col++
-			}
-			line += word
-			col += len(word)
-		}
-		b.WriteString(line + "\n")
-	}
-}
-
-// visibleLen ignores ANSI escapes.
-func visibleLen(s string) int {
-	n, esc := 0, false
-	for _, r := range s {
-		switch {
-		case r == '\x1b':
-			esc = true
-		case esc && r == 'm':
-			esc = false
-		case !esc:
-			n++
-		}
-	}
-	return n
 }
 
 func writeInputs(b *strings.Builder, p painter, r *Report, width int) {
@@ -336,7 +291,7 @@ func writeInputs(b *strings.Builder, p painter, r *Report, width int) {
 }
 
 // sideWords renders a side id for people: "identity provider".
-func sideWords(side string) string { return strings.ReplaceAll(side, "_", " ") }
+func sideWords[S ~string](side S) string { return strings.ReplaceAll(string(side), "_", " ") }
 
 // shortTime renders an RFC 3339 UTC time as "2026-11-24 08:52:48Z".
 func shortTime(s string) string {

@@ -32,6 +32,7 @@ var All = []*Rule{
 
 	// Stage 3: client registration.
 	DCRNotSupported,
+	CIMDNotSelected,
 	DCREndpointBroken,
 	DCRAuthMethodRejected,
 	DCRRedirectURIRejected,
@@ -41,6 +42,8 @@ var All = []*Rule{
 	// Stage 4: the browser.
 	CallbackRedirect307,
 	OfflineAccessLeadingSpace,
+	CIMDDocumentFetchFailed,
+	IdPRejectsAuthorize,
 
 	// Stage 5: the token exchange.
 	TokenExchangeNeverAttempted,

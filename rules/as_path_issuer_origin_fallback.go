@@ -37,7 +37,7 @@ missing).`,
 		}
 		var fallback []*Ev
 		for _, e := range append(append(a.ByRole(RoleRegister), a.ByRole(RoleAuthorize)...), a.ByRole(RoleToken)...) {
-			if atOriginRoot(e) && !e.OK() && !e.Redirect() {
+			if atOriginRoot(e) && (e.Status == 404 || e.Status == 405 || e.Status == 410) {
 				fallback = append(fallback, e)
 			}
 		}

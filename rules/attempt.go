@@ -159,7 +159,13 @@ type grouper struct {
 	inputs map[string]*inputIdentity
 	url    *ConnectorURL
 	env    *Env
+	// pre holds an application's words that came before any attempt:
+	// the next attempt takes those close enough to its start.
+	pre []*Ev
 }
+
+// maxEarlyWords bounds the words held before an attempt starts.
+const maxEarlyWords = 32
 
 // group splits time-ordered events into attempts, one per press of
 // Connect: by who sent each request (Anthropic's range, the user's
@@ -187,7 +193,18 @@ func group(evs []*Ev, url *ConnectorURL, env *Env, inputs map[string]*inputIdent
 func (g *grouper) start(e *Ev) {
 	g.cur = &Attempt{Env: g.env, URL: g.url}
 	g.out = append(g.out, g.cur)
+	g.takeEarlyWords(e)
 	g.cur.add(e)
+}
+
+// takeEarlyWords gives the new attempt the words logged just before it.
+func (g *grouper) takeEarlyWords(first *Ev) {
+	for _, w := range g.pre {
+		if parse.IsSynthetic(w.Time) || parse.IsSynthetic(first.Time) || first.Time.Sub(w.Time) <= attemptGap {
+			g.cur.add(w)
+		}
+	}
+	g.pre = g.pre[:0]
 }
 
 // canStart: the event may begin an attempt of its own. A request the log
@@ -215,10 +232,22 @@ func (g *grouper) place(e *Ev) {
 		pause = e.Time.Sub(cur.End)
 	}
 	switch {
+	case e.message && e.Signals&^(parse.SigServesAt|parse.SigClaudeNamed) == 0 && !e.Signals.Has(parse.SigClaudeNamed):
+		return // a startup line: it names the endpoint (connectorPaths), not a step
 	case e.message:
-		// Words attach to the attempt they fall in, never start one.
-		if cur != nil && (untimed || pause <= attemptGap || cur.awaitingHuman() && pause <= humanWindow) {
+		// Words attach to the attempt they fall in. Words before any
+		// request wait for the attempt that follows; words that name
+		// Claude and a step of its flow may begin one.
+		switch {
+		case cur != nil && (untimed || pause <= attemptGap || cur.awaitingHuman() && pause <= humanWindow):
 			cur.add(e)
+		case e.Signals.Has(parse.SigClaudeNamed) && e.Signals&^(parse.SigClaudeNamed|parse.SigServesAt) != 0:
+			g.start(e)
+		default:
+			g.pre = append(g.pre, e)
+			if len(g.pre) > maxEarlyWords {
+				g.pre = g.pre[1:]
+			}
 		}
 		return
 	case e.Browser && e.kind == kindAuthorize:
@@ -307,6 +336,7 @@ func (g *grouper) restart(e *Ev) {
 	}
 	g.cur = &Attempt{Env: g.env, URL: g.url}
 	g.out = append(g.out, g.cur)
+	g.takeEarlyWords(e)
 	for _, p := range moved {
 		g.cur.add(p)
 	}

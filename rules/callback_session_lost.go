@@ -16,8 +16,8 @@ reproduces only in that browser profile.`,
 	Fix: "Retry in a browser profile that allows claude.ai's cookies, with blockers off for claude.ai.",
 	Run: func(a *Attempt) *Finding {
 		redirect := callbackRedirect(a)
-		if redirect == nil || a.Has(RoleToken) || a.Outcome == OutcomeConnected {
-			return nil
+		if redirect == nil || a.Has(RoleToken) || a.Outcome == OutcomeConnected || refetchAfterCallback(a, redirect) {
+			return nil // the backend went on after the callback: claude.ai had the session
 		}
 		return found(Medium, fmt.Sprintf("The callback redirect%s was followed by nothing; a browser that blocks claude.ai's cookies ends the flow there.", at(redirect.Time)), redirect).next(callbackNext)
 	},

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/mcptriage/mcptriage/parse"
@@ -91,12 +92,30 @@ const (
 	kindAuthish
 )
 
+// The words classifyPath looks for, in lists the prefilter's keyword scan
+// is built from (classifierKeywords): a word added here is seen by both,
+// so the fast path can never be stricter than the classifier.
+var (
+	prmMarker       = "/.well-known/oauth-protected-resource"
+	asMetaMarkers   = []string{"/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"}
+	tokenQuery      = "action=token"
+	authorizeQuery  = []string{"action=authorize", "response_type="}
+	authorizeLast   = []string{"authorize", "authorization"}
+	registerMarkers = []string{"/register", "clients-registrations"}
+	authishLast     = []string{"callback", "consent", "login", "signin", "approve", "oauth_callback"}
+	mcpSegmentWords = []string{"mcp", "sse", "messages"}
+)
+
+// Words in the paths of login, consent and callback pages: the browser
+// leg of an attempt passes through them.
+var authWords = []string{"authorize", "consent", "login", "signin", "sign-in", "sso", "oauth", "approve", "callback", "auth", "session"}
+
 func classifyPath(method, path, query string) pathKind {
 	lp := lowerASCII(path)
 	switch {
-	case strings.Contains(lp, "/.well-known/oauth-protected-resource"):
+	case strings.Contains(lp, prmMarker):
 		return kindPRM
-	case strings.Contains(lp, "/.well-known/oauth-authorization-server"), strings.Contains(lp, "/.well-known/openid-configuration"):
+	case containsAny(lp, asMetaMarkers):
 		return kindASMeta
 	case strings.HasPrefix(lp, "/.well-known/"):
 		return kindOther
@@ -104,36 +123,59 @@ func classifyPath(method, path, query string) pathKind {
 	lq := lowerASCII(query)
 	last := lastSegment(lp)
 	switch {
-	case strings.Contains(lq, "action=token"):
+	case strings.Contains(lq, tokenQuery):
 		return kindToken
-	case strings.Contains(lq, "action=authorize"), strings.Contains(lq, "response_type="):
+	case containsAny(lq, authorizeQuery):
 		return kindAuthorize
-	case last == "authorize" || last == "authorization" || (last == "auth" && strings.Contains(lq, "client_id=")):
+	case slices.Contains(authorizeLast, last) || (last == "auth" && strings.Contains(lq, "client_id=")):
 		return kindAuthorize
-	case method == "POST" && (last == "register" || last == "registration" || strings.Contains(lp, "/register") || strings.Contains(lp, "clients-registrations")):
+	case method == "POST" && (last == "register" || last == "registration" || containsAny(lp, registerMarkers)):
 		return kindRegister
 	case method == "POST" && (last == "token" || strings.HasSuffix(lp, "/token/")):
 		return kindToken
 	}
-	switch last {
-	case "callback", "consent", "login", "signin", "approve", "oauth_callback":
+	if slices.Contains(authishLast, last) {
 		// /mcp/oauth/callback is an identity provider coming back, not MCP.
 		return kindAuthish
 	}
 	for rest := lp; rest != ""; {
 		var seg string
 		seg, rest, _ = strings.Cut(rest, "/")
-		if strings.Contains(seg, "mcp") || seg == "sse" || seg == "messages" {
+		if strings.Contains(seg, mcpSegmentWords[0]) || slices.Contains(mcpSegmentWords[1:], seg) {
 			return kindMCPish
 		}
 	}
-	for _, w := range authWords {
-		if strings.Contains(lp, w) {
-			return kindAuthish
-		}
+	if containsAny(lp, authWords) {
+		return kindAuthish
 	}
 	return kindOther
 }
+
+func containsAny(s string, words []string) bool {
+	for _, w := range words {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// classifierKeywords are words one of which every path or query that
+// classifyPath does not call kindOther contains (lower case): the
+// prefilter's cheap scan. "auth" covers "authorize", "oauth-…" and the
+// rest; each list above contributes, so a new word cannot be missed.
+var classifierKeywords = func() []string {
+	all := [][]string{{prmMarker, tokenQuery, "client_id=", "token", "register", "registration"}, asMetaMarkers, authorizeQuery, authorizeLast, registerMarkers, authishLast, mcpSegmentWords, authWords}
+	var out []string
+	for _, list := range all {
+		for _, w := range list {
+			if !slices.Contains(out, w) {
+				out = append(out, w)
+			}
+		}
+	}
+	return out
+}()
 
 // lowerASCII lower-cases s, without allocating when it is already lower case.
 func lowerASCII(s string) string {
@@ -144,10 +186,6 @@ func lowerASCII(s string) string {
 	}
 	return s
 }
-
-// Words in the paths of login, consent and callback pages: the browser
-// leg of an attempt passes through them.
-var authWords = []string{"authorize", "consent", "login", "signin", "sign-in", "sso", "oauth", "approve", "callback", "auth", "session"}
 
 func lastSegment(p string) string {
 	p = strings.TrimSuffix(p, "/")

@@ -47,8 +47,8 @@ type Collector struct {
 	// lastAuthorize is the latest such authorization, for the fast path.
 	lastAuthorize time.Time
 	// inputs holds what each input shows about its clients.
-	inputs     map[string]*inputIdentity
-	lookAlikes map[string]int
+	inputs map[string]*inputIdentity
+	tally  *lookAlikeTally
 }
 
 // browserSeen is a browser that asked for an authorization with Claude's
@@ -61,7 +61,7 @@ type browserSeen struct {
 
 // NewCollector starts an analysis.
 func NewCollector(opts Options) *Collector {
-	c := &Collector{opts: opts, egress: opts.Egress, inputs: map[string]*inputIdentity{}}
+	c := &Collector{opts: opts, egress: opts.Egress, inputs: map[string]*inputIdentity{}, tally: &lookAlikeTally{}}
 	if len(c.egress) == 0 {
 		c.egress = append(append([]netip.Prefix{}, DefaultEgress...), RetiredEgress...)
 		c.retired = RetiredEgress
@@ -93,6 +93,14 @@ func (c *Collector) Add(pe *parse.Event) {
 		return
 	}
 	c.keep(ev)
+}
+
+// PassedOver counts requests the fast path read past without parsing
+// (lines with no trace of the connector), so that the run's totals are
+// the input's.
+func (c *Collector) PassedOver(n int) {
+	c.seen += n
+	c.requests += n
 }
 
 func (c *Collector) keep(e *Ev) {
@@ -486,6 +494,7 @@ func (c *Collector) Analyze() *Run {
 	env := c.env
 	env.ClaudeError = c.opts.ClaudeError
 	env.BehindCloudflare = env.BehindCloudflare || c.env.CloudflarePeers > 0
+	alignUntimed(c.kept)
 	sort.SliceStable(c.kept, func(i, j int) bool { return c.kept[i].Time.Before(c.kept[j].Time) })
 	r := &Run{URL: c.opts.URL, Env: &env, Events: c.seen, Requests: c.requests, Kept: len(c.kept), Capped: c.capped,
 		LookAlikes: c.lookAlikeTable(), HiddenClients: hidden && c.requests > 0}

@@ -28,6 +28,9 @@ func diagnose(r *Run, list []*Rule) {
 				a.Findings = append(a.Findings, f)
 			}
 		}
+		if a.anonymous() {
+			capConfidence(a)
+		}
 		rank(a.Findings)
 		reconcile(a)
 		a.Findings = beyondBreak(a.Findings)
@@ -137,4 +140,33 @@ func markTies(fs []*Finding) {
 			}
 		}
 	}
+}
+
+// anonymous: nothing in the attempt says who sent its requests: no
+// address of a client, no user agent, no callback of Claude's. A paste of
+// paths and statuses; only their order ties them to the connector.
+func (a *Attempt) anonymous() bool {
+	if a.Confirmed {
+		return false
+	}
+	for _, e := range a.Events {
+		if e.message {
+			continue
+		}
+		if e.Client.IsValid() || e.UAKnown || e.Browser && hasClaudeCallback(e.RawQuery) {
+			return false
+		}
+	}
+	return true
+}
+
+// capConfidence: on an anonymous attempt no finding is more than medium,
+// and the attempt says why.
+func capConfidence(a *Attempt) {
+	for _, f := range a.Findings {
+		if f.Confidence > Medium {
+			f.Confidence = Medium
+		}
+	}
+	a.AddressNote = "no address, user agent or Claude callback in these logs: the requests are tied to the connector by their paths and order only, so no finding is more than medium confidence"
 }

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mcptriage/mcptriage/parse"
@@ -163,27 +164,73 @@ type LookAlike struct {
 // maxLookAlikes bounds the look-alike table; the rest are summed as "other".
 const maxLookAlikes = 16
 
-func (c *Collector) noteLookAlike(pe *parse.Event) {
-	ua := pe.UserAgent
+// lookAlikeTally counts look-alikes by user agent, from the collector and
+// from the fast path's goroutines (which drop them unparsed). Each
+// goroutine counts into a tally of its own (its lock is uncontended);
+// the collector's sums them when asked.
+type lookAlikeTally struct {
+	mu sync.Mutex
+	m  map[string]int
+	// parts are the goroutines' own tallies.
+	parts []*lookAlikeTally
+}
+
+// part returns a new tally for one goroutine, summed into t's table.
+func (t *lookAlikeTally) part() *lookAlikeTally {
+	p := &lookAlikeTally{}
+	t.mu.Lock()
+	t.parts = append(t.parts, p)
+	t.mu.Unlock()
+	return p
+}
+
+// add counts one look-alike; ua may alias a line, so only a new key is
+// copied.
+func (t *lookAlikeTally) add(ua string, known bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.m == nil {
+		t.m = map[string]int{}
+	}
+	key := ua
 	switch {
-	case !pe.UAKnown:
-		ua = "(user agent not logged)"
-	case ua == "":
-		ua = "(no user agent)"
+	case !known:
+		key = "(user agent not logged)"
+	case ua == "" || ua == "-":
+		key = "(no user agent)"
 	}
-	if c.lookAlikes == nil {
-		c.lookAlikes = map[string]int{}
+	if _, ok := t.m[key]; ok {
+		t.m[key]++
+		return
 	}
-	if _, ok := c.lookAlikes[ua]; !ok && len(c.lookAlikes) >= maxLookAlikes {
-		ua = "(other user agents)"
+	if len(t.m) >= maxLookAlikes {
+		key = "(other user agents)"
 	}
-	c.lookAlikes[ua]++
+	t.m[strings.Clone(key)]++
+}
+
+func (c *Collector) noteLookAlike(pe *parse.Event) {
+	c.tally.add(pe.UserAgent, pe.UAKnown)
 }
 
 // lookAlikeTable lists the look-alikes, most requests first.
 func (c *Collector) lookAlikeTable() []LookAlike {
+	sum := map[string]int{}
+	c.tally.mu.Lock()
+	for ua, n := range c.tally.m {
+		sum[ua] += n
+	}
+	parts := c.tally.parts
+	c.tally.mu.Unlock()
+	for _, p := range parts {
+		p.mu.Lock()
+		for ua, n := range p.m {
+			sum[ua] += n
+		}
+		p.mu.Unlock()
+	}
 	var out []LookAlike
-	for ua, n := range c.lookAlikes {
+	for ua, n := range sum {
 		out = append(out, LookAlike{UserAgent: ua, Requests: n})
 	}
 	sort.Slice(out, func(i, j int) bool {

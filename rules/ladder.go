@@ -96,6 +96,11 @@ func (a *Attempt) computeStages() {
 		set(StageRegistration, okIf(a.AnyOK(RoleRegister)), regs)
 	} else if authless {
 		set(StageRegistration, StatusSkipped, nil)
+	} else if a.Has(RoleAuthorize) && a.Stages[StageDiscovery].Status == StatusOK {
+		// The browser was sent to authorize with no registration: Claude
+		// had a client already (a client metadata document, or a client
+		// ID typed into the connector), which needs no request here.
+		set(StageRegistration, StatusOK, nil)
 	}
 
 	browser := append(a.ByRole(RoleAuthorize), a.ByRole(RoleBrowser)...)

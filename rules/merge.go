@@ -3,6 +3,7 @@ package rules
 import (
 	"net/netip"
 	"path/filepath"
+	"sort"
 	"time"
 
 	"github.com/mcptriage/mcptriage/parse"
@@ -325,4 +326,79 @@ func frontOf(front, back []*Ev) (extra []*Ev, ok bool) {
 		extra = append(extra, f)
 	}
 	return extra, len(extra) > 0
+}
+
+// alignWindow bounds how far ahead in the timed log an untimed record
+// looks for its request.
+const alignWindow = 64
+
+// alignUntimed gives the records of an input without times (uvicorn's
+// default access log, a paste) the times of the same requests in a timed
+// log beside it (nginx or the edge in front), matched in order by method,
+// path and status, so that merge joins them instead of leaving a second,
+// timeless copy of the attempt. A record with no match takes the time of
+// the matched one before it (after it, at the start). An input whose
+// requests mostly find no match keeps its order-only times.
+func alignUntimed(evs []*Ev) {
+	var timed []*Ev
+	untimed := map[string][]*Ev{}
+	var files []string
+	for _, e := range evs {
+		switch {
+		case e.TimeSynthetic:
+			if _, ok := untimed[e.Pos.File]; !ok {
+				files = append(files, e.Pos.File)
+			}
+			untimed[e.Pos.File] = append(untimed[e.Pos.File], e)
+		case !e.message && e.IsRequest():
+			timed = append(timed, e)
+		}
+	}
+	if len(timed) == 0 || len(files) == 0 {
+		return
+	}
+	sortByTime(timed)
+	for _, file := range files {
+		un := untimed[file]
+		sort.SliceStable(un, func(i, j int) bool { return un[i].Pos.Line < un[j].Pos.Line })
+		at := make([]time.Time, len(un))
+		matched, requests, j := 0, 0, 0
+		for i, u := range un {
+			if u.message || !u.IsRequest() {
+				continue
+			}
+			requests++
+			for k := j; k < len(timed) && k < j+alignWindow; k++ {
+				t := timed[k]
+				if t.Pos.File != u.Pos.File && t.Method == u.Method && t.Path == u.Path && (t.Status == 0 || u.Status == 0 || answered(t) == u.Status) {
+					at[i] = t.Time
+					matched++
+					j = k + 1
+					break
+				}
+			}
+		}
+		if requests == 0 || matched*2 < requests {
+			continue
+		}
+		// Fill the gaps from the neighbours, then adopt the times.
+		var last time.Time
+		for i := range at {
+			if at[i].IsZero() {
+				at[i] = last
+			} else {
+				last = at[i]
+			}
+		}
+		for i := len(at) - 1; i >= 0; i-- {
+			if at[i].IsZero() {
+				at[i] = last
+			} else {
+				last = at[i]
+			}
+		}
+		for i, u := range un {
+			u.Time, u.TimeSynthetic = at[i], false
+		}
+	}
 }

@@ -101,6 +101,16 @@ func connectorPaths(evs []*Ev, u *ConnectorURL) pathSet {
 		}
 	}
 	if len(s.paths) == 0 {
+		// A startup line saying where the server listens names it too.
+		for _, e := range evs {
+			if e.message && e.Signals.Has(parse.SigServesAt) {
+				if m := parse.ServesAtPattern.FindStringSubmatch(e.Message); m != nil {
+					s.add(m[1])
+				}
+			}
+		}
+	}
+	if len(s.paths) == 0 {
 		s.fallback = true
 	}
 	return s

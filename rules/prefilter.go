@@ -21,10 +21,37 @@ type Prefilter struct {
 	octets  []string // their first octets, once each ("160", "34")
 	urlPath string   // the connector URL's path, lower case ("" when none)
 	scratch []byte   // for lower-casing a path; one per goroutine (Clone)
-	// seen remembers the verdicts of recent paths: a log repeats a few
+	// seen remembers the kinds of recent paths: a log repeats a few
 	// hundred paths (pages, assets, API calls) millions of times.
-	seen map[string]parse.Verdict
+	seen map[string]tokKind
+	// tally receives the look-alikes the fast path drops (see ReportTo).
+	tally *lookAlikeTally
 }
+
+// tokKind is what a path token (path and query) is to the collector.
+type tokKind struct {
+	kind   pathKind
+	claude bool // an authorization that comes back to Claude's callback
+	onURL  bool // the connector URL's own path
+	skip   bool // no word classifyPath looks for: an ordinary page
+}
+
+// verdict is the token's verdict for a line whose client is unknown.
+func (k tokKind) verdict() parse.Verdict {
+	switch {
+	case k.onURL:
+		return parse.Keep
+	case k.skip, k.kind == kindOther:
+		return parse.Drop
+	case k.kind == kindAuthish:
+		return parse.Weak
+	}
+	return parse.Keep
+}
+
+// ReportTo makes the fast path count the look-alikes it drops into c's
+// table, as c counts those it parses.
+func (p *Prefilter) ReportTo(c *Collector) { p.tally = c.tally }
 
 // seenMax bounds the path memory; it starts over when full.
 const seenMax = 8192
@@ -33,7 +60,10 @@ const seenMax = 8192
 func (p *Prefilter) Clone() *Prefilter {
 	c := *p
 	c.scratch = make([]byte, 0, 512)
-	c.seen = make(map[string]parse.Verdict, 1024)
+	c.seen = make(map[string]tokKind, 1024)
+	if p.tally != nil {
+		c.tally = p.tally.part()
+	}
 	return &c
 }
 
@@ -205,22 +235,26 @@ func hasFoldSuffix(b []byte, s string) bool {
 // path token: Keep for an endpoint of the flow, Weak for a page a browser
 // may pass through while authorizing, Drop for anything else. The
 // strings alias the line: nothing is copied or kept.
-func (p *Prefilter) pathVerdict(tok []byte) parse.Verdict {
+func (p *Prefilter) pathVerdict(tok []byte) parse.Verdict { return p.tokenKind(tok).verdict() }
+
+// tokenKind classifies a path token, from the memory of recent paths
+// when it can.
+func (p *Prefilter) tokenKind(tok []byte) tokKind {
 	if p.seen != nil {
-		if v, ok := p.seen[string(tok)]; ok { // no allocation for the lookup
-			return v
+		if k, ok := p.seen[string(tok)]; ok { // no allocation for the lookup
+			return k
 		}
-		v := p.pathVerdictOf(tok)
+		k := p.tokenKindOf(tok)
 		if len(p.seen) >= seenMax {
 			clear(p.seen)
 		}
-		p.seen[string(tok)] = v
-		return v
+		p.seen[string(tok)] = k
+		return k
 	}
-	return p.pathVerdictOf(tok)
+	return p.tokenKindOf(tok)
 }
 
-func (p *Prefilter) pathVerdictOf(tok []byte) parse.Verdict {
+func (p *Prefilter) tokenKindOf(tok []byte) tokKind {
 	// Lower-cased in a reused buffer, so that classifyPath never allocates.
 	if cap(p.scratch) >= len(tok) {
 		buf := p.scratch[:len(tok)]
@@ -237,69 +271,41 @@ func (p *Prefilter) pathVerdictOf(tok []byte) parse.Verdict {
 		path, query = tok[:q], tok[q+1:]
 	}
 	ps, qs := unsafeString(path), unsafeString(query)
-	if p.urlPath != "" && samePathFold(ps, p.urlPath) {
-		return parse.Keep
-	}
+	var k tokKind
+	k.onURL = p.urlPath != "" && samePathFold(ps, p.urlPath)
 	if !mayClassify(tok) {
-		return parse.Drop
+		k.skip = true
+		return k
 	}
 	// POST is the conservative method: it is what makes /register and
 	// /token endpoints.
-	switch classifyPath("POST", ps, qs) {
-	case kindOther:
-		return parse.Drop
-	case kindAuthish:
-		return parse.Weak
-	}
-	return parse.Keep
+	k.kind = classifyPath("POST", ps, qs)
+	k.claude = k.kind == kindAuthorize && (strings.Contains(qs, "claude.ai%2fapi%2fmcp%2fauth_callback") || strings.Contains(qs, "claude.com%2fapi%2fmcp%2fauth_callback") ||
+		strings.Contains(qs, "claude.ai/api/mcp/auth_callback") || strings.Contains(qs, "claude.com/api/mcp/auth_callback"))
+	return k
 }
 
 // mayClassify: the lower-cased token holds a word classifyPath looks
-// for. One pass, so that ordinary paths cost a few nanoseconds.
+// for. One pass over the token, comparing only the keywords that start
+// with each byte, so that ordinary paths cost a few nanoseconds.
 func mayClassify(tok []byte) bool {
 	for i := 0; i < len(tok); i++ {
-		rest := tok[i:]
-		switch tok[i] {
-		case 'a':
-			if has(rest, "auth") || has(rest, "action=") || has(rest, "approve") {
-				return true
-			}
-		case 'o':
-			if has(rest, "openid") {
-				return true
-			}
-		case 'r':
-			if has(rest, "regist") || has(rest, "response_type") {
-				return true
-			}
-		case 't':
-			if has(rest, "token") {
-				return true
-			}
-		case 'c':
-			if has(rest, "callback") || has(rest, "consent") {
-				return true
-			}
-		case 'l':
-			if has(rest, "login") {
-				return true
-			}
-		case 'm':
-			if has(rest, "mcp") || has(rest, "messages") {
-				return true
-			}
-		case 's':
-			if has(rest, "signin") || has(rest, "sign-in") || has(rest, "sso") || has(rest, "session") {
-				return true
-			}
-			// "sse" only as a whole segment (not in /assets/).
-			if i > 0 && tok[i-1] == '/' && has(rest, "sse") && (len(rest) == 3 || rest[3] == '/' || rest[3] == '?') {
+		for _, w := range keywordsByFirstByte[tok[i]] {
+			if has(tok[i:], w) {
 				return true
 			}
 		}
 	}
 	return false
 }
+
+// keywordsByFirstByte indexes classifierKeywords by their first byte.
+var keywordsByFirstByte = func() (t [256][]string) {
+	for _, w := range classifierKeywords {
+		t[w[0]] = append(t[w[0]], w)
+	}
+	return t
+}()
 
 func has(b []byte, s string) bool { return len(b) >= len(s) && string(b[:len(s)]) == s }
 
@@ -316,7 +322,10 @@ func unsafeString(b []byte) string {
 // and whatever follows): it looks at the fields the collector reads,
 // where they are, instead of at every byte. A login or consent page
 // visited by an ordinary browser is Weak: it matters only near an
-// authorization request.
+// authorization request. A line whose peer is a public address outside
+// Anthropic's range is someone else's, whatever its path or user agent
+// (the collector drops it too), unless it is the user's browser coming
+// back to Claude: on a busy MCP server that is most lines.
 func (p *Prefilter) CheckCombined(line []byte, uaKnown bool) parse.Verdict {
 	generic := func(b []byte) parse.Verdict {
 		if p.Relevant(b, uaKnown) {
@@ -333,6 +342,7 @@ func (p *Prefilter) CheckCombined(line []byte, uaKnown bool) parse.Verdict {
 	if bytes.HasPrefix(line, []byte("0.0.0.0 ")) {
 		return parse.Keep
 	}
+	public := publicPeer(line)
 	q := bytes.IndexByte(line, '"')
 	if q < 0 {
 		return generic(line)
@@ -355,50 +365,171 @@ func (p *Prefilter) CheckCombined(line []byte, uaKnown bool) parse.Verdict {
 	if sp < 0 {
 		return generic(line)
 	}
-	if !uaKnown && string(req[:sp]) == "POST" {
-		return parse.Keep
-	}
 	uri := req[sp+1:]
 	if sp2 := bytes.IndexByte(uri, ' '); sp2 >= 0 {
 		uri = uri[:sp2]
 	}
-	path := parse.Drop
+	var k tokKind
+	k.skip = true
 	if len(uri) > 0 && uri[0] == '/' {
-		path = p.pathVerdict(uri)
+		k = p.tokenKind(uri)
 	}
+	ua, tail, ok := uaAndTail(rest, uaKnown)
+	if !ok {
+		return max(k.verdict(), generic(line))
+	}
+	if public {
+		return p.checkPublic(k, ua, tail, uaKnown)
+	}
+	if !uaKnown && string(req[:sp]) == "POST" {
+		return parse.Keep
+	}
+	if uaKnown && !uaMayBeConnector(ua) && !(k.kind == kindAuthorize || k.kind == kindAuthish) && !p.hasEgress(tail) {
+		// Behind a proxy every client has its address: another client's
+		// user agent on the connector's endpoints (Claude Code, Cursor,
+		// a browser) is not a candidate, as the collector decides.
+		return parse.Drop
+	}
+	path := k.verdict()
 	if path == parse.Keep {
 		return parse.Keep
 	}
-	if !uaKnown {
-		// Common Log Format ends here; anything after is someone's tail.
-		if len(rest) > 0 && p.Relevant(rest, uaKnown) {
-			return parse.Keep
-		}
-		return path
+	if uaKnown && (hasFoldPrefix(ua, "python-httpx") || hasFoldPrefix(ua, "claude-user")) {
+		return parse.Keep
 	}
-	// ' status bytes "referer" "user agent"', then any tail.
+	// A tail ($http_x_forwarded_for, timings): addresses may be there.
+	if len(tail) > 0 && p.Relevant(tail, uaKnown) {
+		return parse.Keep
+	}
+	return path
+}
+
+// checkPublic judges a line whose client is its public peer: only
+// Anthropic's address in a forwarded field of the tail (the collector
+// reads those too) or the browser's way back to Claude keeps it; the
+// look-alikes it drops are counted, as the collector counts them.
+func (p *Prefilter) checkPublic(k tokKind, ua, tail []byte, uaKnown bool) parse.Verdict {
+	if len(tail) > 0 && p.hasEgress(tail) {
+		return parse.Keep
+	}
+	switch {
+	case k.claude:
+		return parse.Keep
+	case !k.skip && (k.kind == kindAuthorize || k.kind == kindAuthish):
+		return parse.Weak
+	case !k.skip && k.kind != kindOther,
+		uaKnown && (hasFoldPrefix(ua, "python-httpx/") || hasFoldPrefix(ua, "claude-user")):
+		if p.tally != nil {
+			p.tally.add(unsafeString(ua), uaKnown)
+		}
+	}
+	return parse.Drop
+}
+
+// uaMayBeConnector: a user agent the connector's backend may send
+// (uaFitsConnector, from a raw field): python-httpx, Claude-User, or none.
+func uaMayBeConnector(ua []byte) bool {
+	return len(ua) == 0 || string(ua) == "-" || hasFoldPrefix(ua, "python-httpx/") || hasFoldPrefix(ua, "claude-user")
+}
+
+// uaAndTail splits what follows the request in a combined line: the user
+// agent (when the format logs it) and any tail after it. ok is false when
+// the line does not have that shape.
+func uaAndTail(rest []byte, uaKnown bool) (ua, tail []byte, ok bool) {
+	if !uaKnown {
+		// Common Log Format: ' status bytes', then anyone's tail.
+		return nil, rest, true
+	}
 	var fields [2][]byte
 	for k := 0; k < 2; k++ {
 		a := bytes.IndexByte(rest, '"')
 		if a < 0 {
-			return max(path, generic(line))
+			return nil, nil, false
 		}
 		b := bytes.IndexByte(rest[a+1:], '"')
 		if b < 0 {
-			return max(path, generic(line))
+			return nil, nil, false
 		}
 		fields[k] = rest[a+1 : a+1+b]
 		rest = rest[a+1+b+1:]
 	}
-	ua := fields[1]
-	if hasFoldPrefix(ua, "python-httpx") || hasFoldPrefix(ua, "claude-user") {
-		return parse.Keep
+	return fields[1], rest, true
+}
+
+// publicPeer: the line's first field is a public address that is not a
+// Cloudflare edge: the client itself, as clientOf reads it. Dotted IPv4
+// is read by hand (it runs on every line); anything else by netip.
+func publicPeer(line []byte) bool {
+	var a netip.Addr
+	if v4, n, ok := leadingIPv4(line); ok && n < len(line) && line[n] == ' ' {
+		a = netip.AddrFrom4(v4)
+		if !cloudflareFirstOctet[v4[0]] {
+			return !isNonPublic(a) && !a.IsUnspecified()
+		}
+	} else {
+		sp := bytes.IndexByte(line, ' ')
+		if sp <= 0 || sp > 45 {
+			return false
+		}
+		var err error
+		if a, err = netip.ParseAddr(unsafeString(line[:sp])); err != nil {
+			return false
+		}
 	}
-	// A tail ($http_x_forwarded_for, timings): addresses may be there.
-	if len(rest) > 0 && p.Relevant(rest, uaKnown) {
-		return parse.Keep
+	return !isNonPublic(a) && !IsCloudflare(a) && !isGCPInternal(a)
+}
+
+// leadingIPv4 reads a dotted IPv4 address at the start of b.
+func leadingIPv4(b []byte) (v4 [4]byte, n int, ok bool) {
+	for k := 0; k < 4; k++ {
+		if k > 0 {
+			if n >= len(b) || b[n] != '.' {
+				return v4, 0, false
+			}
+			n++
+		}
+		start, v := n, 0
+		for n < len(b) && n-start < 3 && isDigit(b[n]) {
+			v = v*10 + int(b[n]-'0')
+			n++
+		}
+		if n == start || v > 255 || n-start > 1 && b[start] == '0' {
+			return v4, 0, false
+		}
+		v4[k] = byte(v)
 	}
-	return path
+	return v4, n, true
+}
+
+// cloudflareFirstOctet marks the first octets of Cloudflare's IPv4 ranges.
+var cloudflareFirstOctet = func() (t [256]bool) {
+	for _, p := range cloudflareRanges {
+		if a := p.Addr(); a.Is4() {
+			lo := a.As4()[0]
+			span := 1
+			if p.Bits() < 8 {
+				span = 1 << (8 - p.Bits())
+			}
+			for i := 0; i < span && int(lo)+i < 256; i++ {
+				t[int(lo)+i] = true
+			}
+		}
+	}
+	return t
+}()
+
+// hasEgress: an egress address appears in b.
+func (p *Prefilter) hasEgress(b []byte) bool {
+	for i := 0; ; {
+		j := bytes.IndexByte(b[i:], '.')
+		if j < 0 {
+			return bytes.Contains(b, []byte("fda3:e722"))
+		}
+		if p.addrAt(b, i+j) {
+			return true
+		}
+		i += j + 1
+	}
 }
 
 // CheckJSON is the prefilter for JSON access logs (Caddy, Cloudflare's

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/mcptriage/mcptriage/internal/loggen/synth"
@@ -136,4 +137,25 @@ func BenchmarkPrefilter(b *testing.B) {
 			pf.Relevant(l, true)
 		}
 	}
+}
+
+// The prefilter's keyword scan is built from the classifier's own word
+// lists: whatever classifyPath does not call kindOther, mayClassify
+// passes. Seeds cover every kind; go test -fuzz explores the rest.
+func FuzzKeywordsCoverClassifier(f *testing.F) {
+	for _, seed := range []string{
+		"/.well-known/oauth-protected-resource/mcp", "/.well-known/openid-configuration", "/oauth/token",
+		"/authorize?client_id=x", "/auth?client_id=c", "/register", "/realms/x/clients-registrations/openid-connect",
+		"/oauth_callback", "/sign-in", "/sso/start", "/api/mcp", "/sse", "/messages/", "/x?action=token",
+		"/x?response_type=code", "/session/new", "/token/", "/assets/app.js", "/",
+	} {
+		f.Add("POST", seed)
+	}
+	f.Fuzz(func(t *testing.T, method, tok string) {
+		lt := strings.ToLower(tok)
+		path, query, _ := strings.Cut(lt, "?")
+		if classifyPath(method, path, query) != kindOther && !mayClassify([]byte(lt)) {
+			t.Errorf("classifyPath(%q, %q) = %v but the keyword scan passes it over", method, lt, classifyPath(method, path, query))
+		}
+	})
 }

@@ -1,6 +1,9 @@
 package rules
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 var TokenEndpointSlow = &Rule{
 	ID:      "token_endpoint_slow",
@@ -32,6 +35,46 @@ MCP request).`,
 				return found(Medium, fmt.Sprintf("%s: the gateway timed out waiting for the token handler.", req(t)), t)
 			}
 		}
+		if re := unloggedTokenRequest(a); re != nil {
+			return found(Medium, fmt.Sprintf("The connector fetched the authorization-server metadata again%s, as it does right before its token request, and no token request is logged. %s writes no line for a request whose client gave up waiting, so a token endpoint slower than the connector's 10 s leaves exactly this.", at(re.Time), re.Format), re).next(
+				"Time the token endpoint (the same request with curl, or your application's own timing), or log requests when they start: a token request that runs past 10 s decides it.")
+		}
 		return nil
 	},
+}
+
+// unloggedTokenRequest returns the authorization-server metadata fetch
+// that followed the browser's return to Claude in a log that writes
+// nothing for a request its client abandoned (uvicorn's access log),
+// when no token request is logged after it: the token request was most
+// likely sent and given up on.
+func unloggedTokenRequest(a *Attempt) *Ev {
+	cb := callbackRedirect(a)
+	if cb == nil || a.Has(RoleToken) {
+		return nil
+	}
+	for _, e := range a.After(cb) {
+		if e.Role == RoleASMeta && dropsAbandoned(e.Format) {
+			return e
+		}
+	}
+	return nil
+}
+
+// refetchAfterCallback: the connector's backend fetched the authorization
+// server's metadata after the browser's return, so claude.ai did receive
+// the callback and went on to the token exchange.
+func refetchAfterCallback(a *Attempt, cb *Ev) bool {
+	for _, e := range a.After(cb) {
+		if e.Role == RoleASMeta && !e.Browser {
+			return true
+		}
+	}
+	return false
+}
+
+// dropsAbandoned: the format writes no access line for a request whose
+// client disconnected before the answer (nginx writes 499, Caddy status 0).
+func dropsAbandoned(format string) bool {
+	return strings.HasPrefix(format, "uvicorn") || strings.HasPrefix(format, "gunicorn")
 }

@@ -1,27 +1,17 @@
 package main
 
 import (
-	"bytes"
 	_ "embed"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"net/netip"
-	"os"
-	"path/filepath"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
-	_ "time/tzdata" // --tz works on systems without a zone database
 
 	"github.com/spf13/cobra"
 
 	"github.com/mcptriage/mcptriage/parse"
+	"github.com/mcptriage/mcptriage/pipeline"
 	"github.com/mcptriage/mcptriage/report"
-	"github.com/mcptriage/mcptriage/rules"
 )
 
 //go:embed demo.log
@@ -31,31 +21,22 @@ const demoName = "demo.log"
 
 // logOptions are the flags of every command that reads logs.
 type logOptions struct {
-	Files          []string
-	Server         string
-	ClaudeError    string
-	Egress         []string
-	NginxLogFormat string
-	Format         string
-	Demo           bool
-	MaxLineBytes   int
-	TZ             string
-	CFFields       string
-	JSONFields     []string
-	FullParse      bool
-	// Quiet: no progress bar (the output is JSON for a script).
-	Quiet bool
+	command string // the command's name, for messages
+	Files   []string
+	Demo    bool
+	Globs   []string
+	pipeline.Settings
 }
 
 type analyzeOptions struct {
 	IO *IOStreams
+	f  *factory
 	logOptions
-	JSON  bool
-	Color string
+	outputFlags
 }
 
 func newCmdAnalyze(f *factory, runF func(*analyzeOptions) error) *cobra.Command {
-	opts := &analyzeOptions{IO: f.IO}
+	opts := &analyzeOptions{IO: f.IO, f: f}
 	cmd := &cobra.Command{
 		Use:   "analyze [FILE...]",
 		Short: "Reconstruct connector attempts from logs and explain each failure",
@@ -76,8 +57,14 @@ Give the edge's, the origin's and the application's logs together: the
 same request seen by several is one event, and the edge's log decides what
 the origin's alone cannot.
 
+A directory is read with everything under it (hidden and binary files are
+passed over and counted; --glob keeps only the files whose names match).
+With no FILE, the logs of the config file or MCPTRIAGE_LOGS are read, else
+standard input.
+
 Exit status: 0 when every attempt connected, 1 when a failure was found
-(including no connector traffic at all), 2 on usage or input errors.`,
+(including no connector traffic at all), 2 on usage or input errors,
+including no input that reads as a log.`,
 		Example: `  # the newest log, as nginx writes it
   mcptriage analyze /var/log/nginx/access.log
 
@@ -93,6 +80,9 @@ Exit status: 0 when every attempt connected, 1 when a failure was found
   # a custom nginx format, copied from nginx.conf
   mcptriage analyze --nginx-log-format '$remote_addr [$time_iso8601] "$request" $status $request_time "$http_user_agent"' access.log
 
+  # every log under a directory, rotated and gzipped ones too
+  mcptriage analyze --glob 'access.log*' /var/log/nginx
+
   # from a container, for a script
   docker logs proxy 2>&1 | mcptriage analyze --json -
 
@@ -100,13 +90,8 @@ Exit status: 0 when every attempt connected, 1 when a failure was found
   mcptriage analyze --demo`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Files = args
-			if opts.Demo && len(args) > 0 {
-				return usageErrorf("--demo reads the bundled sample; give either --demo or files, not both")
-			}
-			switch opts.Color {
-			case "auto", "always", "never":
-			default:
-				return usageErrorf("--color must be auto, always or never, not %q", opts.Color)
+			if err := opts.outputFlags.validate(); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)
@@ -114,333 +99,155 @@ Exit status: 0 when every attempt connected, 1 when a failure was found
 			return runAnalyze(opts)
 		},
 	}
-	fl := cmd.Flags()
-	fl.BoolVar(&opts.JSON, "json", false, "print the machine-readable report (contract version 1)")
-	addLogFlags(cmd, &opts.logOptions, "format")
-	fl.StringVar(&opts.Color, "color", "auto", "colour the terminal view: auto, always or never")
-	_ = cmd.RegisterFlagCompletionFunc("color", cobra.FixedCompletions([]string{"auto", "always", "never"}, cobra.ShellCompDirectiveNoFileComp))
+	addLogFlags(cmd, &opts.logOptions)
+	addOutputFlags(cmd, &opts.outputFlags, "the report", true)
 	return cmd
 }
 
-// addLogFlags adds the log-reading flags; formatFlag names the flag that
-// forces a log format ("format" for analyze, "log-format" where --format
-// chooses the output).
-func addLogFlags(cmd *cobra.Command, o *logOptions, formatFlag string) {
+// addLogFlags adds the log-reading flags, the same on every command
+// that reads logs.
+func addLogFlags(cmd *cobra.Command, o *logOptions) {
+	o.command = cmd.Name()
 	fl := cmd.Flags()
 	fl.StringVar(&o.Server, "server", "", "the connector URL exactly as typed into Claude; checked on its own and used to focus the analysis")
 	fl.StringVar(&o.ClaudeError, "error", "", "the error message Claude showed, pasted as is; some messages decide between look-alike causes")
 	fl.StringArrayVar(&o.Egress, "egress", nil, "treat this CIDR as the connector's egress instead of Anthropic's ranges (repeatable)")
 	fl.StringVar(&o.NginxLogFormat, "nginx-log-format", "", "the nginx log_format of the logs (the directive or its quoted strings)")
-	fl.StringVar(&o.Format, formatFlag, "", "force a log format instead of detecting it: "+strings.Join(parse.FormatNames(), ", "))
+	fl.StringVar(&o.Format, "log-format", "", "force a log format instead of detecting it: "+strings.Join(parse.FormatNames(), ", "))
 	fl.BoolVar(&o.Demo, "demo", false, "read the bundled sample log")
 	fl.StringVar(&o.TZ, "tz", "", "the zone of logs whose times carry none (uvicorn, python asctime, nginx's error log): an IANA name such as Europe/Madrid, or an offset such as +02:00 (default UTC, with a warning)")
 	fl.StringVar(&o.CFFields, "cloudflare-fields", "", "the field list of a Logpush job whose CSV has no header row, comma-separated, in the job's order")
 	fl.StringArrayVar(&o.JSONFields, "json-field", nil, "map a field to a gjson path for a JSON logger mcptriage does not know, e.g. status=response.code (repeatable; fields: "+strings.Join(parse.JSONFieldNames, ", ")+")")
 	fl.IntVar(&o.MaxLineBytes, "max-line-bytes", parse.DefaultMaxLineBytes, "skip lines longer than this")
 	fl.BoolVar(&o.FullParse, "full-parse", false, "parse every line of big access logs too (slower; by default lines with no trace of the connector are only counted)")
-	_ = cmd.RegisterFlagCompletionFunc(formatFlag, func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	fl.StringArrayVar(&o.Globs, "glob", nil, "in a directory, read only the files whose name matches this pattern, e.g. 'access.log*' (repeatable; !PATTERN excludes)")
+	if cmd.Name() != "report" {
+		// The flag's name before 0.2, when report's --format chose the output.
+		fl.StringVar(&o.Format, "format", "", "")
+		_ = fl.MarkDeprecated("format", "use --log-format")
+	}
+	_ = cmd.RegisterFlagCompletionFunc("log-format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return parse.FormatNames(), cobra.ShellCompDirectiveNoFileComp
 	})
 }
 
-// input is one source to read.
-type input struct {
-	name string
-	open func() (io.ReadCloser, error)
-	size int64 // bytes on disk; 0 when unknown (stdin)
-}
-
 func runAnalyze(opts *analyzeOptions) error {
-	opts.Quiet = opts.JSON
-	rep, unusable, err := analyzeLogs(opts.IO, &opts.logOptions)
+	res, err := readLogs(opts.f, &opts.logOptions, &opts.outputFlags)
 	if err != nil {
+		if res != nil && res.NoLog != nil && opts.JSON && opts.Output == "" {
+			// Scripts still get a document: the inputs and why none read
+			// as a log, and no diagnosis.
+			rep := *res.Report
+			rep.Attempts, rep.Findings, rep.Error = []report.Attempt{}, []report.Finding{}, res.NoLog.Error()
+			if werr := writeJSON(opts.IO.Out, &rep); werr != nil {
+				return werr
+			}
+		}
 		return err
 	}
-	if opts.JSON {
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(rep); err != nil {
+	rep := res.Report
+	if opts.Output != "" || !opts.Quiet {
+		out, err := openSink(opts.IO, opts.Output)
+		if err != nil {
 			return err
 		}
-		writeWarnings(opts.IO.ErrOut, rep)
-	} else {
-		st := report.Style{Color: opts.IO.ColorEnabled(opts.Color), Width: opts.IO.TerminalWidth()}
-		if err := report.WriteText(opts.IO.Out, rep, st); err != nil {
+		defer out.discard()
+		if opts.JSON {
+			err = report.WriteJSON(out, rep)
+		} else {
+			st := report.Style{Color: !out.toFile() && opts.IO.ColorEnabled(opts.Color), Width: opts.IO.TerminalWidth()}
+			if out.toFile() || st.Width <= 0 {
+				st.Width = report.DefaultWidth // not a terminal
+			}
+			err = report.WriteText(out, rep, st)
+		}
+		if err != nil {
+			return err
+		}
+		if err := out.commit(opts.IO, opts.Quiet); err != nil {
 			return err
 		}
 	}
-	if unusable != "" {
-		return &usageError{errors.New(unusable)}
+	if opts.Quiet {
+		fmt.Fprintln(opts.IO.Out, verdict(rep))
+	} else if opts.JSON || opts.Output != "" {
+		writeWarnings(opts.IO.ErrOut, rep)
 	}
 	if failed(rep) {
+		if opts.Demo {
+			// The first thing a newcomer runs should not look like a
+			// failure; the sample's failures are there by design.
+			if !opts.Quiet {
+				fmt.Fprintln(opts.IO.ErrOut, "mcptriage: the sample holds failed attempts by design; --demo exits 0, a run on your logs exits 1 when it finds a failure")
+			}
+			return nil
+		}
 		return errFindings
 	}
 	return nil
 }
 
-// analyzeLogs reads the inputs and runs the analysis. unusable explains
-// why no input could be read as a log (the report is still built).
-func analyzeLogs(streams *IOStreams, opts *logOptions) (rep *report.Report, unusable string, err error) {
+// readLogs is what every command that reads logs does first: turn the
+// flags (and the settings of the environment and the config file) into
+// sources and options, and run the pipeline. No input that reads as a
+// log is an input error: nothing is diagnosed from no evidence.
+func readLogs(f *factory, opts *logOptions, out *outputFlags) (*pipeline.Result, error) {
 	if opts.Demo && len(opts.Files) > 0 {
-		return nil, "", usageErrorf("--demo reads the bundled sample; give either --demo or files, not both")
+		return nil, usageErrorf("--demo reads the bundled sample; give either --demo or files, not both")
 	}
-	ropts := rules.Options{ClaudeError: opts.ClaudeError}
-	if opts.Server != "" {
-		u, err := rules.ParseConnectorURL(opts.Server)
-		if err != nil {
-			return nil, "", usageErrorf("--server: %v", err)
-		}
-		ropts.URL = u
-	}
-	for _, c := range opts.Egress {
-		p, err := netip.ParsePrefix(strings.TrimSpace(c))
-		if err != nil {
-			a, aerr := netip.ParseAddr(strings.TrimSpace(c))
-			if aerr != nil {
-				return nil, "", usageErrorf("--egress %q is not a CIDR such as 160.79.104.0/21", c)
-			}
-			p = netip.PrefixFrom(a, a.BitLen())
-		}
-		ropts.Egress = append(ropts.Egress, p.Masked())
-	}
-	cfg, err := parseConfig(opts)
+	po, err := opts.Settings.Options()
 	if err != nil {
-		return nil, "", err
+		return nil, &usageError{err}
 	}
-	if _, err := parse.Parsers(cfg); err != nil {
-		return nil, "", &usageError{err}
-	}
-	inputs, err := resolveInputs(streams, opts)
+	streams := f.IO
+	names, err := inputNames(f, opts, out.Quiet)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	collector := rules.NewCollector(ropts)
-	var summaries []report.InputSummary
-	for _, in := range inputs {
-		sum := readInput(streams, in, cfg, collector, prefilterFor(opts, ropts), opts.Quiet)
-		sum.TZName = tzName(cfg)
-		summaries = append(summaries, sum)
+	if err := checkOutputNotInput(streams, out.Output, names); err != nil {
+		return nil, err
 	}
-	return report.Build(collector.Analyze(), summaries), unreadable(summaries), nil
-}
-
-// resolveInputs checks every named file before reading any, so a typo
-// fails at once rather than after a long read.
-func resolveInputs(streams *IOStreams, opts *logOptions) ([]input, error) {
+	var sources []pipeline.Source
 	if opts.Demo {
-		return []input{{name: demoName, open: func() (io.ReadCloser, error) {
-			return io.NopCloser(bytes.NewReader(demoLog)), nil
-		}}}, nil
+		sources = []pipeline.Source{pipeline.Bytes(demoName, demoLog)}
+	} else if sources, err = pipeline.Resolve(pipeline.Args{Names: names, Stdin: streams.In, Globs: opts.Globs}); err != nil {
+		return nil, &usageError{err}
 	}
-	files := opts.Files
-	if len(files) == 0 {
-		if streams.IsStdinTTY() {
-			return nil, usageErrorf("no log given: name log files, pipe one in (… | mcptriage analyze -), or try --demo")
+	quiet := out.Quiet || out.JSON
+	po.Observe = func(in pipeline.Input, rc io.ReadCloser) (io.ReadCloser, func()) {
+		bar := newProgress(streams, in, quiet)
+		if bar == nil {
+			return rc, nil
 		}
-		files = []string{"-"}
+		return bar.wrap(rc), bar.done
 	}
-	var out []input
-	stdinUsed := false
-	for _, name := range files {
-		if name == "-" {
-			if stdinUsed {
-				return nil, usageErrorf("standard input (-) is named more than once")
-			}
-			stdinUsed = true
-			out = append(out, input{name: "stdin", open: func() (io.ReadCloser, error) {
-				return io.NopCloser(streams.In), nil
-			}})
-			continue
-		}
-		st, err := os.Stat(name)
-		if errors.Is(err, os.ErrNotExist) && strings.ContainsAny(name, "*?[") {
-			// A pattern the shell did not expand (quoted, or on Windows).
-			matches, gerr := filepath.Glob(name)
-			if gerr != nil || len(matches) == 0 {
-				return nil, usageErrorf("%s: no file matches this pattern", name)
-			}
-			for _, m := range matches {
-				path := m
-				size := int64(0)
-				if st, err := os.Stat(path); err == nil {
-					size = st.Size()
-				}
-				out = append(out, input{name: m, size: size, open: func() (io.ReadCloser, error) { return os.Open(path) }})
-			}
-			continue
-		}
-		switch {
-		case errors.Is(err, os.ErrNotExist):
-			return nil, usageErrorf("%s: no such file", name)
-		case err != nil:
-			return nil, usageErrorf("%s: cannot read it: %v", name, pathlessError(err))
-		case st.IsDir():
-			return nil, usageErrorf("%s is a directory; name the log files in it (for example %s/access.log*)", name, strings.TrimSuffix(name, "/"))
-		}
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, usageErrorf("%s: cannot open it: %v", name, pathlessError(err))
-		}
-		f.Close()
-		path := name
-		out = append(out, input{name: name, size: st.Size(), open: func() (io.ReadCloser, error) { return os.Open(path) }})
+	res := pipeline.Run(sources, po)
+	if res.NoLog != nil {
+		return res, &usageError{res.NoLog}
 	}
-	return out, nil
+	return res, nil
 }
 
-func pathlessError(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
+// inputNames are the inputs to read: the FILE arguments; else the logs
+// the environment or the config file names; else standard input when
+// something is piped in.
+func inputNames(f *factory, opts *logOptions, quiet bool) ([]string, error) {
+	if opts.Demo {
+		return nil, nil
 	}
-	return err
-}
-
-// parseConfig turns the format flags into the parsers' configuration.
-func parseConfig(opts *logOptions) (parse.Config, error) {
-	cfg := parse.Config{NginxLogFormat: opts.NginxLogFormat, Format: opts.Format, MaxLineBytes: opts.MaxLineBytes}
-	if opts.TZ != "" {
-		loc, err := loadZone(opts.TZ)
-		if err != nil {
-			return cfg, usageErrorf("--tz %q: %v", opts.TZ, err)
+	if len(opts.Files) > 0 {
+		return opts.Files, nil
+	}
+	if f.settings != nil && len(f.settings.logs) > 0 {
+		if !quiet && f.IO.IsStdinData() {
+			fmt.Fprintf(f.IO.ErrOut, "mcptriage: reading the logs set in %s; standard input is not read (name - to read it)\n", f.settings.logsFrom)
 		}
-		cfg.Location, cfg.TZExplicit = loc, true
+		return f.settings.logs, nil
 	}
-	if opts.CFFields != "" {
-		for _, f := range strings.Split(opts.CFFields, ",") {
-			if f = strings.TrimSpace(f); f != "" {
-				cfg.CloudflareFields = append(cfg.CloudflareFields, f)
-			}
-		}
+	if f.IO.IsStdinTTY() {
+		return nil, usageErrorf("no log given: name log files or a directory, pipe one in (… | mcptriage %s -), set logs in the config file (mcptriage config --help), or try --demo", opts.command)
 	}
-	for _, m := range opts.JSONFields {
-		name, path, ok := strings.Cut(m, "=")
-		name, path = strings.TrimSpace(name), strings.TrimSpace(path)
-		if !ok || name == "" || path == "" {
-			return cfg, usageErrorf("--json-field %q: give it as name=path, e.g. status=response.code", m)
-		}
-		if !slices.Contains(parse.JSONFieldNames, name) {
-			return cfg, usageErrorf("--json-field %q: unknown field %q (known: %s)", m, name, strings.Join(parse.JSONFieldNames, ", "))
-		}
-		if cfg.JSONFields == nil {
-			cfg.JSONFields = map[string]string{}
-		}
-		cfg.JSONFields[name] = path
-	}
-	return cfg, nil
-}
-
-// loadZone reads an IANA zone name or a fixed offset ("+02:00", "-0500", "UTC+2").
-func loadZone(s string) (*time.Location, error) {
-	if loc, err := time.LoadLocation(s); err == nil {
-		return loc, nil
-	}
-	m := offsetPattern.FindStringSubmatch(s)
-	if m == nil {
-		return nil, errors.New("not a zone name (Europe/Madrid) or an offset (+02:00)")
-	}
-	h, _ := strconv.Atoi(m[2])
-	min, _ := strconv.Atoi(m[3])
-	off := h*3600 + min*60
-	if m[1] == "-" {
-		off = -off
-	}
-	return time.FixedZone(s, off), nil
-}
-
-var offsetPattern = regexp.MustCompile(`^(?:UTC|GMT)?([+-])(\d{1,2}):?(\d{2})?$`)
-
-func tzName(cfg parse.Config) string {
-	if cfg.Location == nil {
-		return "UTC"
-	}
-	return cfg.Location.String()
-}
-
-// fastPathAfter is how many lines of an input are always parsed in full:
-// small logs keep exact accounting of every line, big ones go fast.
-const fastPathAfter = 10_000
-
-// prefilterFor returns the fast path's filter for an analysis, or nil
-// when it cannot be used (--full-parse, an IPv6 --egress).
-func prefilterFor(opts *logOptions, ropts rules.Options) parse.PrefilterFactory {
-	if opts.FullParse {
-		return nil
-	}
-	pf, ok := rules.NewPrefilter(ropts)
-	if !ok {
-		return nil
-	}
-	return func() parse.Prefilter {
-		p := pf.Clone()
-		return func(line []byte, sh parse.Shape) parse.Verdict {
-			switch {
-			case sh.Combined:
-				return p.CheckCombined(line, sh.UAKnown)
-			case sh.TimeKey != "":
-				return p.CheckJSON(line, sh.UAKnown)
-			}
-			if p.Relevant(line, sh.UAKnown) {
-				return parse.Keep
-			}
-			return parse.Drop
-		}
-	}
-}
-
-func readInput(streams *IOStreams, in input, cfg parse.Config, c *rules.Collector, pf parse.PrefilterFactory, quiet bool) report.InputSummary {
-	sum := report.InputSummary{Path: in.name}
-	rc, err := in.open()
-	if err != nil {
-		sum.Err = fmt.Errorf("cannot open: %v", pathlessError(err))
-		return sum
-	}
-	defer rc.Close()
-	if bar := newProgress(streams, in, quiet); bar != nil {
-		defer bar.done()
-		rc = bar.wrap(rc)
-	}
-	r, err := parse.Decompress(rc)
-	if err != nil {
-		sum.Err = err
-		return sum
-	}
-	parsers, _ := parse.Parsers(cfg) // fresh per input; validated already
-	s := parse.NewScanner(r, in.name, parsers, cfg.MaxLineBytes)
-	defer s.Close()
-	if pf != nil {
-		s.SetPrefilter(pf, fastPathAfter, c.WantsBrowserStep)
-	}
-	for s.Next() {
-		c.Add(s.Event())
-	}
-	sum.Stats = s.Stats()
-	sum.Format = s.Format()
-	sum.Err = s.Err()
-	sum.Unrecognised = !s.Recognised() && sum.Stats.Events == 0
-	if sum.Err == nil && sum.Stats.Lines == 0 {
-		sum.Err = errors.New("the input is empty")
-	}
-	return sum
-}
-
-// unreadable explains why no input could be used, or returns "".
-func unreadable(sums []report.InputSummary) string {
-	var bad []string
-	for _, s := range sums {
-		if s.Stats.Events > 0 {
-			return ""
-		}
-		if s.Unrecognised && s.Stats.Lines > 0 {
-			bad = append(bad, s.Path)
-		}
-	}
-	if len(bad) == 0 {
-		return ""
-	}
-	return fmt.Sprintf("cannot read %s as a log: no line matched a known format (mcptriage reads nginx, Cloudflare, JSON app logs and the access lines of common servers). For a custom nginx format, pass its log_format with --nginx-log-format; for JSON keys it does not know, map them with --json-field",
-		strings.Join(bad, ", "))
+	return []string{"-"}, nil
 }
 
 func failed(r *report.Report) bool {
@@ -453,6 +260,45 @@ func failed(r *report.Report) bool {
 		}
 	}
 	return false
+}
+
+// verdict is the one line --quiet prints: how many attempts failed, and
+// the leading failure mode of each (and of the run as a whole).
+func verdict(r *report.Report) string {
+	var modes []string
+	add := func(fs []report.Finding) {
+		if len(fs) > 0 && !slices.Contains(modes, string(fs[0].Mode)) {
+			modes = append(modes, string(fs[0].Mode))
+		}
+	}
+	add(r.Findings)
+	failed := 0
+	for _, a := range r.Attempts {
+		if a.Outcome != "connected" {
+			failed++
+			add(a.Findings)
+		}
+	}
+	var s string
+	switch n := len(r.Attempts); {
+	case n == 0:
+		s = "no connect attempt"
+	case failed == 0:
+		s = fmt.Sprintf("%d connect %s, all connected", n, plural(n, "attempt", "attempts"))
+	default:
+		s = fmt.Sprintf("%d connect %s, %d not connected", n, plural(n, "attempt", "attempts"), failed)
+	}
+	if len(modes) > 0 {
+		s += ": " + strings.Join(modes, ", ")
+	}
+	return "mcptriage: " + s
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // writeWarnings puts what a script's reader should know on stderr, since

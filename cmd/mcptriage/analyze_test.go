@@ -15,22 +15,27 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/rogpeppe/go-internal/txtar"
 
+	"github.com/mcptriage/mcptriage/pipeline"
+	"github.com/mcptriage/mcptriage/report"
 	"github.com/mcptriage/mcptriage/rules"
 )
 
 func TestNewCmdAnalyzeFlags(t *testing.T) {
+	auto := outputFlags{Color: "auto"}
 	tests := []struct {
 		args    string
 		want    analyzeOptions
 		wantErr string
 	}{
-		{args: "", want: analyzeOptions{Color: "auto", logOptions: logOptions{MaxLineBytes: 1 << 20}}},
-		{args: "a.log b.log.gz", want: analyzeOptions{Color: "auto", logOptions: logOptions{Files: []string{"a.log", "b.log.gz"}, MaxLineBytes: 1 << 20}}},
+		{args: "", want: analyzeOptions{outputFlags: auto, logOptions: logOptions{command: "analyze", Settings: pipeline.Settings{MaxLineBytes: 1 << 20}}}},
+		{args: "a.log b.log.gz", want: analyzeOptions{outputFlags: auto, logOptions: logOptions{command: "analyze", Files: []string{"a.log", "b.log.gz"}, Settings: pipeline.Settings{MaxLineBytes: 1 << 20}}}},
 		{args: "--json --server https://mcp.example.com/mcp --egress 198.51.100.0/24 --egress 203.0.113.0/24 -",
-			want: analyzeOptions{JSON: true, Color: "auto", logOptions: logOptions{Files: []string{"-"}, Server: "https://mcp.example.com/mcp", Egress: []string{"198.51.100.0/24", "203.0.113.0/24"}, MaxLineBytes: 1 << 20}}},
-		{args: "--demo --color never --format nginx-common --max-line-bytes 4096 --tz Europe/Madrid --json-field status=code",
-			want: analyzeOptions{Color: "never", logOptions: logOptions{Demo: true, Format: "nginx-common", MaxLineBytes: 4096, TZ: "Europe/Madrid", JSONFields: []string{"status=code"}}}},
-		{args: "--demo x.log", wantErr: "either --demo or files"},
+			want: analyzeOptions{outputFlags: outputFlags{JSON: true, Color: "auto"}, logOptions: logOptions{command: "analyze", Files: []string{"-"}, Settings: pipeline.Settings{Server: "https://mcp.example.com/mcp", Egress: []string{"198.51.100.0/24", "203.0.113.0/24"}, MaxLineBytes: 1 << 20}}}},
+		{args: "--demo --color never --log-format nginx-common --max-line-bytes 4096 --tz Europe/Madrid --json-field status=code -q -o out.txt --glob *.log",
+			want: analyzeOptions{outputFlags: outputFlags{Color: "never", Quiet: true, Output: "out.txt"}, logOptions: logOptions{command: "analyze", Demo: true, Globs: []string{"*.log"}, Settings: pipeline.Settings{Format: "nginx-common", MaxLineBytes: 4096, TZ: "Europe/Madrid", JSONFields: []string{"status=code"}}}}},
+		// The flag's old name still works.
+		{args: "--format nginx-common", want: analyzeOptions{outputFlags: auto, logOptions: logOptions{command: "analyze", Settings: pipeline.Settings{Format: "nginx-common", MaxLineBytes: 1 << 20}}}},
+		{args: "--json --quiet", wantErr: "--quiet prints one line"},
 		{args: "--color purple", wantErr: "--color must be"},
 	}
 	for _, tt := range tests {
@@ -51,8 +56,8 @@ func TestNewCmdAnalyzeFlags(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got.IO = nil
-			if diff := cmp.Diff(tt.want, *got, cmpopts.EquateEmpty(), cmp.AllowUnexported(analyzeOptions{})); diff != "" {
+			got.IO, got.f = nil, nil
+			if diff := cmp.Diff(tt.want, *got, cmpopts.EquateEmpty(), cmp.AllowUnexported(analyzeOptions{}, logOptions{})); diff != "" {
 				t.Errorf("options (-want +got):\n%s", diff)
 			}
 		})
@@ -63,7 +68,7 @@ func TestNewCmdAnalyzeFlags(t *testing.T) {
 // here on purpose: a field added or renamed by accident fails this test.
 func TestJSONContractFields(t *testing.T) {
 	io, _, out, _ := testIO()
-	if code := run([]string{"analyze", "--json", "--demo"}, io); code != exitFailure {
+	if code := run([]string{"analyze", "--json", "--demo"}, io); code != exitOK {
 		t.Fatalf("exit %d", code)
 	}
 	var doc map[string]any
@@ -86,10 +91,10 @@ func TestJSONContractFields(t *testing.T) {
 			t.Errorf("%s fields (-want +got):\n%s", what, diff)
 		}
 	}
-	check("report", doc, "version", "inputs", "attempts", "findings", "context")
+	check("report", doc, "version", "inputs", "attempts", "findings", "context", "lookalikes")
 	check("input", doc["inputs"].([]any)[0], "path", "format", "lines", "events", "requests", "skipped", "first_skipped", "source_timezone", "first_time", "last_time")
 	attempts := doc["attempts"].([]any)
-	check("attempt", attempts[0], "id", "start", "end", "egress_ips", "egress_confirmed", "outcome", "last_completed_stage", "stages", "findings", "connector_path", "events")
+	check("attempt", attempts[0], "id", "start", "end", "egress_ips", "egress_confirmed", "outcome", "last_completed_stage", "stages", "findings", "connector_path", "registration", "transport", "events")
 	a := attempts[0].(map[string]any)
 	check("last_completed_stage", a["last_completed_stage"], "number", "name")
 	check("stage", a["stages"].([]any)[0], "number", "name", "status", "at", "evidence")
@@ -207,29 +212,59 @@ func TestGzippedInput(t *testing.T) {
 	}
 }
 
+// Colour follows go-gh's reading of the environment (NO_COLOR, CLICOLOR,
+// CLICOLOR_FORCE, a terminal), TERM=dumb turns it off, and --color
+// always/never win over all of them.
 func TestColorDecision(t *testing.T) {
 	tests := []struct {
-		tty  bool
 		env  map[string]string
 		mode string
 		want bool
 	}{
-		{tty: true, mode: "auto", want: true},
-		{tty: false, mode: "auto", want: false},
-		{tty: true, env: map[string]string{"NO_COLOR": "1"}, mode: "auto", want: false},
-		{tty: true, env: map[string]string{"CLICOLOR": "0"}, mode: "auto", want: false},
-		{tty: true, env: map[string]string{"TERM": "dumb"}, mode: "auto", want: false},
-		{tty: false, env: map[string]string{"CLICOLOR_FORCE": "1"}, mode: "auto", want: true},
-		{tty: true, env: map[string]string{"NO_COLOR": "1"}, mode: "always", want: true},
-		{tty: true, mode: "never", want: false},
+		{env: map[string]string{"GH_FORCE_TTY": "1"}, mode: "auto", want: true},
+		{mode: "auto", want: false},
+		{env: map[string]string{"GH_FORCE_TTY": "1", "NO_COLOR": "1"}, mode: "auto", want: false},
+		{env: map[string]string{"GH_FORCE_TTY": "1", "CLICOLOR": "0"}, mode: "auto", want: false},
+		{env: map[string]string{"GH_FORCE_TTY": "1", "TERM": "dumb"}, mode: "auto", want: false},
+		{env: map[string]string{"CLICOLOR_FORCE": "1"}, mode: "auto", want: true},
+		{env: map[string]string{"GH_FORCE_TTY": "1", "NO_COLOR": "1"}, mode: "always", want: true},
+		{env: map[string]string{"GH_FORCE_TTY": "1"}, mode: "never", want: false},
 	}
 	for _, tt := range tests {
-		io, _, _, _ := testIO()
-		io.SetStdoutTTY(tt.tty)
-		io.getenv = func(k string) string { return tt.env[k] }
-		if got := io.ColorEnabled(tt.mode); got != tt.want {
-			t.Errorf("tty=%v env=%v mode=%s: colour %v, want %v", tt.tty, tt.env, tt.mode, got, tt.want)
+		for _, k := range []string{"GH_FORCE_TTY", "NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "TERM"} {
+			t.Setenv(k, tt.env[k])
 		}
+		if got := systemIO().ColorEnabled(tt.mode); got != tt.want {
+			t.Errorf("env=%v mode=%s: colour %v, want %v", tt.env, tt.mode, got, tt.want)
+		}
+	}
+}
+
+//go:generate env MCPTRIAGE_UPDATE_README=1 go test -run TestREADMERulesTable .
+
+// The README's table of failure modes is generated from rules.All: a new
+// rule needs no hand-written row, and a stale table fails here.
+func TestREADMERulesTable(t *testing.T) {
+	const begin, end = "<!-- rules table -->\n", "<!-- end rules table -->\n"
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(readme)
+	i, j := strings.Index(s, begin), strings.Index(s, end)
+	if i < 0 || j < i {
+		t.Fatalf("README.md lacks the markers %q and %q around the rules table", begin, end)
+	}
+	want := report.RulesTable(rules.All)
+	if os.Getenv("MCPTRIAGE_UPDATE_README") != "" {
+		s = s[:i+len(begin)] + want + s[j:]
+		if err := os.WriteFile("../../README.md", []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if got := s[i+len(begin) : j]; got != want {
+		t.Errorf("README.md's rules table is stale: run go generate ./cmd/mcptriage\n%s", cmp.Diff(got, want))
 	}
 }
 
@@ -255,16 +290,19 @@ func TestREADMEAndCI(t *testing.T) {
 	}
 }
 
-// Run with no file from a terminal, analyze says what it needs instead of
-// waiting for input that will not come.
+// Run with no file from a terminal, a command that reads logs says what
+// it needs, in its own name, instead of waiting for input that will not
+// come.
 func TestNoInputFromATerminal(t *testing.T) {
-	io, _, out, errOut := testIO()
-	io.SetStdinTTY(true)
-	if code := run([]string{"analyze"}, io); code != exitUsage {
-		t.Fatalf("exit %d, want %d", code, exitUsage)
-	}
-	if !strings.Contains(errOut.String(), "no log given") || out.Len() != 0 {
-		t.Errorf("stdout %q, stderr %q", out, errOut)
+	for _, command := range []string{"analyze", "report", "search"} {
+		io, _, out, errOut := testIO()
+		io.SetStdinTTY(true)
+		if code := run([]string{command}, io); code != exitUsage {
+			t.Fatalf("%s: exit %d, want %d", command, code, exitUsage)
+		}
+		if !strings.Contains(errOut.String(), "no log given") || !strings.Contains(errOut.String(), "| mcptriage "+command+" -)") || out.Len() != 0 {
+			t.Errorf("%s: stdout %q, stderr %q", command, out, errOut)
+		}
 	}
 }
 

@@ -5,11 +5,13 @@ import (
 	"os"
 	"strconv"
 
-	"golang.org/x/term"
+	"github.com/cli/go-gh/v2/pkg/term"
 )
 
 // IOStreams is the only code that knows about terminals and the
 // environment's colour settings; commands ask it, never os or env.
+// Out and ErrOut are built in systemIO and nowhere else, so a wrapper
+// over every output (a secret scrubber) is one line there.
 type IOStreams struct {
 	In     io.Reader
 	Out    io.Writer
@@ -18,19 +20,30 @@ type IOStreams struct {
 	stdoutTTY bool
 	stderrTTY bool
 	stdinTTY  bool
+	stdinData bool // stdin is a pipe or a redirected file
+	// colorAuto is what --color auto means here: go-gh's reading of
+	// NO_COLOR, CLICOLOR, CLICOLOR_FORCE and the terminal, and TERM=dumb.
+	colorAuto bool
 	width     int
 	getenv    func(string) string
 }
 
 func systemIO() *IOStreams {
+	t := term.FromEnv()
 	io := &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, getenv: os.Getenv}
-	io.stdinTTY = term.IsTerminal(int(os.Stdin.Fd()))
-	io.stderrTTY = term.IsTerminal(int(os.Stderr.Fd()))
-	if fd := int(os.Stdout.Fd()); term.IsTerminal(fd) {
-		io.stdoutTTY = true
-		if w, _, err := term.GetSize(fd); err == nil {
+	io.stdinTTY = term.IsTerminal(os.Stdin)
+	io.stderrTTY = term.IsTerminal(os.Stderr)
+	io.stdoutTTY = t.IsTerminalOutput()
+	// NO_COLOR and CLICOLOR=0 win even over CLICOLOR_FORCE: whoever set them
+	// asked for no escape codes at all.
+	io.colorAuto = t.IsColorEnabled() && !term.IsColorDisabled() && os.Getenv("TERM") != "dumb"
+	if io.stdoutTTY {
+		if w, _, err := t.Size(); err == nil {
 			io.width = w
 		}
+	}
+	if st, err := os.Stdin.Stat(); err == nil && !io.stdinTTY {
+		io.stdinData = st.Mode()&os.ModeNamedPipe != 0 || st.Mode().IsRegular() && st.Size() > 0
 	}
 	return io
 }
@@ -44,9 +57,11 @@ func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }
 // IsStdinTTY reports whether stdin is a terminal (nobody is piping a log in).
 func (s *IOStreams) IsStdinTTY() bool { return s.stdinTTY }
 
+// IsStdinData reports whether something is piped or redirected into stdin.
+func (s *IOStreams) IsStdinData() bool { return s.stdinData }
+
 // ColorEnabled decides colour once: --color always/never win; otherwise
-// NO_COLOR, CLICOLOR=0 and TERM=dumb turn it off, CLICOLOR_FORCE turns it
-// on, and a terminal decides.
+// the environment and the terminal decide.
 func (s *IOStreams) ColorEnabled(mode string) bool {
 	switch mode {
 	case "always":
@@ -54,13 +69,7 @@ func (s *IOStreams) ColorEnabled(mode string) bool {
 	case "never":
 		return false
 	}
-	if s.getenv("NO_COLOR") != "" || s.getenv("CLICOLOR") == "0" || s.getenv("TERM") == "dumb" {
-		return false
-	}
-	if v := s.getenv("CLICOLOR_FORCE"); v != "" && v != "0" {
-		return true
-	}
-	return s.stdoutTTY
+	return s.colorAuto
 }
 
 // TerminalWidth is the width to wrap text at; 0 means do not wrap.

@@ -20,7 +20,8 @@ func TestMain(m *testing.M) {
 // real files, checking output and exit status.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
-		Dir: "testdata/script",
+		Dir:   "testdata/script",
+		Setup: setupProbeScripts,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			// exitcode N command args...: run it and require exit status N;
 			// stdout and stderr are then checked as after exec.

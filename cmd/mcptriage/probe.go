@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -20,9 +24,10 @@ type probeOptions struct {
 	Register bool
 	Headers  []string
 	Timeout  time.Duration
+	Resolve  []string
+	CACert   string
 	FailOn   string
-	JSON     bool
-	Color    string
+	outputFlags
 }
 
 func newCmdProbe(f *factory, runF func(*probeOptions) error) *cobra.Command {
@@ -46,7 +51,9 @@ follows no login, retries nothing and sends at most a few dozen requests.`,
 		Example: `  mcptriage probe https://mcp.example.com/mcp
   mcptriage probe --register https://mcp.example.com/mcp      # also try client registration
   mcptriage probe --header 'X-Staging-Key: 123' https://staging.example.com/mcp
-  mcptriage probe --json --fail-on warn https://mcp.example.com/mcp   # in CI`,
+  mcptriage probe --resolve mcp.example.com:443:203.0.113.7 https://mcp.example.com/mcp   # before the DNS cut-over
+  mcptriage probe --cacert staging-ca.pem https://staging.example.com/mcp   # a private CA (Claude refuses it)
+  mcptriage probe --json --fail-on warn --timeout 5 https://mcp.example.com/mcp   # in CI`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageErrorf("probe takes one URL, the one you give Claude, e.g. https://mcp.example.com/mcp")
@@ -60,11 +67,11 @@ follows no login, retries nothing and sends at most a few dozen requests.`,
 			default:
 				return usageErrorf("--fail-on must be fail, warn or never, not %q", opts.FailOn)
 			}
-			if opts.Color != "auto" && opts.Color != "always" && opts.Color != "never" {
-				return usageErrorf("--color must be auto, always or never, not %q", opts.Color)
+			if err := opts.outputFlags.validate(); err != nil {
+				return err
 			}
 			if opts.Timeout <= 0 {
-				return usageErrorf("--timeout must be positive, e.g. 15s")
+				return usageErrorf("--timeout must be positive, e.g. 15 (seconds) or 1m")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -72,14 +79,45 @@ follows no login, retries nothing and sends at most a few dozen requests.`,
 			return runProbe(opts)
 		},
 	}
+	// The probe's flags, in one block.
 	fl := cmd.Flags()
 	fl.BoolVar(&opts.Register, "register", false, "also send the connector's client registration (creates a client on your server)")
 	fl.StringArrayVar(&opts.Headers, "header", nil, `add a header to every request, "Name: value" (repeatable)`)
-	fl.DurationVar(&opts.Timeout, "timeout", 15*time.Second, "the most any one request may take")
+	opts.Timeout = 15 * time.Second
+	fl.Var((*secondsValue)(&opts.Timeout), "timeout", "the most any one request may take, in seconds (5) or as a duration (1m)")
+	fl.StringArrayVar(&opts.Resolve, "resolve", nil, "connect to ADDRESS for HOST:PORT without asking DNS, as curl does: HOST:PORT:ADDRESS (repeatable)")
+	fl.StringVar(&opts.CACert, "cacert", "", "also trust the CA certificates in this PEM file (a staging server's private CA; Claude does not)")
 	fl.StringVar(&opts.FailOn, "fail-on", "fail", "exit 1 when a check fails (fail), warns or fails (warn), or never")
-	fl.BoolVar(&opts.JSON, "json", false, "print the checks as JSON")
-	fl.StringVar(&opts.Color, "color", "auto", "colour: auto, always or never")
+	addOutputFlags(cmd, &opts.outputFlags, "the checks", true)
 	return cmd
+}
+
+// readCACerts reads the PEM certificates of a --cacert file.
+func readCACerts(path string) ([]*x509.Certificate, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cacert: %w", err)
+	}
+	var certs []*x509.Certificate
+	for rest := data; ; {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		if block.Type != "CERTIFICATE" {
+			continue
+		}
+		c, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("--cacert %s: a certificate that does not parse: %v", path, err)
+		}
+		certs = append(certs, c)
+	}
+	if len(certs) == 0 {
+		return nil, fmt.Errorf("--cacert %s: no PEM certificate in it (-----BEGIN CERTIFICATE-----)", path)
+	}
+	return certs, nil
 }
 
 func runProbe(opts *probeOptions) error {
@@ -92,6 +130,20 @@ func runProbe(opts *probeOptions) error {
 		header.Add(strings.TrimSpace(name), strings.TrimSpace(value))
 	}
 	po := probe.Options{URL: opts.URL, Header: header, Register: opts.Register, Timeout: opts.Timeout}
+	for _, r := range opts.Resolve {
+		pin, err := probe.ParsePin(r)
+		if err != nil {
+			return &usageError{err}
+		}
+		po.Pins = append(po.Pins, pin)
+	}
+	if opts.CACert != "" {
+		certs, err := readCACerts(opts.CACert)
+		if err != nil {
+			return &usageError{err}
+		}
+		po.CACerts, po.CAFile = certs, opts.CACert
+	}
 	if opts.hooks != nil {
 		opts.hooks(&po)
 	}
@@ -99,17 +151,52 @@ func runProbe(opts *probeOptions) error {
 	if err != nil {
 		return &usageError{err}
 	}
-	if opts.JSON {
-		err = report.WriteProbeJSON(opts.IO.Out, res)
-	} else {
-		err = report.WriteProbe(opts.IO.Out, res, report.Style{Color: opts.IO.ColorEnabled(opts.Color), Width: opts.IO.TerminalWidth()})
+	if opts.Output != "" || !opts.Quiet {
+		out, err := openSink(opts.IO, opts.Output)
+		if err != nil {
+			return err
+		}
+		defer out.discard()
+		if opts.JSON {
+			err = report.WriteProbeJSON(out, res)
+		} else {
+			// Folded to the terminal, or to 80 columns in a file or a pipe.
+			st := report.Style{Color: !out.toFile() && opts.IO.ColorEnabled(opts.Color), Width: opts.IO.TerminalWidth()}
+			if out.toFile() || st.Width <= 0 {
+				st.Width = 80
+			}
+			err = report.WriteProbe(out, res, st)
+		}
+		if err != nil {
+			return err
+		}
+		if err := out.commit(opts.IO, opts.Quiet); err != nil {
+			return err
+		}
 	}
-	if err != nil {
-		return err
+	if opts.Quiet {
+		fmt.Fprintln(opts.IO.Out, probeVerdict(res))
 	}
 	worst := res.Worst()
 	if opts.FailOn == "fail" && worst == probe.Fail || opts.FailOn == "warn" && worst != probe.Pass {
 		return errFindings
 	}
 	return nil
+}
+
+// probeVerdict is the one line probe --quiet prints.
+func probeVerdict(res *probe.Result) string {
+	counts := map[probe.Status]int{}
+	for _, c := range res.Checks {
+		counts[c.Status]++
+	}
+	s := fmt.Sprintf("mcptriage probe: %d passed, %d warned, %d failed", counts[probe.Pass], counts[probe.Warn], counts[probe.Fail])
+	if modes := res.Predicted(); len(modes) > 0 {
+		names := make([]string, len(modes))
+		for i, m := range modes {
+			names[i] = string(m)
+		}
+		s += ": " + strings.Join(names, ", ")
+	}
+	return s
 }

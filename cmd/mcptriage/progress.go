@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/mcptriage/mcptriage/pipeline"
 	"io"
 	"time"
 
@@ -17,13 +18,13 @@ type progress struct {
 	bar *progressbar.ProgressBar
 }
 
-func newProgress(streams *IOStreams, in input, quiet bool) *progress {
-	if quiet || in.size < progressMinBytes || !streams.IsStdoutTTY() || !streams.IsStderrTTY() {
+func newProgress(streams *IOStreams, in pipeline.Input, quiet bool) *progress {
+	if quiet || in.Size < progressMinBytes || !streams.IsStdoutTTY() || !streams.IsStderrTTY() {
 		return nil
 	}
-	bar := progressbar.NewOptions64(in.size,
+	bar := progressbar.NewOptions64(in.Size,
 		progressbar.OptionSetWriter(streams.ErrOut),
-		progressbar.OptionSetDescription("reading "+in.name),
+		progressbar.OptionSetDescription("reading "+in.Name),
 		progressbar.OptionShowBytes(true),
 		progressbar.OptionSetPredictTime(true),
 		progressbar.OptionThrottle(100*time.Millisecond),

@@ -1,12 +1,11 @@
 package main
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
+	"io"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -32,9 +31,10 @@ type reportOptions struct {
 	Comment      int
 	URL          bool
 	Open         bool
-	Output       string
-	Format       string
-	RedactHosts  bool
+	outputFlags
+	Format      string // the hidden --format md|json of before 0.2
+	RedactHosts bool
+	KeepAddrs   bool
 }
 
 func newCmdReport(f *factory, runF func(*reportOptions) error) *cobra.Command {
@@ -63,7 +63,7 @@ still written (for a second opinion), and mcptriage says so on stderr.`,
   mcptriage report --url --ofid ofid_3b5554ba7fdde381 access.log
 
   # file it with gh (issue forms are invisible to gh; the body carries the form's headings)
-  mcptriage report --format json --ofid ofid_3b5554ba7fdde381 access.log > d.json
+  mcptriage report --json --ofid ofid_3b5554ba7fdde381 access.log > d.json
   gh issue create -R anthropics/claude-ai-mcp --title "$(jq -r .title d.json)" --body "$(jq -r .body d.json)"
 
   # add your ofid to an existing issue instead
@@ -71,9 +71,14 @@ still written (for a second opinion), and mcptriage says so on stderr.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Files = args
 			switch opts.Format {
-			case "md", "json":
+			case "", "md":
+			case "json":
+				opts.JSON = true
 			default:
-				return usageErrorf("--format must be md or json, not %q", opts.Format)
+				return usageErrorf("--format must be md or json, not %q (--json prints the draft as JSON)", opts.Format)
+			}
+			if err := opts.outputFlags.validate(); err != nil {
+				return err
 			}
 			for flag, value := range map[string]string{"where": opts.Where, "transport": opts.Transport, "registration": opts.Registration} {
 				if value == "" {
@@ -107,13 +112,14 @@ still written (for a second opinion), and mcptriage says so on stderr.`,
 	fl.IntVar(&opts.Comment, "comment", 0, "write a short comment for existing issue N instead of a new issue")
 	fl.BoolVar(&opts.URL, "url", false, "print a link to the tracker's form, filled in (text fields only; GitHub does not fill dropdowns)")
 	fl.BoolVar(&opts.Open, "open", false, "open that link in the browser")
-	fl.StringVarP(&opts.Output, "output", "o", "", "write the draft to this file instead of stdout")
-	fl.StringVar(&opts.Format, "format", "md", "the draft as md (Markdown) or json (for scripts)")
-	fl.BoolVar(&opts.RedactHosts, "redact-hosts", false, "also replace your host names and non-Anthropic addresses (host-1.example, 203.0.113.x)")
+	fl.StringVar(&opts.Format, "format", "", "")
+	_ = fl.MarkDeprecated("format", "use --json for JSON; Markdown is the default")
+	fl.BoolVar(&opts.RedactHosts, "redact-hosts", false, "also replace your host names and every non-Anthropic address (host-1.example, address-1)")
+	fl.BoolVar(&opts.KeepAddrs, "keep-addresses", false, "publish people's addresses and e-mail addresses, which the draft otherwise replaces (address-1, email-1)")
 	fl.BoolVar(&opts.Search, "search", false, "search the tracker for issues that already describe this failure, and name them in the draft")
 	addSearchFlags(cmd, &opts.searchFlags, false)
-	addLogFlags(cmd, &opts.logOptions, "log-format")
-	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"md", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	addLogFlags(cmd, &opts.logOptions)
+	addOutputFlags(cmd, &opts.outputFlags, "the draft", false)
 	for _, flag := range []string{"where", "transport", "registration"} {
 		_ = cmd.RegisterFlagCompletionFunc(flag, cobra.FixedCompletions(choiceNames(flag), cobra.ShellCompDirectiveNoFileComp))
 	}
@@ -147,18 +153,22 @@ func runReport(opts *reportOptions) error {
 	if err != nil {
 		return err
 	}
-	opts.Quiet = opts.Format == "json"
-	rep, unusable, err := analyzeLogs(opts.IO, &opts.logOptions)
+	res, err := readLogs(opts.f, &opts.logOptions, &opts.outputFlags)
 	if err != nil {
 		return err
 	}
-	if unusable != "" {
-		return &usageError{errors.New(unusable)}
+	rep := res.Report
+	if err := checkOFIDsInSpan(rep, ofids); err != nil {
+		return err
+	}
+	errOut := opts.IO.ErrOut
+	if opts.Quiet {
+		errOut = io.Discard
 	}
 	dopts := report.DraftOptions{
 		User: opts.User, OFIDs: ofids, ServerURL: opts.ServerURL, Where: opts.Where,
 		Transport: opts.Transport, Registration: opts.Registration, Browser: opts.BrowserOS,
-		WorksIn: opts.WorksIn, ClaudeError: opts.ClaudeError, RedactHosts: opts.RedactHosts,
+		WorksIn: opts.WorksIn, ClaudeError: opts.ClaudeError, RedactHosts: opts.RedactHosts, KeepAddresses: opts.KeepAddrs,
 	}
 	if opts.Search && opts.Comment == 0 {
 		q := report.SearchQuery(rep, ofids, opts.ClaudeError)
@@ -166,7 +176,7 @@ func runReport(opts *reportOptions) error {
 			// Whoever must not publish the host must not send it to GitHub.
 			q.Host = ""
 		}
-		res := searchTracker(opts.f, opts.searchFlags, q)
+		res := searchTracker(opts.f, opts.searchFlags, q, opts.Quiet)
 		dopts.Related = &res
 	}
 	if opts.Comment > 0 {
@@ -177,15 +187,15 @@ func runReport(opts *reportOptions) error {
 		return err
 	}
 	for _, a := range d.Advice {
-		fmt.Fprintln(opts.IO.ErrOut, "mcptriage: "+a)
+		fmt.Fprintln(errOut, "mcptriage: "+a)
 	}
 	// JSON always carries the link, for scripts that open it themselves.
-	if opts.URL || opts.Format == "json" {
+	if opts.URL || opts.JSON {
 		d.URL, d.URLShortened = d.PrefillURL(report.URLLimit)
 	}
 	if opts.URL {
 		if d.URLShortened {
-			fmt.Fprintln(opts.IO.ErrOut, "mcptriage: the draft is too long for a link; the link carries a shortened version: paste the full draft's logs into the form (write it with -o draft.md)")
+			fmt.Fprintln(errOut, "mcptriage: the draft is too long for a link; the link carries a shortened version: paste the full draft's logs into the form (write it with -o draft.md)")
 		}
 		var picks []string
 		for _, f := range d.Fields {
@@ -194,26 +204,34 @@ func runReport(opts *reportOptions) error {
 			}
 		}
 		if len(picks) > 0 {
-			fmt.Fprintln(opts.IO.ErrOut, "mcptriage: GitHub does not fill dropdowns from a link; choose them on the page:\n  "+strings.Join(picks, "\n  "))
+			fmt.Fprintln(errOut, "mcptriage: GitHub does not fill dropdowns from a link; choose them on the page:\n  "+strings.Join(picks, "\n  "))
 		}
 	}
-	var out string
-	switch {
-	case opts.Format == "json":
-		b, err := json.MarshalIndent(d, "", "  ")
+	if opts.Output != "" || !opts.Quiet {
+		out, err := openSink(opts.IO, opts.Output)
 		if err != nil {
 			return err
 		}
-		out = string(b) + "\n"
-	case opts.URL && opts.Output == "":
-		out = d.URL + "\n"
-	default:
-		out = d.Markdown()
+		defer out.discard()
+		switch {
+		case opts.JSON:
+			err = report.WriteJSON(out, d)
+		case opts.URL && opts.Output == "":
+			_, err = fmt.Fprintln(out, d.URL)
+		default:
+			_, err = io.WriteString(out, d.Markdown())
+		}
+		if err != nil {
+			return err
+		}
+		if err := out.commit(opts.IO, opts.Quiet); err != nil {
+			return err
+		}
 	}
-	if err := emit(opts, out); err != nil {
-		return err
-	}
-	if opts.Output != "" && opts.URL && opts.Format != "json" {
+	switch {
+	case opts.Quiet:
+		fmt.Fprintf(opts.IO.Out, "mcptriage: drafted %q\n", d.Title)
+	case opts.Output != "" && opts.URL && !opts.JSON:
 		fmt.Fprintln(opts.IO.Out, d.URL)
 	}
 	if opts.Open {
@@ -226,34 +244,71 @@ func runReport(opts *reportOptions) error {
 
 func writeComment(opts *reportOptions, rep *report.Report, dopts report.DraftOptions) error {
 	text := report.Comment(rep, dopts)
-	if opts.Format == "json" {
-		b, err := json.MarshalIndent(map[string]any{
-			"repo": report.TrackerRepo, "issue": opts.Comment, "body": text,
-			"url": fmt.Sprintf("https://github.com/%s/issues/%d", report.TrackerRepo, opts.Comment),
-		}, "", "  ")
+	issueURL := report.IssueURL(opts.Comment)
+	if opts.Output != "" || !opts.Quiet {
+		out, err := openSink(opts.IO, opts.Output)
 		if err != nil {
 			return err
 		}
-		text = string(b) + "\n"
+		defer out.discard()
+		if opts.JSON {
+			err = report.WriteJSON(out, report.NewCommentJSON(opts.Comment, text))
+		} else {
+			_, err = io.WriteString(out, text)
+		}
+		if err != nil {
+			return err
+		}
+		if err := out.commit(opts.IO, opts.Quiet); err != nil {
+			return err
+		}
 	}
-	if err := emit(opts, text); err != nil {
-		return err
-	}
-	if opts.Format != "json" {
-		fmt.Fprintf(opts.IO.ErrOut, "mcptriage: post it on https://github.com/%s/issues/%d, or: gh issue comment %d -R %s --body-file <file>\n", report.TrackerRepo, opts.Comment, opts.Comment, report.TrackerRepo)
+	switch {
+	case opts.Quiet:
+		fmt.Fprintf(opts.IO.Out, "mcptriage: drafted a comment for %s\n", issueURL)
+	case !opts.JSON:
+		fmt.Fprintf(opts.IO.ErrOut, "mcptriage: post it on %s, or: gh issue comment %d -R %s --body-file <file>\n", issueURL, opts.Comment, report.TrackerRepo)
 	}
 	return nil
 }
 
-// emit writes the output to -o FILE or stdout.
-func emit(opts *reportOptions, s string) error {
-	if opts.Output == "" {
-		_, err := fmt.Fprint(opts.IO.Out, s)
-		return err
+// ofidSlack is how far past the logs' ends an ofid's time may fall and
+// still be read against them: the connector's flow outlasts its last
+// logged request by minutes at most.
+const ofidSlack = 5 * time.Minute
+
+// checkOFIDsInSpan refuses an ofid whose time lies outside every input's
+// span: the logs cannot say anything about it, and "nothing reached the
+// server" would be a claim without evidence.
+func checkOFIDsInSpan(rep *report.Report, ofids []report.OFID) error {
+	var first, last time.Time
+	for _, in := range rep.Inputs {
+		f, ferr := time.Parse(time.RFC3339Nano, in.FirstTime)
+		l, lerr := time.Parse(time.RFC3339Nano, in.LastTime)
+		if ferr != nil || lerr != nil {
+			continue
+		}
+		if first.IsZero() || f.Before(first) {
+			first = f
+		}
+		if l.After(last) {
+			last = l
+		}
 	}
-	if err := os.WriteFile(opts.Output, []byte(s), 0o644); err != nil {
-		return usageErrorf("-o %s: %v", opts.Output, pathlessError(err))
+	if first.IsZero() {
+		return nil // no times at all: nothing to compare with
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "mcptriage: wrote %s\n", opts.Output)
+	const layout = "2006-01-02 15:04:05Z"
+	for _, o := range ofids {
+		switch {
+		case o.Time.IsZero():
+		case o.Time.After(last.Add(ofidSlack)):
+			return usageErrorf("--ofid %s@%s: your logs end at %s, before that time; a one-hour zone slip is the usual cause (check the zone of the time you gave), or the log that covers it is not among the inputs",
+				o.ID, o.Time.UTC().Format(layout), last.UTC().Format(layout))
+		case o.Time.Before(first.Add(-ofidSlack)):
+			return usageErrorf("--ofid %s@%s: your logs start at %s, after that time; a one-hour zone slip is the usual cause (check the zone of the time you gave), or the log that covers it is not among the inputs",
+				o.ID, o.Time.UTC().Format(layout), first.UTC().Format(layout))
+		}
+	}
 	return nil
 }

@@ -3,12 +3,12 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
-	"runtime"
+	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/cli/go-gh/v2/pkg/auth"
+	"github.com/cli/go-gh/v2/pkg/browser"
 	"github.com/spf13/cobra"
 
 	"github.com/mcptriage/mcptriage/probe"
@@ -50,11 +50,23 @@ type factory struct {
 	// ProbeHooks lets tests point the probe's names, connections and
 	// trusted roots at a local server.
 	ProbeHooks func(*probe.Options)
+
+	// settings are what the environment and the config file set for the
+	// running command, once its flags are parsed.
+	settings *runSettings
+}
+
+// runSettings are the running command's settings from outside its
+// command line.
+type runSettings struct {
+	origins  map[string]origin
+	logs     []string
+	logsFrom origin
 }
 
 func run(args []string, io *IOStreams) int {
 	return runWith(args, &factory{
-		IO: io, Version: buildVersion(), Browser: browserOpener(io.getenv("BROWSER")),
+		IO: io, Version: buildVersion(), Browser: browserOpener(io),
 		GitHubToken: githubToken(io.getenv, auth.TokenForHost),
 		CacheDir:    tracker.DefaultCacheDir,
 	})
@@ -77,7 +89,7 @@ func runWith(args []string, f *factory) int {
 	case errors.Is(err, errFindings):
 		return exitFailure
 	case errors.As(err, &ue):
-		fmt.Fprintln(io.ErrOut, "mcptriage: "+ue.Error())
+		fmt.Fprintln(io.ErrOut, "mcptriage: "+ue.Error()+f.settingSource(ue.Error()))
 		return exitUsage
 	default:
 		// cobra's own flag and argument errors.
@@ -102,38 +114,49 @@ worked, the failure mode with its evidence lines, and the fix.`,
 		Version:       f.Version,
 	}
 	root.SetVersionTemplate("mcptriage {{.Version}}\n")
-	root.AddCommand(newCmdAnalyze(f, nil), newCmdReport(f, nil), newCmdSearch(f, nil), newCmdProbe(f, nil), newCmdRules(f), newCmdVersion(f))
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if !slices.Contains(configCommands, cmd.Name()) {
+			return nil
+		}
+		cfg, err := loadConfig(f.IO.getenv)
+		if err != nil {
+			return &usageError{err}
+		}
+		origins, err := applySettings(cmd, cfg, f.IO.getenv)
+		if err != nil {
+			return &usageError{err}
+		}
+		logs, from := configuredLogs(cmd.Name(), cfg, f.IO.getenv)
+		f.settings = &runSettings{origins: origins, logs: logs, logsFrom: from}
+		return nil
+	}
+	root.AddCommand(newCmdAnalyze(f, nil), newCmdReport(f, nil), newCmdSearch(f, nil), newCmdProbe(f, nil), newCmdRules(f), newCmdConfig(f), newCmdVersion(f))
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	return root
 }
 
-// browserOpener opens a URL with $BROWSER when set (as gh does), else
-// with the system's opener, when there is one.
-func browserOpener(browser string) func(url string) error {
+// browserOpener opens a URL as gh does: $GH_BROWSER, gh's configured
+// browser, $BROWSER, else the system's opener.
+func browserOpener(io *IOStreams) func(url string) error {
 	return func(url string) error {
-		if browser != "" {
-			cmd := exec.Command(browser, url)
-			cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-			return cmd.Run()
-		}
-		return openSystemBrowser(url)
+		return browser.New("", io.ErrOut, io.ErrOut).Browse(url)
 	}
 }
 
-func openSystemBrowser(url string) error {
-	var name string
-	var args []string
-	switch runtime.GOOS {
-	case "darwin":
-		name, args = "open", []string{url}
-	case "windows":
-		// Not "cmd /c start": cmd.exe reads & specially and caps the line.
-		name, args = "rundll32", []string{"url.dll,FileProtocolHandler", url}
-	default:
-		name, args = "xdg-open", []string{url}
+// settingSource says where the flag a usage error names was set, when
+// that was not the command line: "(set by MCPTRIAGE_TZ)".
+func (f *factory) settingSource(msg string) string {
+	if f.settings == nil {
+		return ""
 	}
-	if _, err := exec.LookPath(name); err != nil {
-		return err
+	m := flagInMessage.FindStringSubmatch(msg)
+	if m == nil {
+		return ""
 	}
-	return exec.Command(name, args...).Start()
+	if o, ok := f.settings.origins[m[1]]; ok && (o.Kind == "env" || o.Kind == "config") {
+		return " (set in " + o.Where + ")"
+	}
+	return ""
 }
+
+var flagInMessage = regexp.MustCompile(`^--([a-z][a-z-]*)\b`)

@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"regexp"
 	"strings"
@@ -53,8 +53,7 @@ type searchOptions struct {
 	Query string
 	OFIDs []string
 	Limit int
-	JSON  bool
-	Color string
+	outputFlags
 }
 
 func newCmdSearch(f *factory, runF func(*searchOptions) error) *cobra.Command {
@@ -92,8 +91,8 @@ never uses the network.`,
 			if opts.Demo && len(args) > 0 {
 				return usageErrorf("--demo reads the bundled sample; give either --demo or files, not both")
 			}
-			if opts.Color != "auto" && opts.Color != "always" && opts.Color != "never" {
-				return usageErrorf("--color must be auto, always or never, not %q", opts.Color)
+			if err := opts.outputFlags.validate(); err != nil {
+				return err
 			}
 			if opts.Limit < 0 {
 				return usageErrorf("--limit must be 0 (all) or more, not %d", opts.Limit)
@@ -112,15 +111,14 @@ never uses the network.`,
 			return runSearch(opts)
 		},
 	}
-	addLogFlags(cmd, &opts.logOptions, "format")
+	addLogFlags(cmd, &opts.logOptions)
 	addSearchFlags(cmd, &opts.searchFlags, true)
 	fl := cmd.Flags()
 	fl.StringArrayVar(&opts.Modes, "mode", nil, "search for this failure mode instead of the logs' (repeatable; the first is the diagnosis)")
 	fl.StringVar(&opts.Query, "query", "", "your own words, searched in titles and bodies")
 	fl.StringArrayVar(&opts.OFIDs, "ofid", nil, "an ofid from Claude's error, searched for verbatim (repeatable)")
 	fl.IntVar(&opts.Limit, "limit", 10, "show at most this many issues (0: all)")
-	fl.BoolVar(&opts.JSON, "json", false, "print the result as JSON")
-	fl.StringVar(&opts.Color, "color", "auto", "colour: auto, always or never")
+	addOutputFlags(cmd, &opts.outputFlags, "the result", true)
 	_ = cmd.RegisterFlagCompletionFunc("mode", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return tracker.ModeIDs(), cobra.ShellCompDirectiveNoFileComp
 	})
@@ -171,18 +169,19 @@ func runSearch(opts *searchOptions) error {
 	}
 	fromLogs := len(opts.Files) > 0 || opts.Demo || (len(opts.Modes) == 0 && opts.Query == "" && len(ofids) == 0)
 	if fromLogs {
-		opts.Quiet = opts.JSON
-		rep, unusable, err := analyzeLogs(opts.IO, &opts.logOptions)
+		res, err := readLogs(opts.f, &opts.logOptions, &opts.outputFlags)
 		if err != nil {
 			return err
 		}
-		if unusable != "" {
-			return &usageError{errors.New(unusable)}
-		}
-		q = report.SearchQuery(rep, ofids, opts.ClaudeError)
+		q = report.SearchQuery(res.Report, ofids, opts.ClaudeError)
 		q.Repo, q.Text = opts.Repo, opts.Query
 		if len(q.Modes) == 0 && q.Text == "" && len(q.OFIDs) == 0 {
-			fmt.Fprintln(opts.IO.ErrOut, "mcptriage: every attempt in these logs connected, so there is no failure to search for; --mode or --query searches anyway")
+			msg := "every attempt in these logs connected, so there is no failure to search for; --mode or --query searches anyway"
+			if opts.Quiet {
+				fmt.Fprintln(opts.IO.Out, "mcptriage: "+msg)
+			} else {
+				fmt.Fprintln(opts.IO.ErrOut, "mcptriage: "+msg)
+			}
 			return nil
 		}
 	}
@@ -190,16 +189,45 @@ func runSearch(opts *searchOptions) error {
 		q.Modes = opts.Modes
 		q.Stage = modeStage(opts.Modes[0])
 	}
-	res := searchTracker(opts.f, opts.searchFlags, q)
-	if opts.JSON {
-		return report.WriteSearchJSON(opts.IO.Out, res)
+	res := searchTracker(opts.f, opts.searchFlags, q, opts.Quiet)
+	if opts.Output != "" || !opts.Quiet {
+		out, err := openSink(opts.IO, opts.Output)
+		if err != nil {
+			return err
+		}
+		defer out.discard()
+		if opts.JSON {
+			err = report.WriteSearchJSON(out, res)
+		} else {
+			view := report.SearchView{
+				Style: report.Style{Color: !out.toFile() && opts.IO.ColorEnabled(opts.Color), Width: opts.IO.TerminalWidth()},
+				Limit: opts.Limit, Now: time.Now(),
+			}
+			if out.toFile() || view.Width <= 0 {
+				view.Width = report.DefaultWidth // not a terminal
+			}
+			view.CommentCommand = "mcptriage report --comment {n} " + ofidFlags(opts.OFIDs) + logArgs(opts)
+			err = report.WriteSearch(out, res, view)
+		}
+		if err != nil {
+			return err
+		}
+		if err := out.commit(opts.IO, opts.Quiet); err != nil {
+			return err
+		}
 	}
-	view := report.SearchView{
-		Style: report.Style{Color: opts.IO.ColorEnabled(opts.Color), Width: opts.IO.TerminalWidth()},
-		Limit: opts.Limit, Now: time.Now(),
+	if opts.Quiet {
+		fmt.Fprintln(opts.IO.Out, searchVerdict(res))
 	}
-	view.CommentCommand = "mcptriage report --comment {n} " + ofidFlags(opts.OFIDs) + logArgs(opts)
-	return report.WriteSearch(opts.IO.Out, res, view)
+	return nil
+}
+
+// searchVerdict is the one line search --quiet prints.
+func searchVerdict(res tracker.Result) string {
+	if m, ok := res.Strongest(); ok {
+		return fmt.Sprintf("mcptriage: #%d already tracks this failure: %s", m.Number, m.URL)
+	}
+	return fmt.Sprintf("mcptriage: no open issue clearly tracks this failure (%d related)", len(res.Matches))
 }
 
 func modeStage(id string) int {
@@ -245,8 +273,11 @@ func shellQuote(s string) string {
 
 // searchTracker runs a search, online unless told otherwise, and tells
 // the user on stderr what they should know about how it went.
-func searchTracker(f *factory, sf searchFlags, q tracker.Query) tracker.Result {
+func searchTracker(f *factory, sf searchFlags, q tracker.Query, quiet bool) tracker.Result {
 	errOut := f.IO.ErrOut
+	if quiet {
+		errOut = io.Discard
+	}
 	if q.Repo == "" {
 		q.Repo = sf.Repo
 	}

@@ -145,3 +145,19 @@ func writeTemp(t *testing.T, name, content string) string {
 	}
 	return path
 }
+
+// A status GitHub sends without a message reads "GitHub answered 404;",
+// not "GitHub answered 404 ;".
+func TestSearchStatusWithoutMessage(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNotFound)
+	}))
+	t.Cleanup(srv.Close)
+	code, _, errOut := runOnline(t, srv.URL, "search", "--mode", "callback_redirect_307")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(errOut, "GitHub answered 404; showing the built-in index") {
+		t.Errorf("stderr: %s", errOut)
+	}
+}

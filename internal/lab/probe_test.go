@@ -59,7 +59,7 @@ func TestProbeThroughNginx(t *testing.T) {
 		}
 		var lines []string
 		for _, c := range res.Checks {
-			lines = append(lines, c.ID+" "+string(c.Status)+" "+c.Mode+": "+c.Summary)
+			lines = append(lines, c.ID+" "+string(c.Status)+" "+string(c.Mode)+": "+c.Summary)
 		}
 		got := strings.Join(lines, "\n")
 		switch {

@@ -194,11 +194,14 @@ func (o *Online) explain(ctx context.Context, resp *github.Response, err error) 
 		return fatal("GitHub did not answer within %s", o.Timeout)
 	case errors.As(err, &er) && er.Response != nil:
 		msg := strings.TrimSpace(er.Message)
-		switch code := er.Response.StatusCode; {
+		code := er.Response.StatusCode
+		// "404 Not Found", or "404" alone when GitHub sent no message.
+		status := strings.TrimSpace(fmt.Sprintf("%d %s", code, msg))
+		switch {
 		case code == http.StatusUnauthorized && o.Authenticated():
-			return fatal("GitHub refused the token (401 %s): check GITHUB_TOKEN or GH_TOKEN, or run gh auth status", msg)
+			return fatal("GitHub refused the token (%s): check GITHUB_TOKEN or GH_TOKEN, or run gh auth status", status)
 		case code == http.StatusUnauthorized:
-			return fatal("GitHub asks for a token (401 %s): set GITHUB_TOKEN or log in with gh auth login", msg)
+			return fatal("GitHub asks for a token (%s): set GITHUB_TOKEN or log in with gh auth login", status)
 		case code == http.StatusUnprocessableEntity:
 			// This query only: GitHub would not run it (too long, a repo
 			// it cannot see). The others may still answer.
@@ -210,11 +213,11 @@ func (o *Online) explain(ctx context.Context, resp *github.Response, err error) 
 			}
 			return &SearchError{Msg: o.scrub(fmt.Sprintf("GitHub would not run a search (422 %s)", detail))}
 		case code == http.StatusForbidden:
-			return fatal("GitHub refused the search (403 %s)", msg)
+			return fatal("GitHub refused the search (%s)", status)
 		case code >= 500:
-			return fatal("GitHub's search failed on its side (%d %s)", code, msg)
+			return fatal("GitHub's search failed on its side (%s)", status)
 		default:
-			return fatal("GitHub answered %d %s", code, msg)
+			return fatal("GitHub answered %s", status)
 		}
 	case errors.As(err, &syn) || errors.As(err, &typ) || errors.Is(err, io.ErrUnexpectedEOF):
 		return fatal("GitHub's answer was cut short or was not the JSON of a search result")

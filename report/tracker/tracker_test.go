@@ -36,11 +36,11 @@ func TestIndexCoversEveryMode(t *testing.T) {
 			t.Errorf("known.json has mode %s, which is neither a rule nor in the catalogue", m.ID)
 		}
 		r := rules.ByID(m.ID)
-		switch {
-		case r == nil && m.Title == "":
+		// A mode with a rule takes the rule's title and stage (Mode); one
+		// left in known.json from before the rule existed is unused, so a
+		// new rule needs no edit here.
+		if r == nil && m.Title == "" {
 			t.Errorf("mode %s has no rule, so known.json must give its title and stage", m.ID)
-		case r != nil && m.Title != "":
-			t.Errorf("mode %s: known.json repeats a title the rule already has", m.ID)
 		}
 	}
 }

@@ -1,0 +1,174 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // --tz works on systems without a zone database
+
+	"github.com/mcptriage/mcptriage/parse"
+	"github.com/mcptriage/mcptriage/rules"
+)
+
+// Settings are the log-reading settings as the user gives them (flags,
+// the environment, the config file), before they are checked.
+type Settings struct {
+	Server         string
+	ClaudeError    string
+	Egress         []string
+	NginxLogFormat string
+	Format         string
+	MaxLineBytes   int
+	TZ             string
+	CFFields       string
+	JSONFields     []string
+	FullParse      bool
+}
+
+// Options is what Run needs, checked and typed.
+type Options struct {
+	Rules rules.Options
+	Parse parse.Config
+	// FullParse turns the fast path off.
+	FullParse bool
+	// Observe, when set, may wrap each input as it is opened (a progress
+	// bar); done is called when the input has been read.
+	Observe func(in Input, rc io.ReadCloser) (wrapped io.ReadCloser, done func())
+}
+
+// SettingError is a setting that cannot be used; the message names the
+// flag.
+type SettingError struct{ Err error }
+
+func (e *SettingError) Error() string { return e.Err.Error() }
+func (e *SettingError) Unwrap() error { return e.Err }
+
+func settingErrorf(format string, args ...any) error {
+	return &SettingError{fmt.Errorf(format, args...)}
+}
+
+// Options checks the settings and turns them into Run's options.
+func (s Settings) Options() (Options, error) {
+	o := Options{FullParse: s.FullParse}
+	o.Rules.ClaudeError = s.ClaudeError
+	if s.Server != "" {
+		u, err := rules.ParseConnectorURL(s.Server)
+		if err != nil {
+			return o, settingErrorf("--server: %v", err)
+		}
+		o.Rules.URL = u
+	}
+	for _, c := range s.Egress {
+		p, err := netip.ParsePrefix(strings.TrimSpace(c))
+		if err != nil {
+			a, aerr := netip.ParseAddr(strings.TrimSpace(c))
+			if aerr != nil {
+				return o, settingErrorf("--egress %q is not a CIDR such as 160.79.104.0/21", c)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		o.Rules.Egress = append(o.Rules.Egress, p.Masked())
+	}
+	cfg := parse.Config{NginxLogFormat: s.NginxLogFormat, Format: s.Format, MaxLineBytes: s.MaxLineBytes}
+	if s.TZ != "" {
+		loc, err := LoadZone(s.TZ)
+		if err != nil {
+			return o, settingErrorf("--tz %q: %v", s.TZ, err)
+		}
+		cfg.Location, cfg.TZExplicit = loc, true
+	}
+	if s.CFFields != "" {
+		for _, f := range strings.Split(s.CFFields, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				cfg.CloudflareFields = append(cfg.CloudflareFields, f)
+			}
+		}
+	}
+	for _, m := range s.JSONFields {
+		name, path, ok := strings.Cut(m, "=")
+		name, path = strings.TrimSpace(name), strings.TrimSpace(path)
+		if !ok || name == "" || path == "" {
+			return o, settingErrorf("--json-field %q: give it as name=path, e.g. status=response.code", m)
+		}
+		if !slices.Contains(parse.JSONFieldNames, name) {
+			return o, settingErrorf("--json-field %q: unknown field %q (known: %s)", m, name, strings.Join(parse.JSONFieldNames, ", "))
+		}
+		if cfg.JSONFields == nil {
+			cfg.JSONFields = map[string]string{}
+		}
+		cfg.JSONFields[name] = path
+	}
+	if _, err := parse.Parsers(cfg); err != nil {
+		return o, &SettingError{err}
+	}
+	o.Parse = cfg
+	return o, nil
+}
+
+// maxOffset is the widest offset any zone has ever used (Kiribati,
+// +14:00); a larger one is a typo.
+const maxOffset = 14 * 3600
+
+// LoadZone reads an IANA zone name or a fixed offset ("+02:00", "-0500",
+// "UTC+2"). Names are case-exact, as in the zone database.
+func LoadZone(s string) (*time.Location, error) {
+	if s == "Local" {
+		return nil, errors.New("name the zone (Europe/Madrid) or its offset (+02:00): the logs' zone is the server's, not this machine's")
+	}
+	if loc, err := time.LoadLocation(s); err == nil {
+		return loc, nil
+	}
+	m := offsetPattern.FindStringSubmatch(s)
+	if m == nil {
+		msg := "not a zone name (Europe/Madrid) or an offset (+02:00)"
+		if strings.Contains(s, "/") {
+			msg += "; zone names are case-exact, as the IANA database writes them"
+			if fixed := titleZone(s); fixed != s {
+				if _, err := time.LoadLocation(fixed); err == nil {
+					msg += fmt.Sprintf(": did you mean %s?", fixed)
+				}
+			}
+		}
+		return nil, errors.New(msg)
+	}
+	h, _ := strconv.Atoi(m[2])
+	min, _ := strconv.Atoi(m[3])
+	if min >= 60 {
+		return nil, fmt.Errorf("the minutes of an offset are below 60, not %d", min)
+	}
+	off := h*3600 + min*60
+	if off > maxOffset {
+		return nil, errors.New("offsets run from -12:00 to +14:00; give the server's offset from UTC, e.g. +02:00")
+	}
+	if m[1] == "-" {
+		off = -off
+	}
+	return time.FixedZone(s, off), nil
+}
+
+// titleZone writes a zone name as the database usually does: each word
+// capitalised ("america/new_york" → "America/New_York").
+func titleZone(s string) string {
+	b := []byte(strings.ToLower(s))
+	for i := range b {
+		if (i == 0 || b[i-1] == '/' || b[i-1] == '_' || b[i-1] == '-') && b[i] >= 'a' && b[i] <= 'z' {
+			b[i] -= 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+var offsetPattern = regexp.MustCompile(`^(?:UTC|GMT)?([+-])(\d{1,2}):?(\d{2})?$`)
+
+func tzName(cfg parse.Config) string {
+	if cfg.Location == nil {
+		return "UTC"
+	}
+	return cfg.Location.String()
+}
