@@ -230,7 +230,7 @@ var caddyConf = template.Must(template.New("caddy").Parse(`{
     "listen": ["{{.Listen}}"],
     "automatic_https": {"disable": true},
     "logs": {"default_logger_name": "lab"},
-    "routes": [{"handle": [{"handler": "reverse_proxy", "upstreams": [{"dial": "{{.Upstream}}"}]}]}]
+    "routes": [{"handle": [{"handler": "reverse_proxy", "trusted_proxies": ["127.0.0.1/32"], "upstreams": [{"dial": "{{.Upstream}}"}]}]}]
   }}}}
 }
 `))
