@@ -121,18 +121,7 @@ func prefilterFor(o Options, c *rules.Collector) parse.PrefilterFactory {
 	pf.ReportTo(c) // the look-alikes it drops are counted with the parsed ones
 	return func() parse.Prefilter {
 		p := pf.Clone()
-		return func(line []byte, sh parse.Shape) parse.Verdict {
-			switch {
-			case sh.Combined:
-				return p.CheckCombined(line, sh.UAKnown)
-			case sh.TimeKey != "":
-				return p.CheckJSON(line, sh.UAKnown)
-			}
-			if p.Relevant(line, sh.UAKnown) {
-				return parse.Keep
-			}
-			return parse.Drop
-		}
+		return p.Check
 	}
 }
 

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -162,6 +163,11 @@ type grouper struct {
 	// pre holds an application's words that came before any attempt:
 	// the next attempt takes those close enough to its start.
 	pre []*Ev
+	// held are python-httpx requests of an ambiguous input (see
+	// ambiguous), waiting for the authorization that makes them the
+	// connector's; heldTokens, its token requests waiting for the MCP
+	// request that follows the connector's.
+	held, heldTokens []*Ev
 }
 
 // maxEarlyWords bounds the words held before an attempt starts.
@@ -250,12 +256,27 @@ func (g *grouper) place(e *Ev) {
 			}
 		}
 		return
-	case e.Browser && e.kind == kindAuthorize:
+	case e.Browser && e.kind == kindAuthorize && e.strong:
+		// An authorization coming back to Claude (or one whose query the
+		// log does not show). Another authorization the same browser
+		// passes through (an upstream identity provider's) is a step.
+		pre := g.takePrelude(e)
 		if cur != nil && cur.takesAuthorization(e, untimed, pause) {
+			for _, p := range pre {
+				if !cur.holds(p) {
+					cur.add(p)
+				}
+			}
 			cur.add(e)
 			return
 		}
-		g.start(e)
+		g.cur = &Attempt{Env: g.env, URL: g.url}
+		g.out = append(g.out, g.cur)
+		g.takeEarlyWords(e)
+		for _, p := range pre {
+			g.cur.add(p)
+		}
+		g.cur.add(e)
 		return
 	case e.Browser:
 		// A login or consent step: from a browser of an attempt's
@@ -266,6 +287,10 @@ func (g *grouper) place(e *Ev) {
 				return
 			}
 		}
+		return
+	}
+	if g.ambiguous(e) {
+		g.placeByUserAgent(e, untimed, pause)
 		return
 	}
 	if cur == nil {
@@ -305,6 +330,123 @@ func (g *grouper) place(e *Ev) {
 		return // a browser-led attempt does not take a sender the log could have shown
 	}
 	cur.add(e)
+}
+
+// ambiguous: e's sender cannot be told by its address (a shared proxy's
+// log) and the input shows other OAuth and MCP clients; but the log has
+// user agents. Other clients there (scripts, the Python SDK) speak
+// python-httpx too, on every path, so python-httpx alone names nobody.
+// The connector is then found from what only it does: Claude's callback
+// in the browser's authorization, Claude-User on the endpoint; its
+// backend's steps are the python-httpx requests right around those marks,
+// in the order and at the pace the connector keeps.
+func (g *grouper) ambiguous(e *Ev) bool {
+	if !e.candidate || !e.UAKnown {
+		return false
+	}
+	in := g.inputs[e.Pos.File]
+	return in != nil && in.others && !in.showsClients()
+}
+
+// The connector's pace around its marks: discovery and registration come
+// within seconds before the browser is sent to authorize; the token
+// request within seconds after the browser comes back.
+const (
+	preludeWindow = 5 * time.Second
+	tokenWindow   = 5 * time.Second
+)
+
+// placeByUserAgent groups an ambiguous request (see ambiguous).
+func (g *grouper) placeByUserAgent(e *Ev, untimed bool, pause time.Duration) {
+	cur := g.cur
+	broker, user := isBrokerUA(e.UserAgent), isClaudeUserUA(e.UserAgent)
+	switch {
+	case broker && (e.kind == kindASMeta || e.kind == kindToken) && cur != nil && cur.expectsToken(e.Time, untimed):
+		cur.add(e)
+	case broker && (e.kind == kindASMeta || e.kind == kindToken) && cur != nil && cur.hasBrowser() && !cur.tokenIssued:
+		// The browser's return is not in the log (a consent step nothing
+		// ties to this browser): the token request is the one the MCP
+		// client's first request follows (see the Claude-User case).
+		g.heldTokens = append(g.heldTokens, e)
+		for len(g.heldTokens) > 0 && (len(g.heldTokens) > 8 || !untimed && e.Time.Sub(g.heldTokens[0].Time) > tokenWindow) {
+			g.heldTokens = g.heldTokens[1:]
+		}
+	case broker && (e.onPath && e.Status == 401 && e.Authorization != parse.Present || e.kind == kindPRM || e.kind == kindASMeta || e.kind == kindRegister):
+		// Perhaps the prelude of an authorization that follows: a probe
+		// that asked for a token, discovery, registration.
+		g.held = append(g.held, e)
+		for len(g.held) > 0 && (len(g.held) > 16 || !untimed && e.Time.Sub(g.held[0].Time) > preludeWindow) {
+			g.held = g.held[1:]
+		}
+	case e.onPath && user:
+		if cur != nil && cur.hasBrowser() && !cur.tokenIssued {
+			// The connector's MCP client speaks right after its token:
+			// the token request just before it was the connector's.
+			var last *Ev
+			for _, h := range g.heldTokens {
+				if h.Time.After(e.Time) || !untimed && e.Time.Sub(h.Time) > tokenWindow {
+					continue
+				}
+				if h.kind == kindToken {
+					last = h
+				}
+			}
+			for _, h := range g.heldTokens {
+				if last != nil && !h.Time.After(last.Time) && last.Time.Sub(h.Time) <= tokenWindow && (h == last || h.kind == kindASMeta) {
+					cur.add(h)
+				}
+			}
+			g.heldTokens = g.heldTokens[:0]
+		}
+		switch {
+		case cur == nil:
+			g.start(e)
+		case untimed || pause <= attemptGap || cur.isConnected && pause <= maxUsageWindow:
+			cur.add(e)
+		default:
+			g.start(e)
+		}
+	}
+	// Anything else (python-httpx on its own, an OAuth step with no user
+	// agent) cannot be told from another client's here.
+}
+
+// takePrelude gives an attempt that starts at the browser's authorization
+// the held python-httpx steps of the seconds before it, from the last
+// probe or discovery fetch on.
+func (g *grouper) takePrelude(auth *Ev) []*Ev {
+	var pre []*Ev
+	for _, h := range g.held {
+		if !h.Time.After(auth.Time) && (parse.IsSynthetic(auth.Time) || auth.Time.Sub(h.Time) <= preludeWindow) {
+			pre = append(pre, h)
+		}
+	}
+	g.held = g.held[:0]
+	// From the last opening step (a probe or the protected-resource
+	// metadata) that a complete run follows.
+	start := 0
+	for i, h := range pre {
+		if h.onPath || h.kind == kindPRM && (i == 0 || !pre[i-1].onPath && pre[i-1].kind != kindPRM) {
+			start = i
+		}
+	}
+	return pre[start:]
+}
+
+// expectsToken: the browser came back (or the authorization went on) at
+// most tokenWindow ago and no token is issued yet: the connector's
+// metadata re-fetch and token request come now.
+func (a *Attempt) expectsToken(t time.Time, untimed bool) bool {
+	if a.tokenIssued || a.terminal || !a.hasBrowser() {
+		return false
+	}
+	var last time.Time
+	for _, e := range a.Events {
+		if e.Browser || !e.Browser && (e.kind == kindASMeta || e.kind == kindToken) {
+			last = e.Time
+		}
+	}
+	return untimed || t.Sub(last) <= tokenWindow
 }
 
 // restart begins a new attempt at e, taking along the unauthenticated
@@ -358,6 +500,7 @@ func (g *grouper) valid(a *Attempt) bool {
 			return true
 		case e.UAKnown && isClaudeUserUA(e.UserAgent), e.AllSignals().Has(parse.SigClaudeNamed):
 			mark = true
+
 		}
 	}
 	backend := false
@@ -403,6 +546,17 @@ func (a *Attempt) ownsBrowserStep(e *Ev) bool {
 	if e.Time.Sub(a.End) > browserLegGap && !parse.IsSynthetic(e.Time) {
 		return false
 	}
+	if st := stateIn(e); st != "" && len(a.states) > 0 {
+		// The step names its authorization's state: it is this
+		// attempt's exactly when the state is one of its own.
+		return slices.Contains(a.states, st)
+	}
+	switch legOf(e.Event) {
+	case legClaude:
+		return true
+	case legOther:
+		return false
+	}
 	refOK := refererFromAuthorization(e.Referer)
 	public := e.Client.IsValid() && !isNonPublic(e.Client) && !IsCloudflare(e.Client)
 	for _, b := range a.browsers {
@@ -414,6 +568,15 @@ func (a *Attempt) ownsBrowserStep(e *Ev) bool {
 			return true
 		case !e.UAKnown && !public && e.Referer == "":
 			return true // nothing else ties it: the order does
+		}
+	}
+	return false
+}
+
+func (a *Attempt) holds(e *Ev) bool {
+	for _, x := range a.Events {
+		if x == e {
+			return true
 		}
 	}
 	return false
@@ -471,8 +634,8 @@ func (a *Attempt) note(e *Ev) {
 	if e.Confirmed {
 		a.Confirmed = true
 	}
-	if e.Browser && e.kind == kindAuthorize {
-		if st := queryParam(e.RawQuery, "state"); st != "" {
+	if e.Browser && e.kind == kindAuthorize && e.strong {
+		if st := queryParam(e.RawQuery, "state"); st != "" && !slices.Contains(a.states, st) {
 			a.states = append(a.states, st)
 		}
 		a.browsers = append(a.browsers, browserSeen{addr: e.Client, ua: e.UserAgent, at: e.Time})
@@ -530,6 +693,9 @@ func (a *Attempt) awaitingHuman() bool { return a.discovered && !a.tokenIssued &
 
 // finish assigns roles, the connector path, egress addresses and the ladder.
 func (a *Attempt) finish(paths pathSet) {
+	// Steps taken from a look-back (a probe before discovery, a token
+	// before the MCP request it led to) may have joined out of order.
+	sortByTime(a.Events)
 	a.assignRoles(paths)
 	seen := map[netip.Addr]bool{}
 	for _, e := range a.Events {
@@ -579,7 +745,7 @@ func (a *Attempt) assignRoles(paths pathSet) {
 			if e.Signals.Has(parse.SigTokenIssued) {
 				tokenOK = true
 			}
-		case e.Browser && e.kind == kindAuthorize:
+		case e.Browser && e.kind == kindAuthorize && e.strong:
 			e.Role = RoleAuthorize
 		case e.Browser:
 			e.Role = RoleBrowser
@@ -798,4 +964,16 @@ func peerNote(p netip.Addr) string {
 		what = "a Google Cloud internal address"
 	}
 	return "the logged peer " + p.String() + " is " + what
+}
+
+// stateIn returns the state parameter a browser step carries in its query
+// or its Referer's (once decoded), or "".
+func stateIn(e *Ev) string {
+	if st := queryParam(e.RawQuery, "state"); st != "" {
+		return st
+	}
+	if _, q, ok := strings.Cut(e.Referer, "?"); ok {
+		return queryParam(q, "state")
+	}
+	return ""
 }

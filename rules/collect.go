@@ -297,7 +297,13 @@ func (c *Collector) browserStep(pe *parse.Event, client netip.Addr, class client
 	if c.lastAuthorize.IsZero() || absDuration(pe.Time.Sub(c.lastAuthorize)) > humanWindow {
 		return false
 	}
-	refOK := refererFromAuthorization(pe.Referer)
+	switch legOf(pe) {
+	case legClaude:
+		return true // its query or Referer carries Claude's callback
+	case legOther:
+		return false // another client's authorization
+	}
+	refOK := refererFromAuthorization(pe.Referer) && !in.others
 	match := func(seen []browserSeen) bool {
 		for _, b := range seen {
 			if absDuration(pe.Time.Sub(b.at)) > humanWindow {
@@ -311,6 +317,11 @@ func (c *Collector) browserStep(pe *parse.Event, client netip.Addr, class client
 	}
 	if class == clientPublic {
 		return match(c.browsers[client])
+	}
+	if in.others {
+		// Behind a proxy, among other clients' users: a user agent is
+		// shared by too many browsers to tell one from another.
+		return false
 	}
 	for _, seen := range c.browsers {
 		if match(seen) {
@@ -502,4 +513,35 @@ func (c *Collector) Analyze() *Run {
 	r.Attempts = group(merge(c.kept), c.opts.URL, &env, c.inputs)
 	diagnose(r, All)
 	return r
+}
+
+// leg says whose authorization a browser step belongs to, when its query
+// or its Referer (a login page's next=, a consent form's Referer) carries
+// the authorization's redirect_uri.
+type leg uint8
+
+const (
+	legUnknown leg = iota
+	legClaude      // Claude's callback
+	legOther       // another client's callback
+)
+
+func legOf(pe *parse.Event) leg {
+	for _, s := range []string{pe.RawQuery, pe.Referer} {
+		if s == "" {
+			continue
+		}
+		ls := strings.ToLower(s)
+		// Nested URLs encode their query once more per level.
+		for i := 0; i < 3 && strings.Contains(ls, "%25"); i++ {
+			ls = strings.ReplaceAll(ls, "%25", "%")
+		}
+		switch {
+		case hasClaudeCallback(ls):
+			return legClaude
+		case strings.Contains(ls, "redirect_uri=") || strings.Contains(ls, "redirect_uri%3d"):
+			return legOther
+		}
+	}
+	return legUnknown
 }

@@ -316,102 +316,105 @@ func unsafeString(b []byte) string {
 	return unsafe.String(&b[0], len(b))
 }
 
-// CheckCombined is the prefilter for nginx's combined layout and the
-// formats that extend it ('$remote_addr - $remote_user [$time_local]
-// "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"'
-// and whatever follows): it looks at the fields the collector reads,
-// where they are, instead of at every byte. A login or consent page
-// visited by an ordinary browser is Weak: it matters only near an
-// authorization request. A line whose peer is a public address outside
-// Anthropic's range is someone else's, whatever its path or user agent
-// (the collector drops it too), unless it is the user's browser coming
-// back to Claude: on a busy MCP server that is most lines.
-func (p *Prefilter) CheckCombined(line []byte, uaKnown bool) parse.Verdict {
-	generic := func(b []byte) parse.Verdict {
-		if p.Relevant(b, uaKnown) {
+// Check is the prefilter for an access log whose fields parse can locate
+// (Shape.Locate: nginx's combined layout and its relatives, Apache,
+// HAProxy): it judges the fields the collector reads, where they are,
+// instead of every byte. A login or consent page visited by an ordinary
+// browser is Weak: it matters only near an authorization request. A line
+// whose peer is a public address outside Anthropic's range is someone
+// else's, whatever its path or user agent (the collector drops it too),
+// unless it is the user's browser coming back to Claude: on a busy MCP
+// server that is most lines. JSON access logs and layouts parse cannot
+// locate are judged as a whole (CheckJSON, Relevant).
+func (p *Prefilter) Check(line []byte, sh parse.Shape) parse.Verdict {
+	switch sh.Layout {
+	case parse.LayoutNone:
+		if p.Relevant(line, sh.UAKnown) {
+			return parse.Keep
+		}
+		return parse.Drop
+	case parse.LayoutJSON:
+		return p.CheckJSON(line, sh.UAKnown)
+	}
+	generic := func() parse.Verdict {
+		if p.Relevant(line, sh.UAKnown) {
 			return parse.Keep
 		}
 		return parse.Drop
 	}
-	// The peer, the first field.
+	var f parse.Fields
+	if !sh.Locate(line, &f) {
+		return generic()
+	}
+	peer := f.Peer.Of(line)
 	for _, m := range p.addrs {
-		if bytes.HasPrefix(line, m) {
+		if bytes.HasPrefix(peer, m) {
 			return parse.Keep
 		}
 	}
-	if bytes.HasPrefix(line, []byte("0.0.0.0 ")) {
+	if string(peer) == "0.0.0.0" {
 		return parse.Keep
 	}
-	public := publicPeer(line)
-	q := bytes.IndexByte(line, '"')
-	if q < 0 {
-		return generic(line)
-	}
-	req := line[q+1:]
-	end := bytes.IndexByte(req, '"')
-	if end < 0 {
-		return generic(line)
-	}
-	rest := req[end+1:]
-	req = req[:end]
-	// The method is a few letters: a loop beats a search call.
-	sp := -1
-	for k := 0; k < len(req) && k < 16; k++ {
-		if req[k] == ' ' {
-			sp = k
-			break
-		}
-	}
-	if sp < 0 {
-		return generic(line)
-	}
-	uri := req[sp+1:]
-	if sp2 := bytes.IndexByte(uri, ' '); sp2 >= 0 {
-		uri = uri[:sp2]
-	}
-	var k tokKind
-	k.skip = true
-	if len(uri) > 0 && uri[0] == '/' {
-		k = p.tokenKind(uri)
-	}
-	ua, tail, ok := uaAndTail(rest, uaKnown)
-	if !ok {
-		return max(k.verdict(), generic(line))
-	}
-	if public {
-		return p.checkPublic(k, ua, tail, uaKnown)
-	}
-	if !uaKnown && string(req[:sp]) == "POST" {
+	// Addresses beside the peer: a forwarded header, a tail, captures.
+	extra, fwd := f.Extra.Of(line), f.Forwarded.Of(line)
+	if p.hasEgress(fwd) || p.hasEgress(extra) {
 		return parse.Keep
 	}
-	if uaKnown && !uaMayBeConnector(ua) && !(k.kind == kindAuthorize || k.kind == kindAuthish) && !p.hasEgress(tail) {
+	k := tokKind{skip: true}
+	if t := pathOf(f.Target.Of(line)); len(t) > 0 && t[0] == '/' {
+		k = p.tokenKind(t)
+	}
+	uaKnown := sh.UAKnown && f.UserAgent.Found()
+	ua := f.UserAgent.Of(line)
+	if publicPeer(peer) {
+		return p.checkPublic(k, ua, uaKnown)
+	}
+	if !sh.UAKnown && string(f.Method.Of(line)) == "POST" {
+		return parse.Keep
+	}
+	if uaKnown && !uaMayBeConnector(ua) && !(k.kind == kindAuthorize || k.kind == kindAuthish) {
 		// Behind a proxy every client has its address: another client's
 		// user agent on the connector's endpoints (Claude Code, Cursor,
 		// a browser) is not a candidate, as the collector decides.
 		return parse.Drop
 	}
 	path := k.verdict()
-	if path == parse.Keep {
+	if path == parse.Keep || uaKnown && (hasFoldPrefix(ua, "python-httpx") || hasFoldPrefix(ua, "claude-user")) {
 		return parse.Keep
 	}
-	if uaKnown && (hasFoldPrefix(ua, "python-httpx") || hasFoldPrefix(ua, "claude-user")) {
-		return parse.Keep
-	}
-	// A tail ($http_x_forwarded_for, timings): addresses may be there.
-	if len(tail) > 0 && p.Relevant(tail, uaKnown) {
+	// A user agent the layout does not place (HAProxy's captures), or a
+	// tail's own fields: judge them as a whole.
+	if !uaKnown && len(extra) > 0 && p.Relevant(extra, true) {
 		return parse.Keep
 	}
 	return path
+}
+
+// CheckCombined is Check for nginx's combined layout (and the Common Log
+// Format, when the format logs no user agents).
+func (p *Prefilter) CheckCombined(line []byte, uaKnown bool) parse.Verdict {
+	return p.Check(line, parse.Shape{Combined: true, Layout: parse.LayoutCombined, UAKnown: uaKnown})
+}
+
+// pathOf strips an absolute target's scheme and host: "https://h/x" → "/x".
+func pathOf(t []byte) []byte {
+	if len(t) > 0 && t[0] != '/' {
+		if i := bytes.Index(t, []byte("://")); i >= 0 {
+			rest := t[i+3:]
+			if j := bytes.IndexByte(rest, '/'); j >= 0 {
+				return rest[j:]
+			}
+			return nil
+		}
+	}
+	return t
 }
 
 // checkPublic judges a line whose client is its public peer: only
 // Anthropic's address in a forwarded field of the tail (the collector
 // reads those too) or the browser's way back to Claude keeps it; the
 // look-alikes it drops are counted, as the collector counts them.
-func (p *Prefilter) checkPublic(k tokKind, ua, tail []byte, uaKnown bool) parse.Verdict {
-	if len(tail) > 0 && p.hasEgress(tail) {
-		return parse.Keep
-	}
+func (p *Prefilter) checkPublic(k tokKind, ua []byte, uaKnown bool) parse.Verdict {
 	switch {
 	case k.claude:
 		return parse.Keep
@@ -432,47 +435,22 @@ func uaMayBeConnector(ua []byte) bool {
 	return len(ua) == 0 || string(ua) == "-" || hasFoldPrefix(ua, "python-httpx/") || hasFoldPrefix(ua, "claude-user")
 }
 
-// uaAndTail splits what follows the request in a combined line: the user
-// agent (when the format logs it) and any tail after it. ok is false when
-// the line does not have that shape.
-func uaAndTail(rest []byte, uaKnown bool) (ua, tail []byte, ok bool) {
-	if !uaKnown {
-		// Common Log Format: ' status bytes', then anyone's tail.
-		return nil, rest, true
-	}
-	var fields [2][]byte
-	for k := 0; k < 2; k++ {
-		a := bytes.IndexByte(rest, '"')
-		if a < 0 {
-			return nil, nil, false
-		}
-		b := bytes.IndexByte(rest[a+1:], '"')
-		if b < 0 {
-			return nil, nil, false
-		}
-		fields[k] = rest[a+1 : a+1+b]
-		rest = rest[a+1+b+1:]
-	}
-	return fields[1], rest, true
-}
-
-// publicPeer: the line's first field is a public address that is not a
+// publicPeer: the peer field is a public address that is not a
 // Cloudflare edge: the client itself, as clientOf reads it. Dotted IPv4
 // is read by hand (it runs on every line); anything else by netip.
-func publicPeer(line []byte) bool {
+func publicPeer(peer []byte) bool {
 	var a netip.Addr
-	if v4, n, ok := leadingIPv4(line); ok && n < len(line) && line[n] == ' ' {
+	if v4, n, ok := leadingIPv4(peer); ok && n == len(peer) {
 		a = netip.AddrFrom4(v4)
 		if !cloudflareFirstOctet[v4[0]] {
 			return !isNonPublic(a) && !a.IsUnspecified()
 		}
 	} else {
-		sp := bytes.IndexByte(line, ' ')
-		if sp <= 0 || sp > 45 {
+		if len(peer) == 0 || len(peer) > 45 {
 			return false
 		}
 		var err error
-		if a, err = netip.ParseAddr(unsafeString(line[:sp])); err != nil {
+		if a, err = netip.ParseAddr(unsafeString(peer)); err != nil {
 			return false
 		}
 	}
@@ -520,6 +498,9 @@ var cloudflareFirstOctet = func() (t [256]bool) {
 
 // hasEgress: an egress address appears in b.
 func (p *Prefilter) hasEgress(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
 	for i := 0; ; {
 		j := bytes.IndexByte(b[i:], '.')
 		if j < 0 {

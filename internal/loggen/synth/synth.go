@@ -1,7 +1,10 @@
-// Package synth writes realistic access logs of any size: ordinary
-// traffic (browsers, crawlers, API clients, health checks, scanners) with
-// a known set of Claude connector attempts buried in it. The same seed
-// gives the same bytes.
+// Package synth writes realistic access logs of any size with a known set
+// of Claude connector attempts buried in them, and says what they are (the
+// Truth), so that a test or a benchmark can judge what mcptriage found
+// (Judge). Two profiles: Write buries the attempts in ordinary web traffic
+// (browsers, crawlers, API clients, health checks, scanners); Busy buries
+// three in a public MCP server's day, where most lines are other MCP
+// clients on the same endpoints. The same seed gives the same bytes.
 package synth
 
 import (
@@ -27,20 +30,63 @@ type Options struct {
 	Attempts int
 	// Start is the first line's time; the log covers about a day.
 	Start time.Time
+	// Lines, when set, is the number of lines to write instead of Size.
+	Lines int64
+	// Variants change what the log records of its clients (Variants).
+	Variants []string
 }
+
+// Variants of a log.
+const (
+	// VariantSharedProxy: every client address is the proxy's in front of
+	// the server (127.0.0.1), as nginx writes without real_ip.
+	VariantSharedProxy = "shared-proxy"
+	// VariantNoUA: the format logs no user agent (nginx: the Common Log
+	// Format, which drops the referer too; Caddy and Cloudflare: the
+	// field is left out).
+	VariantNoUA = "no-ua"
+)
+
+// Variants lists the variants a log can have, in any combination.
+var Variants = []string{VariantSharedProxy, VariantNoUA}
+
+// proxyAddr is what a server behind a local proxy logs for every client.
+const proxyAddr = "127.0.0.1"
 
 // Attempt is a planted connect attempt: when it starts and what it is.
 type Attempt struct {
 	Start time.Time
+	// End is the time of its last request.
+	End time.Time
 	// Mode is the failure mode it stages ("" for one that connects).
 	Mode string
+	// Lines are the log's line numbers (from 1) of its requests.
+	Lines []int64
+}
+
+// stageOf is the last completed stage of each planted mode, as
+// failure-modes.md's F/C column has it.
+var stageOf = map[string]int{
+	"":                         6,
+	"callback_redirect_307":    4,
+	"prm_not_found":            1,
+	"edge_blocks_claude_user":  5,
+	"token_endpoint_json_only": 4,
+	"dcr_auth_method_rejected": 2,
 }
 
 // outcomes are the attempts planted in turn.
 var outcomes = []string{"", "callback_redirect_307", "prm_not_found", "edge_blocks_claude_user", "token_endpoint_json_only"}
 
 type request struct {
-	t       time.Time
+	t time.Time
+	// kind is the client the line belongs to; attempt the connector
+	// attempt (from 1) it is part of; use marks the connector's later use
+	// of a connection it made (not an attempt).
+	kind    Kind
+	attempt int
+	use     bool
+	seq     int64 // the order it was queued in, for requests at the same time
 	ip      string
 	method  string
 	uri     string
@@ -54,6 +100,54 @@ type request struct {
 
 // Write writes the log and returns the attempts it planted.
 func Write(w io.Writer, o Options) ([]Attempt, error) {
+	g, err := writeDefault(w, o)
+	if g == nil {
+		return nil, err
+	}
+	return g.planted, err
+}
+
+func writeDefault(w io.Writer, o Options) (*gen, error) {
+	g, err := newGen(w, o)
+	if err != nil {
+		return nil, err
+	}
+	// The average line of each format, to spread the attempts and the day
+	// over the lines the size will hold.
+	avgLine := map[string]int64{"nginx": 195, "caddy": 523, "cloudflare": 429}[o.Format]
+	lines := max(o.Size/avgLine, 1)
+	if o.Lines > 0 {
+		lines = o.Lines
+	}
+	step := 86400 * float64(time.Second) / float64(lines)
+	next := int64(-1)
+	every := int64(0)
+	if o.Attempts > 0 {
+		every = lines / int64(o.Attempts+1)
+		next = every
+	}
+	t := g.o.Start
+	for n := int64(0); !g.full(); n++ {
+		t = t.Add(time.Duration(step * (0.5 + g.rnd.Float64())))
+		if n == next && len(g.planted) < o.Attempts {
+			mode := outcomes[len(g.planted)%len(outcomes)]
+			g.planted = append(g.planted, Attempt{Start: t, Mode: mode})
+			t = g.attempt(t, mode, len(g.planted))
+			next += every
+			continue
+		}
+		g.write(g.ordinary(t))
+		if g.err != nil {
+			return g, g.err
+		}
+	}
+	if err := g.bw.Flush(); err != nil {
+		return g, err
+	}
+	return g, g.err
+}
+
+func newGen(w io.Writer, o Options) (*gen, error) {
 	if o.Start.IsZero() {
 		o.Start = time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
 	}
@@ -63,37 +157,20 @@ func Write(w io.Writer, o Options) ([]Attempt, error) {
 	default:
 		return nil, fmt.Errorf("format %q: choose one of %s", o.Format, strings.Join(Formats, ", "))
 	}
-	// The average line of each format, to spread the attempts and the day
-	// over the lines the size will hold.
-	avgLine := map[string]int64{"nginx": 195, "caddy": 523, "cloudflare": 429}[o.Format]
-	lines := max(o.Size/avgLine, 1)
-	step := 86400 * float64(time.Second) / float64(lines)
-	var planted []Attempt
-	next := int64(-1)
-	every := int64(0)
-	if o.Attempts > 0 {
-		every = lines / int64(o.Attempts+1)
-		next = every
-	}
-	t := o.Start
-	for n := int64(0); g.written < o.Size; n++ {
-		t = t.Add(time.Duration(step * (0.5 + g.rnd.Float64())))
-		if n == next && len(planted) < o.Attempts {
-			mode := outcomes[len(planted)%len(outcomes)]
-			planted = append(planted, Attempt{Start: t, Mode: mode})
-			t = g.attempt(t, mode, len(planted))
-			next += every
-			continue
-		}
-		g.write(g.ordinary(t))
-		if g.err != nil {
-			return planted, g.err
+	for _, v := range o.Variants {
+		switch v {
+		case VariantSharedProxy:
+			g.proxy = proxyAddr
+		case VariantNoUA:
+			g.noUA = true
+		default:
+			return nil, fmt.Errorf("variant %q: choose from %s", v, strings.Join(Variants, ", "))
 		}
 	}
-	if err := g.bw.Flush(); err != nil {
-		return planted, err
+	if o.Size <= 0 && o.Lines <= 0 {
+		return nil, fmt.Errorf("nothing to write: give a size or a number of lines")
 	}
-	return planted, g.err
+	return g, nil
 }
 
 type gen struct {
@@ -101,8 +178,32 @@ type gen struct {
 	rnd     *rand.Rand
 	bw      *bufio.Writer
 	written int64
+	lines   int64
 	err     error
 	buf     []byte
+
+	proxy string // every client logged as this address (shared-proxy)
+	noUA  bool
+
+	planted []Attempt
+	// What was written, for the truth: lines per client kind, the lines
+	// of the connector's use after it connected, the first and last times.
+	perKind     [numKinds]int64
+	useLines    []int64
+	first, last time.Time
+
+	// The busy profile's requests queued but not yet written.
+	q             queue
+	queued        int64
+	pendingClaude int
+}
+
+// full says whether the log has reached the size or line count asked for.
+func (g *gen) full() bool {
+	if g.o.Lines > 0 {
+		return g.lines >= g.o.Lines
+	}
+	return g.written >= g.o.Size
 }
 
 var (
@@ -182,7 +283,7 @@ func (g *gen) attempt(t time.Time, mode string, n int) time.Time {
 	client := fmt.Sprintf("c_%08x", g.rnd.Uint32())
 	var rs []request
 	add := func(d time.Duration, ip, method, uri string, status, size int, referer, ua, ctype string) {
-		rs = append(rs, request{t: at(d), ip: ip, method: method, uri: uri, status: status, bytes: size, referer: referer, ua: ua, ctype: ctype, dur: 0.004})
+		rs = append(rs, request{t: at(d), kind: ClaudeAI, attempt: n, ip: ip, method: method, uri: uri, status: status, bytes: size, referer: referer, ua: ua, ctype: ctype, dur: 0.004})
 	}
 	done := func(d time.Duration) time.Time {
 		for _, r := range rs {
@@ -230,6 +331,10 @@ func (g *gen) write(r request) {
 	if g.err != nil {
 		return
 	}
+	g.account(r)
+	if g.proxy != "" {
+		r.ip = g.proxy
+	}
 	b := g.buf[:0]
 	switch g.o.Format {
 	case "nginx":
@@ -244,6 +349,11 @@ func (g *gen) write(r request) {
 		b = strconv.AppendInt(b, int64(r.status), 10)
 		b = append(b, ' ')
 		b = strconv.AppendInt(b, int64(r.bytes), 10)
+		if g.noUA {
+			// The Common Log Format: no referer, no user agent.
+			b = append(b, '\n')
+			break
+		}
 		b = append(b, " \""...)
 		b = appendOr(b, r.referer)
 		b = append(b, "\" \""...)
@@ -260,9 +370,13 @@ func (g *gen) write(r request) {
 		b = append(b, r.method...)
 		b = append(b, `","host":"mcp.example.com","uri":"`...)
 		b = append(b, r.uri...)
-		b = append(b, `","headers":{"User-Agent":["`...)
-		b = append(b, r.ua...)
-		b = append(b, `"],"Accept":["*/*"]`...)
+		b = append(b, `","headers":{`...)
+		if !g.noUA && r.ua != "" {
+			b = append(b, `"User-Agent":["`...)
+			b = append(b, r.ua...)
+			b = append(b, `"],`...)
+		}
+		b = append(b, `"Accept":["*/*"]`...)
 		if r.referer != "" {
 			b = append(b, `,"Referer":["`...)
 			b = append(b, r.referer...)
@@ -288,8 +402,10 @@ func (g *gen) write(r request) {
 		b = append(b, r.method...)
 		b = append(b, `","ClientRequestURI":"`...)
 		b = append(b, r.uri...)
-		b = append(b, `","ClientRequestUserAgent":"`...)
-		b = append(b, r.ua...)
+		if !g.noUA {
+			b = append(b, `","ClientRequestUserAgent":"`...)
+			b = append(b, r.ua...)
+		}
 		b = append(b, `","ClientRequestReferer":"`...)
 		b = append(b, r.referer...)
 		b = append(b, `","EdgeResponseStatus":`...)
@@ -308,6 +424,28 @@ func (g *gen) write(r request) {
 	n, err := g.bw.Write(b)
 	g.written += int64(n)
 	g.err = err
+}
+
+// account notes a line about to be written: its number, its client kind,
+// the attempt it belongs to.
+func (g *gen) account(r request) {
+	g.lines++
+	g.perKind[r.kind]++
+	if g.first.IsZero() {
+		g.first = r.t
+	}
+	g.last = r.t
+	switch {
+	case r.attempt > 0:
+		a := &g.planted[r.attempt-1]
+		if len(a.Lines) == 0 {
+			a.Start = r.t
+		}
+		a.Lines = append(a.Lines, g.lines)
+		a.End = r.t
+	case r.use:
+		g.useLines = append(g.useLines, g.lines)
+	}
 }
 
 func appendOr(b []byte, s string) []byte {
