@@ -319,6 +319,13 @@ func (p *Proxy) start(addrs ...string) error {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
+	// Another process may have taken the port between freePort and the
+	// bind, and answered the dial: make sure ours is still running.
+	select {
+	case err := <-p.done:
+		return fmt.Errorf("%s exited after the port answered (%v): %s", p.cmd.Path, err, p.output())
+	case <-time.After(150 * time.Millisecond):
+	}
 	return nil
 }
 

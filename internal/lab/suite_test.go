@@ -61,6 +61,7 @@ func TestLab(t *testing.T) {
 					if problem := run.staging(c); problem != "" {
 						// The front broke the flow itself: nothing to judge.
 						t.Errorf("%s × %s: the staging went wrong, not mcptriage: %s", c.Name, f.Name, problem)
+						keep(c.Name, f.Name, run.all())
 						return
 					}
 					for _, set := range run.sets() {
@@ -121,10 +122,18 @@ func stageCase(t *testing.T, f Front, c Case) caseRun {
 		t.Fatal(err)
 	}
 	var px *Proxy
-	if c.Edge() {
-		px, err = StartNginx(NginxOptions{Dir: dir, Upstream: app.Addr, TZ: "EST5", Edge: true})
-	} else {
-		px, err = f.Start(dir, app.Addr)
+	// A front that lost its port to another process is started again on
+	// another one.
+	for try := 0; try < 3; try++ {
+		if c.Edge() {
+			px, err = StartNginx(NginxOptions{Dir: dir, Upstream: app.Addr, TZ: "EST5", Edge: true})
+		} else {
+			px, err = f.Start(dir, app.Addr)
+		}
+		if err == nil || !strings.Contains(err.Error(), "exited") {
+			break
+		}
+		t.Logf("%s did not start, trying another port: %v", f.Name, err)
 	}
 	if err != nil {
 		app.Stop()
@@ -273,15 +282,32 @@ func check(t *testing.T, c Case, front string, run caseRun, set []string, row *r
 	if os.Getenv("LAB_VERBOSE") != "" {
 		t.Logf("replayer: %s\nmcptriage:\n%s\nlogs:\n%s", stops(run.outs), analyzeText(run.args(c, set)...), dump(set))
 	}
-	if keep := os.Getenv("LAB_KEEP"); keep != "" {
-		dst := filepath.Join(keep, c.Name, front)
-		os.MkdirAll(dst, 0o755)
-		for _, p := range append(slices.Clone(set), run.app) {
-			if b, err := os.ReadFile(p); err == nil {
-				os.WriteFile(filepath.Join(dst, filepath.Base(p)), b, 0o644)
-			}
+	keep(c.Name, front, append(slices.Clone(set), run.app))
+}
+
+// keep copies a failing run's files where LAB_KEEP says.
+func keep(caseName, front string, paths []string) {
+	dir := os.Getenv("LAB_KEEP")
+	if dir == "" {
+		return
+	}
+	dst := filepath.Join(dir, caseName, front)
+	os.MkdirAll(dst, 0o755)
+	for _, p := range paths {
+		if b, err := os.ReadFile(p); err == nil {
+			os.WriteFile(filepath.Join(dst, filepath.Base(p)), b, 0o644)
 		}
 	}
+}
+
+// all are every file the run left: the logs, the server's, and the
+// front's own output.
+func (r caseRun) all() []string {
+	out := []string{r.app, filepath.Join(filepath.Dir(r.app), "proxy.out")}
+	for _, p := range r.logs {
+		out = append(out, p)
+	}
+	return out
 }
 
 func stops(outs []Outcome) string {
