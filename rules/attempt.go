@@ -96,7 +96,7 @@ type Attempt struct {
 	// authorizations', and the one an application says it registered
 	// for Claude.
 	clientIDs []string
-	states   []string // the state parameters of its authorizations
+	states    []string // the state parameters of its authorizations
 	// Running state while grouping, kept up to date by add.
 	tokenIssued bool // a token exchange succeeded
 	isConnected bool // and then an MCP request on the connector's path succeeded
