@@ -272,7 +272,7 @@ func (g *grouper) place(e *Ev) {
 		// other clients, words about a client are this attempt's only
 		// when they name its client (or Claude); words that name none
 		// could be anyone's.
-		id := messageClientID(e.Message)
+		id := messageClientID(e.Text)
 		if id != "" {
 			for i := len(g.out) - 1; i >= 0 && i >= len(g.out)-4; i-- {
 				if slices.Contains(g.out[i].clientIDs, id) {
@@ -690,7 +690,7 @@ func (a *Attempt) note(e *Ev) {
 	case e.message:
 		// Another client's "token issued" must not end this attempt's
 		// wait for its own: only words tied to it count.
-		if e.Signals.Has(parse.SigTokenIssued) && (messageClientID(e.Message) == "" || slices.Contains(a.clientIDs, messageClientID(e.Message))) {
+		if e.Signals.Has(parse.SigTokenIssued) && (messageClientID(e.Text) == "" || slices.Contains(a.clientIDs, messageClientID(e.Text))) {
 			a.tokenIssued = true
 		}
 	case e.kind == kindToken:
@@ -1031,7 +1031,7 @@ func clientIDOf(e *Ev) string {
 	case e.Browser && e.kind == kindAuthorize && e.strong:
 		return queryParam(e.RawQuery, "client_id")
 	case e.message && e.Signals.Has(parse.SigClaudeNamed):
-		return messageClientID(e.Message)
+		return messageClientID(e.Text)
 	}
 	return ""
 }
