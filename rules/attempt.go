@@ -104,7 +104,7 @@ type Attempt struct {
 	terminal    bool // a step failed in a way the connector does not retry
 	// refused: the registration endpoint refused the client (not a
 	// missing endpoint): the connector sends no browser after that.
-	refused bool
+	refused     bool
 	authless    bool // the probe was answered 200 and no metadata was found
 	lastBackend time.Time
 }
