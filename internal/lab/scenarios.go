@@ -67,8 +67,11 @@ var Scenarios = []Scenario{
 		Faults: Faults{PRMResource: "https://" + PublicHost + "/api/mcp"}},
 	{Name: "missing_www_authenticate", Mode: "missing_www_authenticate", Stage: 0,
 		Faults: Faults{NoWWWAuthenticate: true}},
+	// A page served in place of the metadata shows only where the log
+	// records the answer's type or size.
 	{Name: "well_known_html_catchall", Mode: "well_known_html_catchall", Stage: 1,
-		Faults: Faults{NoPRM: true, HTMLCatchAll: true}},
+		Faults:    Faults{NoPRM: true, HTMLCatchAll: true},
+		DecidedBy: []string{"access.log", "json.log", "timing.log", "caddy.log", "haproxy.log", "apache.log", "pino.log"}, Blind: []string{"*"}},
 	{Name: "authless_handshake_abandoned", Mode: "authless_handshake_abandoned", Stage: 1,
 		Faults: Faults{Authless: true}, Bugs: Bugs{AbandonAuthless: true}},
 	{Name: "authless_discovery_not_404", Mode: "authless_discovery_not_404", Stage: 1,
