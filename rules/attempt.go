@@ -4,7 +4,6 @@ import (
 	"net/netip"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -186,7 +185,7 @@ const maxEarlyWords = 32
 // browser, or a sender the log cannot show), by the connector's path,
 // and by the flow's continuity.
 func group(evs []*Ev, url *ConnectorURL, env *Env, inputs map[string]*inputIdentity) []*Attempt {
-	sort.SliceStable(evs, func(i, j int) bool { return evs[i].Time.Before(evs[j].Time) })
+	sortByTime(evs)
 	g := &grouper{url: url, env: env, inputs: inputs, paths: connectorPaths(evs, url)}
 	for _, e := range evs {
 		e.onPath = !e.message && !e.Browser && g.paths.has(e)
@@ -427,6 +426,7 @@ func (g *grouper) placeByUserAgent(e *Ev, untimed bool, pause time.Duration) {
 			g.heldTokens = g.heldTokens[1:]
 		}
 	case broker && (e.onPath && e.Status == 401 && e.Authorization != parse.Present || e.kind == kindPRM || e.kind == kindASMeta || e.kind == kindRegister):
+
 		// Perhaps the prelude of an authorization that follows: a probe
 		// that asked for a token, discovery, registration.
 		g.held = append(g.held, e)
@@ -470,6 +470,7 @@ func (g *grouper) placeByUserAgent(e *Ev, untimed bool, pause time.Duration) {
 // the held python-httpx steps of the seconds before it, from the last
 // probe or discovery fetch on.
 func (g *grouper) takePrelude(auth *Ev) []*Ev {
+
 	var pre []*Ev
 	for _, h := range g.held {
 		if !h.Time.After(auth.Time) && (parse.IsSynthetic(auth.Time) || auth.Time.Sub(h.Time) <= preludeWindow) {

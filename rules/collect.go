@@ -2,7 +2,6 @@ package rules
 
 import (
 	"net/netip"
-	"sort"
 	"strings"
 	"time"
 
@@ -521,7 +520,7 @@ func (c *Collector) Analyze() *Run {
 	env.ClaudeError = c.opts.ClaudeError
 	env.BehindCloudflare = env.BehindCloudflare || c.env.CloudflarePeers > 0
 	c.kept = alignUntimed(c.kept)
-	sort.SliceStable(c.kept, func(i, j int) bool { return c.kept[i].Time.Before(c.kept[j].Time) })
+	sortByTime(c.kept)
 	r := &Run{URL: c.opts.URL, Env: &env, Events: c.seen, Requests: c.requests, Kept: len(c.kept), Capped: c.capped,
 		LookAlikes: c.lookAlikeTable(), HiddenClients: hidden && c.requests > 0}
 	inferFronts(c.kept, &env)

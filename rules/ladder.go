@@ -113,7 +113,10 @@ func (a *Attempt) computeStages() {
 	}
 	sortByTime(browser)
 	if len(browser) > 0 {
-		set(StageAuthorization, browserStatus(browser, a.AnyOK(RoleToken)), browser)
+		// The connector asks for a token only once the browser has
+		// brought the code back to Claude: a token request, answered
+		// or not, completes the browser's leg.
+		set(StageAuthorization, browserStatus(browser, a.Has(RoleToken)), browser)
 	} else if authless {
 		set(StageAuthorization, StatusSkipped, nil)
 	}
@@ -162,8 +165,8 @@ func lastCompleted(st *[StageMCP + 1]StageResult) Stage {
 // with a 307 or 308 (the consent was given; the callback's refusal of the
 // POST is the finding's to say). An error answer, or a redirect carrying
 // an error, after the last such redirect fails it.
-func browserStatus(browser []*Ev, tokenOK bool) StageStatus {
-	if tokenOK {
+func browserStatus(browser []*Ev, tokenAsked bool) StageStatus {
+	if tokenAsked {
 		return StatusOK
 	}
 	status := StatusStarted
@@ -247,5 +250,16 @@ func (a *Attempt) anyFailed() bool {
 }
 
 func sortByTime(evs []*Ev) {
-	sort.SliceStable(evs, func(i, j int) bool { return evs[i].Time.Before(evs[j].Time) })
+	// Within one input, equal times (a log of whole seconds) keep the
+	// input's own order, whatever order the collector kept them in.
+	sort.SliceStable(evs, func(i, j int) bool {
+		a, b := evs[i], evs[j]
+		if !a.Time.Equal(b.Time) {
+			return a.Time.Before(b.Time)
+		}
+		if a.Pos.File != b.Pos.File {
+			return a.Pos.File < b.Pos.File
+		}
+		return a.Pos.Line < b.Pos.Line
+	})
 }

@@ -65,8 +65,9 @@ type attemptVerdict struct {
 		Number int `json:"number"`
 	} `json:"last_completed_stage"`
 	Findings []struct {
-		Mode       string `json:"mode"`
-		Confidence string `json:"confidence"`
+		Mode       string   `json:"mode"`
+		Confidence string   `json:"confidence"`
+		TiedWith   []string `json:"tied_with"`
 	} `json:"findings"`
 }
 

@@ -396,8 +396,11 @@ func judgeAttempt(p Press, a attemptVerdict, ev evidence) string {
 		}
 		return fmt.Sprintf("findings %v, want %s among the tied candidates (these logs cannot decide)", modes, p.Mode)
 	}
-	if a.Findings[0].Mode != p.Mode {
-		return fmt.Sprintf("findings %v, want %s first", modes, p.Mode)
+	// A mode the leading finding is tied with (the same confidence, the
+	// same deciding step) is as first as the rule order's pick: the logs
+	// cannot decide between them, and mcptriage says so.
+	if f := a.Findings[0]; f.Mode != p.Mode && !slices.Contains(f.TiedWith, p.Mode) {
+		return fmt.Sprintf("findings %v, want %s first (or tied with the first)", modes, p.Mode)
 	}
 	return ""
 }
