@@ -138,10 +138,10 @@ var Formats = []Format{
 	{Name: "aws-alb", Emits: []Emit{access("aws-alb", LayerOrigin, Shape{})}, New: regexFormat(albRegex)},
 	{Name: "tower-http", Emits: []Emit{app("tower-http")}, New: regexFormat(towerRegex)},
 	{Name: "nginx-error", Emits: []Emit{origin("nginx-error")}, New: regexFormat(nginxErrorRegex)},
-	{Name: "generic", Fallback: true, Emits: []Emit{app("generic")},
+	// One reader for pasted requests and an app's words (generic.go): a
+	// table's header or a startup line read once serves both.
+	{Name: "generic", Fallback: true, Emits: []Emit{app("generic"), app("message"), {Name: "generic-edge", Layer: LayerEdge}},
 		New: func(cfg Config) (Parser, error) { return &genericParser{cfg: cfg}, nil }},
-	{Name: "message", Fallback: true, Emits: []Emit{app("message")},
-		New: func(cfg Config) (Parser, error) { return &messageParser{cfg: cfg}, nil }},
 }
 
 // emits indexes every emitted name.

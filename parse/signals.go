@@ -1,6 +1,9 @@
 package parse
 
-import "regexp"
+import (
+	"regexp"
+	"strings"
+)
 
 // Signal is a fact an application states about the flow in its own words:
 // "token issued", "missing Authorization header", "invalid_redirect_uri".
@@ -28,14 +31,26 @@ const (
 	// SigServesAt: a startup line saying where the server listens, with
 	// the MCP endpoint's path ("Uvicorn running on http://0.0.0.0:8000/mcp").
 	SigServesAt
+	// SigCIMDFetchFailed: the server's fetch of Claude's client-metadata
+	// document failed (a 403 challenge, HTML, a 404, a timeout).
+	SigCIMDFetchFailed
+	// SigCodeUnredeemed: an authorization code was issued and never
+	// exchanged for a token (an app's words, a table of codes).
+	SigCodeUnredeemed
+	// SigBearerPresent: the request carried a bearer token ("auth header
+	// present: true", "Authorization: Bearer …" in an app's dump).
+	SigBearerPresent
 )
+
+const sigLast = SigBearerPresent
 
 var signalNames = map[Signal]string{
 	SigBearerMissing: "bearer_missing", SigTokenIssued: "token_issued", SigTokenRejected: "token_rejected",
 	SigRedirectURI: "redirect_uri_rejected", SigAuthMethod: "auth_method_rejected", SigGrantOrScope: "grant_or_scope_rejected",
 	SigInvalidClient: "invalid_client", SigClientMetadata: "invalid_client_metadata", SigJSONOnly: "json_only",
 	SigCallbackRedirect: "callback_redirect", SigTimeout: "timeout", SigTLS: "tls_failure",
-	SigClaudeNamed: "claude_named", SigServesAt: "serves_at",
+	SigClaudeNamed: "claude_named", SigServesAt: "serves_at", SigCIMDFetchFailed: "cimd_fetch_failed",
+	SigCodeUnredeemed: "code_unredeemed", SigBearerPresent: "bearer_present",
 }
 
 // Has reports whether every signal in want is set.
@@ -44,7 +59,7 @@ func (s Signal) Has(want Signal) bool { return s&want == want }
 // Names lists the set signals.
 func (s Signal) Names() []string {
 	var out []string
-	for bit := Signal(1); bit != 0 && bit <= SigServesAt; bit <<= 1 {
+	for bit := Signal(1); bit != 0 && bit <= sigLast; bit <<= 1 {
 		if s&bit != 0 {
 			out = append(out, signalNames[bit])
 		}
@@ -106,4 +121,27 @@ func SignalsOf(text string) Signal {
 		s &^= SigInvalidClient
 	}
 	return s
+}
+
+// tableSignals reads a row of a pasted table of authorization codes: a
+// code whose "redeemed" (used, exchanged) cell is empty, null or false
+// was never exchanged for a token.
+func (pl *pasted) tableSignals(header []string) Signal {
+	code, redeemed := -1, -1
+	for i, h := range header {
+		switch h {
+		case "code":
+			code = i
+		case "redeemed":
+			redeemed = i
+		}
+	}
+	if code < 0 || redeemed < 0 || redeemed >= len(pl.cells) || code >= len(pl.cells) || pl.cells[code] == "" {
+		return 0
+	}
+	switch strings.ToLower(strings.TrimSpace(pl.cells[redeemed])) {
+	case "", "-", "null", "nil", "none", "false", "f", "no", "0", "<null>", "(null)", "never":
+		return SigCodeUnredeemed
+	}
+	return 0
 }
