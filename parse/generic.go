@@ -95,6 +95,7 @@ func (p *genericParser) request(pl *pasted, text string, ev *Event) error {
 	}
 	ev.Status = pl.status
 	ev.RPCMethod = pl.rpc
+	pl.findPeer()
 	ev.Peer, ev.ForwardedFor = pl.peer, pl.xff
 	if pl.connIP.IsValid() {
 		ev.ConnectingIP, ev.ConnectingIPHeader = pl.connIP, pl.connHeader
@@ -304,6 +305,17 @@ func (pl *pasted) bare(end int) bool {
 	if lead > 4 {
 		return false
 	}
+	// `"POST /mc` and the line ends: a request line cut short, not one
+	// whose status was not logged.
+	if pl.methodAt >= 0 && pl.targetAt >= 0 && strings.HasPrefix(pl.toks[pl.methodAt].raw, `"`) && !strings.HasSuffix(pl.toks[pl.targetAt].raw, `"`) {
+		closed := false
+		for i := pl.targetAt + 1; i < end && !closed; i++ {
+			closed = strings.Contains(pl.toks[i].raw, `"`)
+		}
+		if !closed {
+			return false
+		}
+	}
 	for i := pl.targetAt + 1; i < end; i++ {
 		t := pl.toks[i]
 		switch t.kind {
@@ -437,6 +449,23 @@ func (pl *pasted) agentWalk(i, end int, word func(string)) int {
 		}
 	}
 	return j
+}
+
+// findPeer takes the first address written, outside any comment, as the
+// client's when no key named one.
+func (pl *pasted) findPeer() {
+	if pl.peer.IsValid() {
+		return
+	}
+	for i, t := range pl.toks {
+		if i == pl.commentAt {
+			return
+		}
+		if t.kind == tkAddr {
+			pl.peer = ParseAddr(t.s)
+			return
+		}
+	}
 }
 
 // findDuration finds "in 12ms", "(12.3 ms)", "took 1.2s" after the target.

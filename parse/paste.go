@@ -166,7 +166,7 @@ var (
 	// key=value, the key at a word's start.
 	kvEquals = regexp.MustCompile(`(?:^|[\s,;({\[])([A-Za-z_@][\w.@-]{0,63})=("(?:[^"\\]|\\.)*"|'[^']*'|\([^)]*\)|\[[^\]]*\]|[^\s,;]*)`)
 	// key: value, a known key at a word's start.
-	kvColon = regexp.MustCompile(`(?:^|[\s,;({\[])"?([A-Za-z][\w.-]{0,63})"?\s?:\s+`)
+	kvColon = regexp.MustCompile(`(?:^|[\s,;({\[])(?:"([A-Za-z][\w.-]{0,63})"\s*:\s*|([A-Za-z][\w.-]{0,63})\s?:\s+)`)
 	// A key of several words, at the start of a segment ("Status Code:", "User agent:").
 	kvLead = regexp.MustCompile(`^"?([A-Za-z][\w.-]*(?: [A-Za-z][\w-]*){1,3})"?\s?:\s+`)
 	// " at 2026-11-24 14:02:11 +0000" (Rails' Started line).
@@ -419,13 +419,13 @@ func (p *pasted) keyValues(cfg Config, seg string) string {
 		}
 	}
 	for _, m := range kvColon.FindAllStringSubmatchIndex(seg, -1) {
-		f := fieldOfKey(seg[m[2]:m[3]])
-		if f == "" || overlaps(spans, m[2]) {
+		f := fieldOfKey(colonKey(seg, m))
+		if f == "" || overlaps(spans, m[0]+1) {
 			continue
 		}
 		val, end := colonValue(seg, m[1], f)
 		if p.setKeyed(cfg, f, val) {
-			spans = append(spans, [2]int{m[2], end})
+			spans = append(spans, [2]int{m[0], end})
 		}
 	}
 	if len(spans) == 0 {
@@ -523,7 +523,15 @@ func colonValue(seg string, from int, field string) (string, int) {
 
 func startsKnownKey(s string) bool {
 	m := kvColon.FindStringSubmatchIndex(s)
-	return m != nil && m[0] <= 1 && fieldOfKey(s[m[2]:m[3]]) != ""
+	return m != nil && m[0] <= 1 && fieldOfKey(colonKey(s, m)) != ""
+}
+
+// colonKey is the key of a kvColon match (quoted or bare).
+func colonKey(s string, m []int) string {
+	if m[2] >= 0 {
+		return s[m[2]:m[3]]
+	}
+	return s[m[4]:m[5]]
 }
 
 // setKeyed records a field named by its key; false when the value is not
@@ -793,16 +801,14 @@ func kindOf(raw, s string) tokKind {
 	if len(s) == 3 && s[0] >= '1' && s[0] <= '5' && isDigit(s[1]) && isDigit(s[2]) {
 		return tkStatus
 	}
+	if looksLikeAddr(s) && ParseAddr(s).IsValid() {
+		return tkAddr
+	}
 	if isNumberish(s) {
 		return tkNumber
 	}
 	if c, n := parseClock(s); n == len(s) && c.set {
 		return tkStamp
-	}
-	if looksLikeAddr(s) {
-		if ParseAddr(s).IsValid() {
-			return tkAddr
-		}
 	}
 	if isProduct(s) || bareAgents[strings.ToLower(s)] {
 		return tkProduct

@@ -351,6 +351,7 @@ func (s *Scanner) nextParsed(dst *Event) bool {
 			p.n, p.line, p.long = s.lines.current()
 		}
 		s.stats.Lines++
+		p = s.assemble(p)
 		pos := Pos{File: s.name, Line: p.n}
 		if p.long {
 			s.stats.skip(pos, fmt.Sprintf("line longer than %d bytes", s.maxLine))
