@@ -164,11 +164,14 @@ func (pl *pasted) findRequest() error {
 	toks := pl.toks
 	// Prose after the request starts at a comment mark.
 	if !pl.targetKeyed {
+		pl.pairMethod()
+	}
+	if !pl.targetKeyed && pl.targetAt < 0 {
 		for i, t := range toks {
 			if t.kind == tkComment {
 				break
 			}
-			if t.kind == tkPath || t.kind == tkURL || t.kind == tkHostPath && i > 0 && toks[i-1].kind == tkMethod {
+			if t.kind == tkPath || t.kind == tkURL {
 				pl.target, pl.targetAt = t.s, i
 				break
 			}
@@ -189,8 +192,7 @@ func (pl *pasted) findRequest() error {
 		end = pl.commentAt
 	}
 	if pl.method == "" && pl.targetAt >= 0 {
-		// The nearest method before the target, over a status or a
-		// number between them ("POST 401 https://…").
+		// The nearest method before the target, over a word or two.
 		for i, n := pl.targetAt-1, 0; i >= 0 && n < 3; i-- {
 			if toks[i].kind == tkMethod {
 				pl.method, pl.methodAt = toks[i].s, i
@@ -235,6 +237,38 @@ func (pl *pasted) findRequest() error {
 		return nil // an authorization or callback URL copied from a browser: a GET, its answer unknown
 	}
 	return errors.New("a path mentioned without a method or a status beside it")
+}
+
+// pairMethod finds a method and the target it leads to, over what a
+// request summary puts between them: a status, a size and a latency with
+// their units, a user agent ("POST 201 511 B 41 ms python-httpx/0.28.1
+// https://…", "[GET] 302 mcp.example.com/authorize").
+func (pl *pasted) pairMethod() {
+	toks := pl.toks
+	for i := 0; i < len(toks); i++ {
+		if toks[i].kind == tkComment {
+			return
+		}
+		if toks[i].kind != tkMethod {
+			continue
+		}
+		for j, n := i+1, 0; j < len(toks) && n < 10; j, n = j+1, n+1 {
+			switch t := toks[j]; {
+			case t.kind == tkPath || t.kind == tkURL || t.kind == tkHostPath:
+				pl.target, pl.targetAt = t.s, j
+				if pl.method == "" {
+					pl.method, pl.methodAt = toks[i].s, i
+				}
+				return
+			case t.kind == tkProduct:
+				j = pl.agentEnd(j, len(toks)) - 1
+			case t.kind == tkStatus || t.kind == tkNumber || t.kind == tkSep || t.kind == tkProto:
+			case t.kind == tkWord && isUnit(t.s):
+			default:
+				j = len(toks) // something else: not this method's target
+			}
+		}
+	}
 }
 
 // statusToken finds the first status in toks[from:end) that is not a
@@ -473,7 +507,8 @@ func (pl *pasted) findDuration() {
 	if pl.hasDur {
 		return
 	}
-	for i := max(pl.targetAt+1, 0); i < len(pl.toks); i++ {
+	// after the method: a summary writes the latency before the URL
+	for i := max(pl.methodAt+1, 0); i < len(pl.toks); i++ {
 		if i == pl.commentAt {
 			return
 		}
@@ -548,7 +583,7 @@ func (pl *pasted) messageText() string {
 	if pl.msg != "" {
 		return pl.msg
 	}
-	return pl.rest
+	return pl.plain
 }
 
 // assumeMethod is the method a request without one written most likely

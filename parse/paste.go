@@ -61,8 +61,9 @@ type pasted struct {
 	commentAt int
 	// outbound: the line is the server's own HTTP client talking.
 	outbound bool
-	// rest is the cleaned line without its time.
-	rest string
+	// rest is the cleaned line without its time and its key/value
+	// pairs; plain keeps the pairs (an app message's words).
+	rest, plain string
 	// rolePath: the path of a request named by its role, not written.
 	rolePath string
 	// cells are a table row's cells under its header.
@@ -111,8 +112,9 @@ var pasteKeys = map[string]string{
 	"status": "status", "statuscode": "status", "code": "status", "httpstatus": "status", "responsecode": "status",
 	"responsestatus": "status", "resstatus": "status", "httpstatuscode": "status", "respstatus": "status",
 	"ip": "peer", "clientip": "peer", "remoteaddr": "peer", "remoteip": "peer", "client": "peer", "peer": "peer",
-	"addr": "peer", "remoteaddress": "peer", "sourceip": "peer", "srcip": "peer", "ipaddress": "peer",
+	"addr": "peer", "sourceip": "peer", "srcip": "peer", "ipaddress": "peer",
 	"clientaddr": "peer", "clientaddress": "peer", "remote": "peer", "peeraddr": "peer", "sourceaddress": "peer",
+	// (not "Remote Address": the browser's developer tools name the server's so)
 	"fwd": "xff", "xff": "xff", "xforwardedfor": "xff", "forwardedfor": "xff", "forwarded": "xff", "httpxforwardedfor": "xff",
 	"cfconnectingip": "connip", "trueclientip": "connip", "xrealip": "connip", "realip": "connip",
 	"ua": "ua", "useragent": "ua", "agent": "ua", "httpuseragent": "ua", "clientuseragent": "ua", "clientrequestuseragent": "ua",
@@ -134,6 +136,9 @@ var pasteKeys = map[string]string{
 	"rpc": "rpc", "rpcmethod": "rpc", "jsonrpcmethod": "rpc", "mcpmethod": "rpc",
 	"protocol": "proto", "proto": "proto", "httpversion": "proto",
 	"referer": "referer", "referrer": "referer",
+	// read and set aside: the browser's developer tools name the server's
+	// address "Remote Address"
+	"remoteaddress": "ignore", "referrerpolicy": "ignore",
 }
 
 // keyName normalises a key: lower case, letters and digits only, the
@@ -184,7 +189,7 @@ func (cfg Config) readPasted(text string, header []string) *pasted {
 	p := &pasted{methodAt: -1, targetAt: -1, statusAt: -1, absentAt: -1, commentAt: -1}
 	segs := splitSegments(text)
 	keyedCells := header != nil && len(segs) > 1 && abs(len(segs)-len(header)) <= 1
-	var restB strings.Builder
+	var restB, plainB strings.Builder
 	for i, seg := range segs {
 		seg = cleanLead(seg)
 		if i == 0 {
@@ -201,6 +206,10 @@ func (cfg Config) readPasted(text string, header []string) *pasted {
 				continue
 			}
 		}
+		if i > 0 {
+			plainB.WriteString(" | ")
+		}
+		plainB.WriteString(strings.TrimSpace(seg))
 		seg = p.keyValues(cfg, seg)
 		if i > 0 {
 			restB.WriteString(" | ")
@@ -209,6 +218,7 @@ func (cfg Config) readPasted(text string, header []string) *pasted {
 		p.tokenize(cfg, seg, i)
 	}
 	p.rest = strings.TrimSpace(restB.String())
+	p.plain = strings.TrimSpace(plainB.String())
 	if !p.lt.found() {
 		if m := atStamp.FindStringSubmatchIndex(text); m != nil {
 			if t, zone, assumed, ok := cfg.parseTimestamp(text[m[2]:m[3]]); ok {
@@ -274,10 +284,10 @@ func cleanLead(s string) string {
 // tableKind tells a row that records nothing: a separator ("|---|---|"),
 // a header (words only, at least one of them a field we know), a fence.
 func tableKind(text string) (header []string, rule bool) {
-	t := strings.TrimSpace(cleanLead(text))
-	if fenceLine.MatchString(t) {
+	if fenceLine.MatchString(strings.TrimSpace(text)) {
 		return nil, true
 	}
+	t := strings.TrimSpace(cleanLead(text))
 	if !isTableRow(t) {
 		return nil, false
 	}
@@ -638,6 +648,8 @@ func (p *pasted) setKeyed(cfg Config, field, v string) bool {
 		}
 	case "code", "redeemed":
 		ok = false // read by the table's own logic (signals.go)
+	case "ignore":
+		return true
 	}
 	if ok {
 		p.keyed++
@@ -767,6 +779,9 @@ func (p *pasted) tokenize(cfg Config, seg string, segIdx int) {
 		t := ptok{raw: raw, seg: segIdx}
 		t.s = trimDecor(raw)
 		t.kind = kindOf(raw, t.s)
+		if t.kind == tkComment && len(p.toks) == start {
+			t.kind = tkSep // koa's "<-- GET /": an arrow leading the line, not a comment
+		}
 		if t.kind == tkWord && len(p.toks) > start {
 			// the word after a number: its unit
 			if prev := &p.toks[len(p.toks)-1]; prev.kind == tkStatus || prev.kind == tkNumber {

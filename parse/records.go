@@ -31,6 +31,8 @@ var (
 	// A response on its own line: "Completed 401 Unauthorized in 12ms",
 	// "Sent 400 in 3ms", "HTTP/1.1 401 Unauthorized", "--> 401", "Response: 401".
 	responseLine = regexp.MustCompile(`(?i)^\s*(?:\[[^\]]{1,64}\]\s*)*(?:[A-Z]+\s*:?\s+)?(?:completed|sent|responded|response|returned|finished|status(?: code)?|http/[\d.]+|-->|->|=>|→|←|<--)\s*:?\s*(?:[A-Z]+\s+\S+\s+)?([1-5]\d\d)\b`)
+	// A line of a key/value list: "Country: United States".
+	pairLine = regexp.MustCompile(`^\s*[A-Za-z][\w .()/-]{0,40}:\s+\S`)
 	// Rails' and Phoenix's opening line, whose response comes later.
 	startedLine = regexp.MustCompile(`(?i)\b(started|processing|incoming|<--)\s+(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\b`)
 )
@@ -141,7 +143,7 @@ func (s *Scanner) joinJSON(p pendingLine) (string, int, bool) {
 		return "", 0, false
 	}
 	text := b.String()
-	if start == len(bytes.TrimLeft(p.line, " \t"))-len(bytes.TrimLeft(p.line[start:], " \t")) || strings.TrimSpace(text[:start]) == "" {
+	if strings.TrimSpace(text[:start]) == "" {
 		var out bytes.Buffer
 		if json.Compact(&out, []byte(strings.TrimSpace(text))) != nil {
 			s.unread(took)
@@ -204,6 +206,7 @@ type lineShape struct {
 	request  bool // a method and a target
 	status   bool // a status written
 	attr     bool // "key: value" or key=value pairs of fields we read, nothing else
+	pair     bool // "Some key: value", a key we may not read
 	response bool // a response alone: a status and no target
 	started  bool // an opening line whose response comes later
 	id       string
@@ -228,7 +231,7 @@ func (s *Scanner) shapeOf(line []byte) lineShape {
 	if pl.reqID != "" && sh.id == "" {
 		sh.id = pl.reqID
 	}
-	if pl.findRequest() == nil || pl.method != "" && pl.target != "" {
+	if pl.findRequest() == nil {
 		sh.request = pl.method != "" || pl.targetKeyed
 		sh.status = sh.status || pl.status != 0
 		sh.method, sh.target = pl.method, pl.target
@@ -237,6 +240,7 @@ func (s *Scanner) shapeOf(line []byte) lineShape {
 		}
 	}
 	sh.attr = pl.keyed > 0 && onlyPairs(pl)
+	sh.pair = sh.attr || pairLine.MatchString(text)
 	return sh
 }
 
@@ -279,7 +283,11 @@ func (s *Scanner) joinRecord(p pendingLine) (string, int, bool) {
 		indented := next.line[0] == ' ' || next.line[0] == '\t'
 		sameID := head.id == "" || sh.id == "" || sh.id == head.id
 		switch {
-		case sh.attr && !sh.request && (indented || block || needStatus && sh.response) && sameID:
+		case block && sh.pair && !sh.request:
+			// a line of the key/value list, read or not
+			taken = append(taken, next)
+			continue
+		case sh.attr && !sh.request && (indented || needStatus && sh.response) && sameID:
 			// an attribute of the record
 			taken = append(taken, next)
 			if sh.status {

@@ -73,11 +73,12 @@ func (pl *pasted) standsFor(endpoint string) bool {
 	case pl.rpc != "":
 		pl.rolePath = endpoint
 	default:
-		if !handlingWords.MatchString(pl.rest) && pl.status == 0 {
+		words := pl.rest + " " + pl.msg
+		if !handlingWords.MatchString(words) && pl.status == 0 {
 			return false
 		}
 		for _, r := range rolePhrases {
-			if r.re.MatchString(pl.rest) {
+			if r.re.MatchString(words) {
 				pl.method, pl.rolePath = r.method, r.path
 				break
 			}
