@@ -399,14 +399,21 @@ func (pl *pasted) alone() bool {
 	return true
 }
 
-// browserURL: an authorization request or Claude's callback, the two
-// URLs a person copies from the browser's address bar or its developer
-// tools.
+// browserURL: an authorization request, a URL a person copies from the
+// browser's address bar or its developer tools: the browser's GET to the
+// server. Claude's own callback URL is not one: the browser sent it to
+// Claude, never to the server; it stays an app message whose signals say
+// the server redirected there with a code.
 func browserURL(u string) bool {
 	l := strings.ToLower(u)
+	rest, _ := cutScheme(l)
+	host, _, _ := strings.Cut(rest, "/")
+	if host == "claude.ai" || host == "claude.com" || strings.HasSuffix(host, ".claude.ai") {
+		return false
+	}
 	path, query, _ := strings.Cut(l, "?")
 	return strings.Contains(query, "response_type=") || strings.Contains(query, "redirect_uri=") ||
-		strings.HasSuffix(path, "/authorize") || strings.Contains(path, "/auth_callback") && strings.Contains(query, "code=")
+		strings.HasSuffix(path, "/authorize")
 }
 
 // findUA finds an unlabelled user agent: a product word
