@@ -7,6 +7,7 @@ import (
 	"io"
 	"runtime"
 	"sync"
+	"unicode/utf8"
 )
 
 // Verdict is a prefilter's answer for one line.
@@ -55,6 +56,7 @@ type chunk struct {
 	final    bool   // the input ends with this chunk
 	keep     []span
 	filtered int
+	blank    int // blank lines: counted, neither parsed nor filtered
 	done     chan struct{}
 }
 
@@ -76,6 +78,7 @@ type chunkSource struct {
 	line     []byte
 	tooLong  bool
 	filtered int
+	blank    int
 	err      error
 	errMu    sync.Mutex
 	closed   bool
@@ -226,6 +229,12 @@ func filterChunk(c *chunk, max int, filter Prefilter, sh Shape) {
 			c.keep = append(c.keep, span{line: line, long: true})
 		case last && c.final, line%sampleEvery == 0:
 			c.keep = append(c.keep, span{off: off, n: end, line: line})
+		case len(bytes.TrimSpace(l)) == 0:
+			c.blank++
+		case damaged(bytes.TrimSuffix(l, []byte{'\r'}), sh):
+			// The full parse skips it and says where; passing over it
+			// would count it as a request.
+			c.keep = append(c.keep, span{off: off, n: end, line: line})
 		default:
 			switch filter(bytes.TrimSuffix(l, []byte{'\r'}), sh) {
 			case Keep:
@@ -279,6 +288,7 @@ func (cs *chunkSource) next() bool {
 		<-c.done
 		cs.cur, cs.i = c, 0
 		cs.filtered += c.filtered
+		cs.blank += c.blank
 	}
 }
 
@@ -292,6 +302,49 @@ func (cs *chunkSource) error() error {
 
 // filteredLines is how many lines were passed over so far.
 func (cs *chunkSource) filteredLines() int { return cs.filtered }
+
+// blankLines is how many blank lines were passed over so far.
+func (cs *chunkSource) blankLines() int { return cs.blank }
+
+// damaged tells the lines the fast path must hand to the full parse
+// although no connector trace is in them: binary data, or text without
+// the shape every line of the input has, which the full parse skips and
+// reports with its file:line. The checks are a few byte searches.
+func damaged(l []byte, sh Shape) bool {
+	if bytes.IndexByte(l, 0) >= 0 || (!utf8.Valid(l) && binaryShare(l) > 0.3) {
+		return true
+	}
+	switch {
+	case sh.Combined:
+		return !looksCombined(l)
+	case sh.TimeKey != "":
+		t := bytes.TrimSpace(l)
+		return t[0] != '{' || t[len(t)-1] != '}'
+	}
+	// Other access logs (custom nginx formats, CSV, ALB, Envoy): a
+	// record has fields.
+	return bytes.Count(l, []byte(" "))+bytes.Count(l, []byte(",")) < 3
+}
+
+// looksCombined: "… [time] "request" status", the skeleton of nginx's
+// combined family, whatever comes before and after.
+func looksCombined(l []byte) bool {
+	i := bytes.IndexByte(l, '[')
+	if i <= 0 || i > 512 {
+		return false
+	}
+	j := bytes.Index(l[i:], []byte("] \""))
+	if j < 0 || j > 64 {
+		return false
+	}
+	rest := l[i+j+3:]
+	k := bytes.Index(rest, []byte("\" "))
+	if k < 0 {
+		return false
+	}
+	st := rest[k+2:]
+	return len(st) >= 3 && '1' <= st[0] && st[0] <= '5' && '0' <= st[1] && st[1] <= '9' && '0' <= st[2] && st[2] <= '9'
+}
 
 // close stops the goroutines of an input not read to its end.
 func (cs *chunkSource) close() {

@@ -3,6 +3,7 @@ package parse
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -137,6 +138,9 @@ var Formats = []Format{
 	{Name: "envoy", Emits: []Emit{access("envoy", LayerOrigin, Shape{})}, New: regexFormat(envoyRegex)},
 	{Name: "aws-alb", Emits: []Emit{access("aws-alb", LayerOrigin, Shape{})}, New: regexFormat(albRegex)},
 	{Name: "tower-http", Emits: []Emit{app("tower-http")}, New: regexFormat(towerRegex)},
+	// Gin's default logger (Go): "[GIN] 2026/11/26 - 10:00:01 | 401 |  1.2ms |  160.79.106.35 | POST  \"/mcp\""
+	{Name: "gin", Emits: []Emit{app("gin")}, New: regexFormat(&regexSpec{name: "gin",
+		re: regexp.MustCompile(`^\[GIN\] (?P<date>\d{4}/\d{2}/\d{2}) - (?P<time>\d{2}:\d{2}:\d{2}) \|\s*(?P<status>\d{3})\s*\|\s*(?P<dur>[\d.]+[µnmu]?s)\s*\|\s*(?P<client>\S+)\s*\|\s*(?P<method>[A-Z]+)\s+"(?P<target>[^"]*)"`)})},
 	{Name: "nginx-error", Emits: []Emit{origin("nginx-error")}, New: regexFormat(nginxErrorRegex)},
 	// One reader for pasted requests and an app's words (generic.go): a
 	// table's header or a startup line read once serves both.

@@ -128,6 +128,14 @@ func variableKind(name string) varKind {
 	if strings.HasPrefix(name, "cookie_") {
 		return vSecret
 	}
+	// A header, argument or response header named like a secret
+	// ($http_x_auth_token, $arg_api_key, $http_x_acme_auth): masked, as
+	// redaction by name would mask it in the request line.
+	for _, prefix := range []string{"http_", "sent_http_", "arg_"} {
+		if rest, ok := strings.CutPrefix(name, prefix); ok && secretName([]byte(rest)) != notSecret {
+			return vSecret
+		}
+	}
 	// A variable of the user's own (from a map) that says whether the
 	// request carried a token, as the snippet we print recommends.
 	if strings.Contains(name, "auth") || strings.Contains(name, "bearer") {

@@ -29,7 +29,9 @@ func stripANSI(line []byte) string {
 type regexSpec struct {
 	name string
 	re   *regexp.Regexp
-	set  func(p *regexParser, m map[string]string, ev *Event) error
+	// set reads the match into the event; nil reads it by its group
+	// names (setNamed).
+	set func(p *regexParser, m map[string]string, ev *Event) error
 	// quiet matches the format's own lines that record nothing (a
 	// server's start and stop): neither an event nor a skip, unless they
 	// state a fact about the flow or name a request.
@@ -70,6 +72,9 @@ func (p *regexParser) Parse(line []byte, ev *Event) error {
 	ev.Format, ev.Bytes = p.name, -1
 	if hasTS {
 		ev.Time, ev.Zone, ev.ZoneAssumed = t, zone, assumed
+	}
+	if p.set == nil {
+		return setNamed(p, m, ev)
 	}
 	return p.set(p, m, ev)
 }

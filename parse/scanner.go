@@ -49,8 +49,15 @@ type Config struct {
 	JSONFields map[string]string
 }
 
-// sniffLines is how many non-empty lines detection looks at.
-const sniffLines = 32
+// Detection looks at up to sniffLines non-blank lines, and holds no more
+// than sniffRecords lines (over-long ones count) or sniffBytes bytes
+// (plus the line that crosses it) while it does: blank lines are counted
+// and dropped at once, so no mix of lines makes it hold much.
+const (
+	sniffLines   = 32
+	sniffRecords = 4 * sniffLines
+	sniffBytes   = 1 << 20
+)
 
 // maxHeld bounds the events kept while waiting for a line with a time.
 const maxHeld = 4096
@@ -93,6 +100,10 @@ type Scanner struct {
 	switched  bool
 	uaSeen    [2]int // events parsed without and with a user agent field
 
+	// blank counts the blank lines read (counted in Lines, never parsed);
+	// chunkBlank those the fast path passed over.
+	blank, chunkBlank int
+
 	// Time backfill: events without a time take their neighbour's.
 	held      []Event
 	ready     []Event
@@ -114,9 +125,10 @@ type lineSource interface {
 }
 
 type pendingLine struct {
-	n    int
-	line []byte
-	long bool
+	n        int
+	line     []byte
+	long     bool
+	redacted bool // line is redacted already (detection did it)
 }
 
 // NewScanner reads r as the input called name with a parser set from
@@ -344,6 +356,11 @@ func (s *Scanner) nextParsed(dst *Event) bool {
 					s.stats.Filtered += d
 					s.stats.Lines += d
 				}
+				if d := cs.blankLines() - s.chunkBlank; d > 0 {
+					s.chunkBlank += d
+					s.blank += d
+					s.stats.Lines += d
+				}
 			}
 			if !ok {
 				return false
@@ -358,9 +375,10 @@ func (s *Scanner) nextParsed(dst *Event) bool {
 			continue
 		}
 		if len(bytes.TrimSpace(p.line)) == 0 {
+			s.skipBlank()
 			continue
 		}
-		if s.parse(p.line, pos, dst) {
+		if s.parse(p.line, pos, dst, p.redacted) {
 			return true
 		}
 	}
@@ -368,8 +386,10 @@ func (s *Scanner) nextParsed(dst *Event) bool {
 
 // parse tries the detected parser first, then the others: one file can
 // hold more than one format (a paste, a restart with a new format).
-func (s *Scanner) parse(line []byte, pos Pos, dst *Event) bool {
-	line = Redact(line)
+func (s *Scanner) parse(line []byte, pos Pos, dst *Event, redacted bool) bool {
+	if !redacted {
+		line = Redact(line)
+	}
 	u := unwrap(line)
 	if u.wrapped {
 		s.wrapped++
@@ -410,6 +430,9 @@ func (s *Scanner) parse(line []byte, pos Pos, dst *Event) bool {
 func (s *Scanner) try(line []byte, pos Pos, order []int, dst *Event) error {
 	var firstErr error
 	for _, i := range order {
+		if len(line) > maxFallbackLine && s.set.list[i].f.Fallback {
+			continue
+		}
 		*dst = Event{Pos: pos}
 		err := s.parsers[i].Parse(line, dst)
 		if err == nil {
@@ -466,28 +489,41 @@ func (s *Scanner) open() {
 	s.lines = &lineReader{br: s.in, max: s.maxLine}
 }
 
-// detect reads up to sniffLines non-empty lines, keeps them for replay,
+// detect reads up to sniffLines non-blank lines, keeps them for replay,
 // and picks the parser that reads most of them.
 func (s *Scanner) detect() {
 	score := make([]int, len(s.parsers))
 	// A parser's verdict on a sample must not disturb its state (the CSV
 	// header), so detection asks fresh ones.
 	probes := s.set.fresh()
-	seen := 0
-	for seen < sniffLines && s.lines.next() {
+	seen, held := 0, 0
+	for seen < sniffLines && len(s.pending) < sniffRecords && held < sniffBytes && s.lines.next() {
 		var p pendingLine
 		n, line, long := s.lines.current()
+		if !long && len(bytes.TrimSpace(line)) == 0 {
+			s.stats.Lines++
+			s.skipBlank()
+			continue
+		}
 		p.n, p.long = n, long
 		if !long {
 			p.line = append([]byte(nil), line...)
+			held += len(line)
+		}
+		if !long {
+			// Redacted once, here: parse uses it as it is.
+			p.line, p.redacted = Redact(p.line), true
 		}
 		s.pending = append(s.pending, p)
-		if p.long || len(bytes.TrimSpace(p.line)) == 0 {
+		if p.long {
 			continue
 		}
 		seen++
-		sample := unwrap(Redact(p.line)).line
+		sample := unwrap(p.line).line
 		for i := range probes {
+			if len(sample) > maxFallbackLine && s.set.list[i].f.Fallback {
+				continue
+			}
 			if probe(probes[i], sample) {
 				score[i]++
 			}
@@ -511,6 +547,11 @@ func (s *Scanner) detect() {
 	}
 }
 
+// maxFallbackLine: the lenient recognisers read pasted summaries and an
+// app's sentences, never this long; their patterns would take seconds on
+// a line of megabytes.
+const maxFallbackLine = 64 << 10
+
 // probe tells whether p reads line.
 func probe(p Parser, line []byte) bool {
 	var ev Event
@@ -518,22 +559,47 @@ func probe(p Parser, line []byte) bool {
 	return err == nil || errors.Is(err, errNotRecord)
 }
 
+// skipBlank counts the blank lines that follow one, without reading them
+// one by one (a log of nothing but newlines is read at the speed of the
+// disk or the decompressor).
+func (s *Scanner) skipBlank() {
+	s.blank++
+	if lr, ok := s.lines.(*lineReader); ok {
+		k := lr.skipBlankLines()
+		s.blank += k
+		s.stats.Lines += k
+	}
+}
+
 // Event returns the current event. It is overwritten by the next call to Next.
 func (s *Scanner) Event() *Event { return &s.ev }
 
-// Err returns the read error that ended the input early, if any.
+// Err returns the read error that ended the input early, if any. It is
+// an *InputError when nothing of the input could be read as text: it is
+// empty or blank, or reading it failed before its first line.
 func (s *Scanner) Err() error {
-	if s.lines == nil || s.lines.error() == nil {
+	var err error
+	if s.lines != nil {
+		err = s.lines.error()
+	}
+	if err == nil {
+		if s.started && s.stats.Lines == s.blank && s.eof {
+			if s.stats.Lines == 0 {
+				return &InputError{Reason: "the input is empty"}
+			}
+			return &InputError{Reason: fmt.Sprintf("the input holds only blank lines (%d)", s.stats.Lines)}
+		}
 		return nil
 	}
-	err := s.lines.error()
 	n, _, _ := s.lines.current()
 	var de *documentError
 	switch {
 	case errors.As(err, &de):
 		return fmt.Errorf("%s:%d: %s", s.name, de.line, de.reason)
+	case s.stats.Lines == 0:
+		return &InputError{Reason: "reading it failed before its first line", Err: err}
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return fmt.Errorf("%s: the input ends in the middle of a compressed block (a gzip file cut short?); the %d lines before that were read", s.name, n)
+		return fmt.Errorf("%s: the input ends in the middle of a compressed block (a compressed file cut short?); the %d lines before that were read", s.name, n)
 	}
 	return fmt.Errorf("%s: read error after line %d: %w", s.name, n, err)
 }

@@ -3,6 +3,7 @@ package parse
 import (
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -96,9 +97,14 @@ func TestScannerBOMAndEmptyInput(t *testing.T) {
 	if len(evs) != 1 {
 		t.Errorf("a BOM before the first line lost it")
 	}
-	evs, s := scanAll(t, strings.NewReader(""), 0)
-	if len(evs) != 0 || s.Stats().Lines != 0 || s.Err() != nil {
-		t.Errorf("empty input: %d events, %d lines, err %v", len(evs), s.Stats().Lines, s.Err())
+	// An empty input, or one of blank lines only, is an input error (the
+	// command exits 2), not a log without connector traffic.
+	for in, want := range map[string]string{"": "the input is empty", "\n\r\n \n\n": "the input holds only blank lines (4)"} {
+		evs, s := scanAll(t, strings.NewReader(in), 0)
+		var ie *InputError
+		if len(evs) != 0 || !errors.As(s.Err(), &ie) || ie.Error() != want {
+			t.Errorf("input %q: %d events, err %v, want %q", in, len(evs), s.Err(), want)
+		}
 	}
 }
 

@@ -1,13 +1,10 @@
 package pipeline
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net/netip"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	_ "time/tzdata" // --tz works on systems without a zone database
@@ -111,60 +108,9 @@ func (s Settings) Options() (Options, error) {
 	return o, nil
 }
 
-// maxOffset is the widest offset any zone has ever used (Kiribati,
-// +14:00); a larger one is a typo.
-const maxOffset = 14 * 3600
-
 // LoadZone reads an IANA zone name or a fixed offset ("+02:00", "-0500",
-// "UTC+2"). Names are case-exact, as in the zone database.
-func LoadZone(s string) (*time.Location, error) {
-	if s == "Local" {
-		return nil, errors.New("name the zone (Europe/Madrid) or its offset (+02:00): the logs' zone is the server's, not this machine's")
-	}
-	if loc, err := time.LoadLocation(s); err == nil {
-		return loc, nil
-	}
-	m := offsetPattern.FindStringSubmatch(s)
-	if m == nil {
-		msg := "not a zone name (Europe/Madrid) or an offset (+02:00)"
-		if strings.Contains(s, "/") {
-			msg += "; zone names are case-exact, as the IANA database writes them"
-			if fixed := titleZone(s); fixed != s {
-				if _, err := time.LoadLocation(fixed); err == nil {
-					msg += fmt.Sprintf(": did you mean %s?", fixed)
-				}
-			}
-		}
-		return nil, errors.New(msg)
-	}
-	h, _ := strconv.Atoi(m[2])
-	min, _ := strconv.Atoi(m[3])
-	if min >= 60 {
-		return nil, fmt.Errorf("the minutes of an offset are below 60, not %d", min)
-	}
-	off := h*3600 + min*60
-	if off > maxOffset {
-		return nil, errors.New("offsets run from -12:00 to +14:00; give the server's offset from UTC, e.g. +02:00")
-	}
-	if m[1] == "-" {
-		off = -off
-	}
-	return time.FixedZone(s, off), nil
-}
-
-// titleZone writes a zone name as the database usually does: each word
-// capitalised ("america/new_york" → "America/New_York").
-func titleZone(s string) string {
-	b := []byte(strings.ToLower(s))
-	for i := range b {
-		if (i == 0 || b[i-1] == '/' || b[i-1] == '_' || b[i-1] == '-') && b[i] >= 'a' && b[i] <= 'z' {
-			b[i] -= 'a' - 'A'
-		}
-	}
-	return string(b)
-}
-
-var offsetPattern = regexp.MustCompile(`^(?:UTC|GMT)?([+-])(\d{1,2}):?(\d{2})?$`)
+// "UTC+2"), as parse reads every zone; names are case-exact.
+func LoadZone(s string) (*time.Location, error) { return parse.LoadZone(s) }
 
 func tzName(cfg parse.Config) string {
 	if cfg.Location == nil {

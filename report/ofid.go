@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/mcptriage/mcptriage/parse"
 )
 
 // OFID is a flow reference from Claude's error dialog, with the time the
@@ -36,50 +38,10 @@ func ParseOFID(s string) (OFID, error) {
 	return o, nil
 }
 
-var zonedInputLayouts = []string{
-	time.RFC3339Nano,
-	"2006-01-02T15:04Z07:00",
-	"2006-01-02 15:04:05Z07:00",
-	"2006-01-02 15:04Z07:00",
-	"2006-01-02 15:04:05 -0700",
-	"2006-01-02 15:04 -0700",
-	"2006-01-02 15:04:05 Z07:00",
-	"2006-01-02 15:04 Z07:00",
-	"2006-01-02T15:04:05 Z07:00",
-	"2006-01-02 15:04:05 MST",
-	"2006-01-02 15:04 MST",
-	"2006-01-02T15:04:05 MST",
-	"02/Jan/2006:15:04:05 -0700",
-	time.RFC1123,
-	time.RFC1123Z,
-}
-
-// ParseZonedTime reads a time in any common form that states its zone,
-// and refuses one without it rather than guess.
-func ParseZonedTime(s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	for _, layout := range zonedInputLayouts {
-		if t, err := time.Parse(layout, s); err == nil {
-			if strings.Contains(layout, "MST") && !knownZoneAbbrev(t) {
-				continue
-			}
-			return t.UTC(), nil
-		}
-	}
-	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02T15:04"} {
-		if _, err := time.Parse(layout, s); err == nil {
-			return time.Time{}, fmt.Errorf("the time %q has no zone; add one, e.g. %sZ or %s+02:00", s, strings.Replace(s, " ", "T", 1), strings.Replace(s, " ", "T", 1))
-		}
-	}
-	return time.Time{}, fmt.Errorf("the time %q is not one mcptriage reads; write it like 2026-11-20T09:00:32Z or \"2026-11-20 10:00:32 +01:00\"", s)
-}
-
-// knownZoneAbbrev: Go accepts any abbreviation and, unknown, reads it as
-// UTC; only UTC and GMT are safe to take at their word.
-func knownZoneAbbrev(t time.Time) bool {
-	name, _ := t.Zone()
-	return name == "UTC" || name == "GMT" || name == "Z"
-}
+// ParseZonedTime reads a time a person typed, in any common form that
+// states its zone, and refuses one without it rather than guess: parse's
+// reader, the one every time goes through.
+func ParseZonedTime(s string) (time.Time, error) { return parse.ParseZonedTime(s) }
 
 // OFIDMatch places an ofid on an attempt, or says that none is near it.
 type OFIDMatch struct {

@@ -3,6 +3,8 @@ package report
 import (
 	"net/url"
 	"strings"
+
+	"github.com/mcptriage/mcptriage/internal/scrub"
 )
 
 // URLLimit keeps a prefilled new-issue URL under what GitHub accepts:
@@ -26,9 +28,9 @@ func (d *Draft) PrefillURL(limit int) (string, bool) {
 	build := func() string {
 		v := url.Values{}
 		v.Set("template", d.Template)
-		v.Set("title", d.Title)
+		v.Set("title", scrub.String(d.Title))
 		for _, id := range order {
-			v.Set(id, fields[id])
+			v.Set(id, scrub.String(fields[id])) // before encoding: encoded, a secret hides from the pass
 		}
 		return "https://github.com/" + d.Repo + "/issues/new?" + v.Encode()
 	}

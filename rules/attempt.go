@@ -2,6 +2,7 @@ package rules
 
 import (
 	"net/netip"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -91,7 +92,11 @@ type Attempt struct {
 
 	// browsers are the browsers of this attempt's authorizations.
 	browsers []browserSeen
-	states   []string // the state parameters of its authorizations
+	// clientIDs are the OAuth client ids this attempt is known by: its
+	// authorizations', and the one an application says it registered
+	// for Claude.
+	clientIDs []string
+	states    []string // the state parameters of its authorizations
 	// Running state while grouping, kept up to date by add.
 	tokenIssued bool // a token exchange succeeded
 	isConnected bool // and then an MCP request on the connector's path succeeded
@@ -203,6 +208,26 @@ func (g *grouper) start(e *Ev) {
 	g.cur.add(e)
 }
 
+// busy: e's input shows other OAuth or MCP clients (their user agents,
+// their own callbacks): its words need more than timing to be the
+// connector's.
+func (g *grouper) busy(e *Ev) bool {
+	in := g.inputs[e.Pos.File]
+	return in != nil && in.others
+}
+
+// messageClientID returns the client_id an application's words name
+// ("token issued client_id=c_1", `"client_id":"c_1"`), or "".
+func messageClientID(msg string) string {
+	m := clientIDPattern.FindStringSubmatch(msg)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+var clientIDPattern = regexp.MustCompile(`(?i)client[_ ]?id"?\s*[:=]\s*"?([A-Za-z0-9._~:/%-]{3,})`)
+
 // takeEarlyWords gives the new attempt the words logged just before it.
 func (g *grouper) takeEarlyWords(first *Ev) {
 	for _, w := range g.pre {
@@ -243,7 +268,22 @@ func (g *grouper) place(e *Ev) {
 	case e.message:
 		// Words attach to the attempt they fall in. Words before any
 		// request wait for the attempt that follows; words that name
-		// Claude and a step of its flow may begin one.
+		// Claude and a step of its flow may begin one. On a server with
+		// other clients, words about a client are this attempt's only
+		// when they name its client (or Claude); words that name none
+		// could be anyone's.
+		id := messageClientID(e.Text)
+		if id != "" {
+			for i := len(g.out) - 1; i >= 0 && i >= len(g.out)-4; i-- {
+				if slices.Contains(g.out[i].clientIDs, id) {
+					g.out[i].add(e)
+					return
+				}
+			}
+		}
+		if !e.Signals.Has(parse.SigClaudeNamed) && g.busy(e) {
+			return
+		}
 		switch {
 		case cur != nil && (untimed || pause <= attemptGap || cur.awaitingHuman() && pause <= humanWindow):
 			cur.add(e)
@@ -562,7 +602,7 @@ func (a *Attempt) ownsBrowserStep(e *Ev) bool {
 	for _, b := range a.browsers {
 		sameUA := e.UAKnown && e.UserAgent != "" && e.UserAgent == b.ua
 		switch {
-		case public && b.addr == e.Client && (sameUA || refOK):
+		case public && b.addr == e.Client && (sameUA || refOK || !e.UAKnown):
 			return true
 		case !public && (sameUA || refOK):
 			return true
@@ -634,6 +674,9 @@ func (a *Attempt) note(e *Ev) {
 	if e.Confirmed {
 		a.Confirmed = true
 	}
+	if id := clientIDOf(e); id != "" && !slices.Contains(a.clientIDs, id) {
+		a.clientIDs = append(a.clientIDs, id)
+	}
 	if e.Browser && e.kind == kindAuthorize && e.strong {
 		if st := queryParam(e.RawQuery, "state"); st != "" && !slices.Contains(a.states, st) {
 			a.states = append(a.states, st)
@@ -645,7 +688,9 @@ func (a *Attempt) note(e *Ev) {
 	}
 	switch {
 	case e.message:
-		if e.Signals.Has(parse.SigTokenIssued) {
+		// Another client's "token issued" must not end this attempt's
+		// wait for its own: only words tied to it count.
+		if e.Signals.Has(parse.SigTokenIssued) && (messageClientID(e.Text) == "" || slices.Contains(a.clientIDs, messageClientID(e.Text))) {
 			a.tokenIssued = true
 		}
 	case e.kind == kindToken:
@@ -974,6 +1019,19 @@ func stateIn(e *Ev) string {
 	}
 	if _, q, ok := strings.Cut(e.Referer, "?"); ok {
 		return queryParam(q, "state")
+	}
+	return ""
+}
+
+// clientIDOf is the OAuth client an event names as the connector's: the
+// client_id of a browser's authorization coming back to Claude, or the
+// one an application says it registered for Claude.
+func clientIDOf(e *Ev) string {
+	switch {
+	case e.Browser && e.kind == kindAuthorize && e.strong:
+		return queryParam(e.RawQuery, "client_id")
+	case e.message && e.Signals.Has(parse.SigClaudeNamed):
+		return messageClientID(e.Text)
 	}
 	return ""
 }

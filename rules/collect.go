@@ -85,6 +85,13 @@ func (c *Collector) Add(pe *parse.Event) {
 		return
 	}
 	cp := *pe
+	if refusedByProxy(&cp) {
+		// The proxy that wrote the log refused the request itself (an
+		// HAProxy deny, a rate limit): to the rules it is an edge's
+		// refusal, and the application never saw it.
+		cp.Layer, cp.EdgeBlocked, cp.EdgeAction = parse.LayerEdge, true, "deny"
+		cp.EdgeSource = "the proxy in front (" + cp.Format + ")"
+	}
 	e.Event = &cp
 	ev := &e
 	if e.candidate {
@@ -310,6 +317,11 @@ func (c *Collector) browserStep(pe *parse.Event, client netip.Addr, class client
 				continue
 			}
 			if refOK || pe.UAKnown && pe.UserAgent != "" && pe.UserAgent == b.ua {
+				return true
+			}
+			// A log without user agents, where the address is the
+			// browser's own (not a proxy's): the address is all there is.
+			if !pe.UAKnown && class == clientPublic {
 				return true
 			}
 		}
@@ -544,4 +556,15 @@ func legOf(pe *parse.Event) leg {
 		}
 	}
 	return legUnknown
+}
+
+// refusedByProxy: the logging proxy answered with a refusal of its own
+// (HAProxy's termination state P… or L…: its rules or its own answer),
+// not the application, and not a timeout waiting for it.
+func refusedByProxy(pe *parse.Event) bool {
+	if !pe.ProxyAnswered || pe.Status < 400 || pe.Status >= 500 {
+		return false
+	}
+	t := pe.Termination
+	return t == "" || t[0] == 'P' || t[0] == 'L'
 }

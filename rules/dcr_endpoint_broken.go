@@ -34,7 +34,7 @@ where registration returned a clean 201.`,
 				continue // the fallback Claude synthesises when discovery failed
 			}
 			switch {
-			case e.Redirect(), e.Status == 405, e.Status >= 500, e.Status == 499:
+			case e.Redirect(), e.Status == 405, e.Status >= 500, e.Status == 499, e.ClientGone:
 				bad = append(bad, e)
 			case e.Status == 404 && a.AnyOK(RoleASMeta) && !atOriginRoot(e):
 				bad = append(bad, e)

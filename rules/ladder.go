@@ -45,7 +45,7 @@ const deadline = 10 * time.Second
 
 // tooSlow: a request the connector will have given up on.
 func tooSlow(e *Ev) bool {
-	return e.Status == 499 || (e.HasDuration && e.Duration >= deadline-500*time.Millisecond)
+	return e.ClientGone || e.Status == 499 || (e.HasDuration && e.Duration >= deadline-500*time.Millisecond)
 }
 
 func (a *Attempt) computeStages() {

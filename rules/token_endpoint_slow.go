@@ -23,12 +23,16 @@ MCP request).`,
 	Run: func(a *Attempt) *Finding {
 		for _, t := range tokenFailures(a) {
 			switch {
-			case t.Status == 499:
+			case t.Status == 499 || t.ClientGone:
 				took := ""
 				if t.HasDuration {
 					took = " after " + seconds(t.Duration)
 				}
-				return found(High, fmt.Sprintf("%s: 499 is nginx's record of a client that gave up%s waiting for the answer.", req(t), took), t)
+				how := "499 is nginx's record of a client that gave up"
+				if t.Status != 499 {
+					how = "the log records that the client went away"
+				}
+				return found(High, fmt.Sprintf("%s: %s%s waiting for the answer.", req(t), how, took), t)
 			case t.HasDuration && tooSlow(t):
 				return found(High, fmt.Sprintf("%s took %s; the connector stops waiting after about 10 s.", req(t), seconds(t.Duration)), t)
 			case t.Status == 504:

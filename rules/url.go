@@ -26,7 +26,9 @@ func ParseConnectorURL(s string) (*ConnectorURL, error) {
 	if !strings.Contains(s, "://") {
 		return nil, fmt.Errorf("%q is not a URL: give it exactly as typed into Claude, e.g. https://mcp.example.com/mcp", s)
 	}
-	u, err := url.Parse(s)
+	// Redaction masks a password as "[redacted:…]", which url.Parse
+	// refuses in a userinfo; nothing here reads the userinfo.
+	u, err := url.Parse(withoutUserinfo(s))
 	if err != nil {
 		return nil, fmt.Errorf("%q is not a URL: %v", s, err)
 	}
@@ -41,6 +43,23 @@ func ParseConnectorURL(s string) (*ConnectorURL, error) {
 		Path:     u.EscapedPath(),
 		RawQuery: u.RawQuery,
 	}, nil
+}
+
+// withoutUserinfo drops the user:password@ of a URL's authority.
+func withoutUserinfo(s string) string {
+	i := strings.Index(s, "://")
+	if i < 0 {
+		return s
+	}
+	auth := s[i+3:]
+	if end := strings.IndexAny(auth, "/?#"); end >= 0 {
+		auth = auth[:end]
+	}
+	at := strings.LastIndex(auth, "@")
+	if at < 0 {
+		return s
+	}
+	return s[:i+3] + s[i+3+at+1:]
 }
 
 // HostAddr is the host as an address, when it is a literal IP.

@@ -146,27 +146,11 @@ func runAnalyze(opts *analyzeOptions) error {
 		return err
 	}
 	rep := res.Report
-	if opts.Output != "" || !opts.Quiet {
-		out, err := openSink(opts.IO, opts.Output)
-		if err != nil {
-			return err
-		}
-		defer out.discard()
-		if opts.JSON {
-			err = report.WriteJSON(out, rep)
-		} else {
-			st := report.Style{Color: !out.toFile() && opts.IO.ColorEnabled(opts.Color), Width: opts.IO.TerminalWidth()}
-			if out.toFile() || st.Width <= 0 {
-				st.Width = report.DefaultWidth // not a terminal
-			}
-			err = report.WriteText(out, rep, st)
-		}
-		if err != nil {
-			return err
-		}
-		if err := out.commit(opts.IO, opts.Quiet); err != nil {
-			return err
-		}
+	err = emit(opts.IO, &opts.outputFlags,
+		func(w io.Writer) error { return report.WriteJSON(w, rep) },
+		func(w io.Writer, st report.Style) error { return report.WriteText(w, rep, st) })
+	if err != nil {
+		return err
 	}
 	if opts.Quiet {
 		fmt.Fprintln(opts.IO.Out, verdict(rep))

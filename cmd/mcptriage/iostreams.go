@@ -6,6 +6,8 @@ import (
 	"strconv"
 
 	"github.com/cli/go-gh/v2/pkg/term"
+
+	"github.com/mcptriage/mcptriage/internal/scrub"
 )
 
 // IOStreams is the only code that knows about terminals and the
@@ -46,6 +48,20 @@ func systemIO() *IOStreams {
 		io.stdinData = st.Mode()&os.ModeNamedPipe != 0 || st.Mode().IsRegular() && st.Size() > 0
 	}
 	return io
+}
+
+// scrubOutput sends everything the command prints through the second
+// redaction pass (internal/scrub). The returned func writes what is left
+// of an unfinished last line and restores the streams.
+func (s *IOStreams) scrubOutput() (flush func()) {
+	out, errOut := s.Out, s.ErrOut
+	sOut, sErr := scrub.NewWriter(out), scrub.NewWriter(errOut)
+	s.Out, s.ErrOut = sOut, sErr
+	return func() {
+		sOut.Close()
+		sErr.Close()
+		s.Out, s.ErrOut = out, errOut
+	}
 }
 
 // IsStdoutTTY reports whether stdout is a terminal.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mcptriage/mcptriage/internal/scrub"
 	"github.com/mcptriage/mcptriage/pipeline"
 	"github.com/mcptriage/mcptriage/report"
 )
@@ -54,8 +55,9 @@ func (o *outputFlags) validate() error {
 // run never leaves half a file or clobbers the last good one.
 type sink struct {
 	io.Writer
-	path string
-	tmp  *os.File
+	path     string
+	tmp      *os.File
+	scrubbed *scrub.Writer // the file's writer: everything printed passes the second redaction pass
 }
 
 // openSink opens -o FILE (or stdout when path is empty).
@@ -70,7 +72,8 @@ func openSink(streams *IOStreams, path string) (*sink, error) {
 	if err != nil {
 		return nil, usageErrorf("-o %s: cannot write there: %v", path, pipeline.PathlessError(err))
 	}
-	return &sink{Writer: tmp, path: path, tmp: tmp}, nil
+	w := scrub.NewWriter(tmp)
+	return &sink{Writer: w, path: path, tmp: tmp, scrubbed: w}, nil
 }
 
 // commit puts the written file in place; without -o it does nothing.
@@ -79,6 +82,11 @@ func (s *sink) commit(streams *IOStreams, quiet bool) error {
 		return nil
 	}
 	name := s.tmp.Name()
+	if err := s.scrubbed.Close(); err != nil {
+		s.tmp.Close()
+		os.Remove(name)
+		return usageErrorf("-o %s: %v", s.path, pipeline.PathlessError(err))
+	}
 	if err := s.tmp.Close(); err != nil {
 		os.Remove(name)
 		return usageErrorf("-o %s: %v", s.path, pipeline.PathlessError(err))
@@ -154,4 +162,32 @@ func checkOutputNotInput(streams *IOStreams, output string, names []string) erro
 		}
 	}
 	return nil
+}
+
+// emit writes a command's report where the output flags say (-o, or
+// standard output unless --quiet): as JSON, or through text with the
+// style of the destination (colour only on a terminal, folded to its
+// width, else to report.DefaultWidth).
+func emit(streams *IOStreams, of *outputFlags, asJSON func(io.Writer) error, text func(io.Writer, report.Style) error) error {
+	if of.Output == "" && of.Quiet {
+		return nil
+	}
+	out, err := openSink(streams, of.Output)
+	if err != nil {
+		return err
+	}
+	defer out.discard()
+	if of.JSON {
+		err = asJSON(out)
+	} else {
+		st := report.Style{Color: !out.toFile() && streams.ColorEnabled(of.Color), Width: streams.TerminalWidth()}
+		if out.toFile() || st.Width <= 0 {
+			st.Width = report.DefaultWidth // not a terminal
+		}
+		err = text(out, st)
+	}
+	if err != nil {
+		return err
+	}
+	return out.commit(streams, of.Quiet)
 }

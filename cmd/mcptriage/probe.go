@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -151,28 +152,11 @@ func runProbe(opts *probeOptions) error {
 	if err != nil {
 		return &usageError{err}
 	}
-	if opts.Output != "" || !opts.Quiet {
-		out, err := openSink(opts.IO, opts.Output)
-		if err != nil {
-			return err
-		}
-		defer out.discard()
-		if opts.JSON {
-			err = report.WriteProbeJSON(out, res)
-		} else {
-			// Folded to the terminal, or to 80 columns in a file or a pipe.
-			st := report.Style{Color: !out.toFile() && opts.IO.ColorEnabled(opts.Color), Width: opts.IO.TerminalWidth()}
-			if out.toFile() || st.Width <= 0 {
-				st.Width = 80
-			}
-			err = report.WriteProbe(out, res, st)
-		}
-		if err != nil {
-			return err
-		}
-		if err := out.commit(opts.IO, opts.Quiet); err != nil {
-			return err
-		}
+	err = emit(opts.IO, &opts.outputFlags,
+		func(w io.Writer) error { return report.WriteProbeJSON(w, res) },
+		func(w io.Writer, st report.Style) error { return report.WriteProbe(w, res, st) })
+	if err != nil {
+		return err
 	}
 	if opts.Quiet {
 		fmt.Fprintln(opts.IO.Out, probeVerdict(res))

@@ -75,6 +75,7 @@ func run(args []string, io *IOStreams) int {
 // runWith runs a command line with the given dependencies and returns
 // the exit status.
 func runWith(args []string, f *factory) int {
+	defer f.IO.scrubOutput()()
 	io := f.IO
 	root := newRootCmd(f)
 	root.SetArgs(args)

@@ -190,31 +190,15 @@ func runSearch(opts *searchOptions) error {
 		q.Stage = modeStage(opts.Modes[0])
 	}
 	res := searchTracker(opts.f, opts.searchFlags, q, opts.Quiet)
-	if opts.Output != "" || !opts.Quiet {
-		out, err := openSink(opts.IO, opts.Output)
-		if err != nil {
-			return err
-		}
-		defer out.discard()
-		if opts.JSON {
-			err = report.WriteSearchJSON(out, res)
-		} else {
-			view := report.SearchView{
-				Style: report.Style{Color: !out.toFile() && opts.IO.ColorEnabled(opts.Color), Width: opts.IO.TerminalWidth()},
-				Limit: opts.Limit, Now: time.Now(),
-			}
-			if out.toFile() || view.Width <= 0 {
-				view.Width = report.DefaultWidth // not a terminal
-			}
-			view.CommentCommand = "mcptriage report --comment {n} " + ofidFlags(opts.OFIDs) + logArgs(opts)
-			err = report.WriteSearch(out, res, view)
-		}
-		if err != nil {
-			return err
-		}
-		if err := out.commit(opts.IO, opts.Quiet); err != nil {
-			return err
-		}
+	err = emit(opts.IO, &opts.outputFlags,
+		func(w io.Writer) error { return report.WriteSearchJSON(w, res) },
+		func(w io.Writer, st report.Style) error {
+			view := report.SearchView{Style: st, Limit: opts.Limit, Now: time.Now(),
+				CommentCommand: "mcptriage report --comment {n} " + ofidFlags(opts.OFIDs) + logArgs(opts)}
+			return report.WriteSearch(w, res, view)
+		})
+	if err != nil {
+		return err
 	}
 	if opts.Quiet {
 		fmt.Fprintln(opts.IO.Out, searchVerdict(res))

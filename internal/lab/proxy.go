@@ -44,6 +44,14 @@ func StartApp(dir string, f Faults) (*App, error) {
 	return a, nil
 }
 
+// Hangup closes the server's listener and every connection at once, open
+// streams included: an SSE stream whose client left sends nothing, so a
+// front in the middle of proxying it (Apache, HAProxy) would wait for it
+// when asked to stop.
+func (a *App) Hangup() {
+	a.http.Close()
+}
+
 // Stop ends the server and closes its log.
 func (a *App) Stop() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -51,6 +59,9 @@ func (a *App) Stop() error {
 	err := a.http.Shutdown(ctx)
 	if err != nil {
 		a.http.Close()
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
 	}
 	return errors.Join(err, a.file.Close())
 }
@@ -62,10 +73,17 @@ type Proxy struct {
 	URL string
 	// Logs are the access logs it writes, by name.
 	Logs map[string]string
-	cmd  *exec.Cmd
-	stop syscall.Signal
-	dir  string
-	done chan error
+	// Zones give, for logs whose times carry no zone, the offset they are
+	// written in (what a user passes as --tz).
+	Zones map[string]string
+	// stdout and stderr, when set, are where the process's output is its
+	// log (uvicorn, gunicorn, HAProxy in a container); otherwise both go
+	// to proxy.out.
+	stdout, stderr string
+	cmd            *exec.Cmd
+	stop           syscall.Signal
+	dir            string
+	done           chan error
 }
 
 // NginxOptions configure an nginx run.
@@ -212,7 +230,7 @@ var caddyConf = template.Must(template.New("caddy").Parse(`{
     "listen": ["{{.Listen}}"],
     "automatic_https": {"disable": true},
     "logs": {"default_logger_name": "lab"},
-    "routes": [{"handle": [{"handler": "reverse_proxy", "upstreams": [{"dial": "{{.Upstream}}"}]}]}]
+    "routes": [{"handle": [{"handler": "reverse_proxy", "trusted_proxies": ["127.0.0.1/32"], "upstreams": [{"dial": "{{.Upstream}}"}]}]}]
   }}}}
 }
 `))
@@ -241,18 +259,47 @@ func StartCaddy(o CaddyOptions) (*Proxy, error) {
 // start runs the process and waits, at most 10 s, until every address
 // accepts connections.
 func (p *Proxy) start(addrs ...string) error {
-	out, err := os.Create(filepath.Join(p.dir, "proxy.out"))
+	files := map[string]*os.File{}
+	open := func(path string) (*os.File, error) {
+		if path == "" {
+			path = filepath.Join(p.dir, "proxy.out")
+		}
+		if f, ok := files[path]; ok {
+			return f, nil
+		}
+		f, err := os.Create(path)
+		files[path] = f
+		return f, err
+	}
+	closeAll := func() {
+		for _, f := range files {
+			if f != nil {
+				f.Close()
+			}
+		}
+	}
+	stdout, err := open(p.stdout)
 	if err != nil {
+		closeAll()
 		return err
 	}
-	p.cmd.Stdout, p.cmd.Stderr = out, out
+	stderr, err := open(p.stderr)
+	if err != nil {
+		closeAll()
+		return err
+	}
+	p.cmd.Stdout, p.cmd.Stderr = stdout, stderr
+	// Its own process group, so that a front that forks workers (Apache,
+	// gunicorn) can be killed whole if it does not stop.
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := p.cmd.Start(); err != nil {
-		out.Close()
+		closeAll()
 		return err
 	}
 	p.done = make(chan error, 1)
-	go func() { p.done <- p.cmd.Wait(); out.Close() }()
-	deadline := time.Now().Add(10 * time.Second)
+	go func() { p.done <- p.cmd.Wait(); closeAll() }()
+	// Python and node take a while to start on a loaded machine.
+	deadline := time.Now().Add(30 * time.Second)
 	for _, a := range addrs {
 		for {
 			c, err := net.DialTimeout("tcp", a, 200*time.Millisecond)
@@ -267,18 +314,29 @@ func (p *Proxy) start(addrs ...string) error {
 			}
 			if time.Now().After(deadline) {
 				p.Stop()
-				return fmt.Errorf("%s did not listen on %s within 10 s: %s", p.cmd.Path, a, p.output())
+				return fmt.Errorf("%s did not listen on %s within 30 s: %s", p.cmd.Path, a, p.output())
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
+	}
+	// Another process may have taken the port between freePort and the
+	// bind, and answered the dial: make sure ours is still running.
+	select {
+	case err := <-p.done:
+		return fmt.Errorf("%s exited after the port answered (%v): %s", p.cmd.Path, err, p.output())
+	case <-time.After(150 * time.Millisecond):
 	}
 	return nil
 }
 
 func (p *Proxy) output() string {
-	b, _ := os.ReadFile(filepath.Join(p.dir, "proxy.out"))
-	e, _ := os.ReadFile(filepath.Join(p.dir, "error.log"))
-	return strings.TrimSpace(string(b) + "\n" + string(e))
+	var b strings.Builder
+	for _, name := range []string{p.stdout, p.stderr, filepath.Join(p.dir, "proxy.out"), filepath.Join(p.dir, "error.log"), filepath.Join(p.dir, "apache-error.log")} {
+		if data, err := os.ReadFile(name); err == nil && name != "" {
+			b.Write(data)
+		}
+	}
+	return strings.TrimSpace(b.String())
 }
 
 // Stop shuts the proxy down gracefully (its logs are complete when Stop
@@ -292,7 +350,7 @@ func (p *Proxy) Stop() error {
 	case <-p.done:
 		return nil
 	case <-time.After(10 * time.Second):
-		p.cmd.Process.Kill()
+		syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 		<-p.done
 		return fmt.Errorf("%s did not stop within 10 s", p.cmd.Path)
 	}
@@ -323,7 +381,7 @@ func Binary(name string) (string, error) {
 			return p, nil
 		}
 	}
-	return "", fmt.Errorf("%s is not installed (apt-get install -y nginx caddy)", name)
+	return "", fmt.Errorf("%s is not installed", name)
 }
 
 // freePort finds a loopback port nobody listens on. Another process may

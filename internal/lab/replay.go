@@ -28,6 +28,45 @@ const (
 	Callback = "https://claude.ai/api/mcp/auth_callback"
 )
 
+// NoUA sends a request without a User-Agent header (the MCP Python SDK's
+// OAuth requests go out so; logs show "-").
+const NoUA = "\x00none"
+
+// Client is who makes a flow: Claude's connector, or another MCP client
+// of the same server doing its own discovery, registration and OAuth.
+type Client struct {
+	Name string
+	// ProbeUA, OAuthUA and MCPUA are the user agents of the unauthenticated
+	// probe, the OAuth back-channel (metadata, registration, token) and
+	// the MCP requests; BrowserUA the user's browser.
+	ProbeUA, OAuthUA, MCPUA, BrowserUA string
+	// Referer is what the browser sends on the authorization request.
+	Referer string
+	// Callback is the client's redirect_uri.
+	Callback string
+	// ClientName and AuthMethod go into the registration.
+	ClientName, AuthMethod string
+	// Scope is what the client asks for.
+	Scope string
+	// Info is the name in initialize's clientInfo.
+	Info string
+	// Egress are the back-channel's addresses; Browser the user's.
+	Egress  []string
+	Browser string
+	// SSE opens the standalone GET stream after initialize, as most
+	// clients other than Claude's connector do.
+	SSE bool
+}
+
+// Claude is Claude.ai's connector: python-httpx for the OAuth broker,
+// Claude-User for MCP, from Anthropic's egress range.
+var Claude = Client{
+	Name: "claude", ProbeUA: BrokerUA, OAuthUA: BrokerUA, MCPUA: MCPUA, BrowserUA: BrowserUA,
+	Referer: "https://claude.ai/", Callback: Callback, ClientName: "Claude", AuthMethod: "client_secret_post",
+	Scope: "notes offline_access", Info: "Anthropic/ClaudeAI",
+	Egress: []string{"160.79.106.35", "160.79.106.121"}, Browser: "203.0.113.57",
+}
+
 // Bugs are the connector-side failures the replayer can stage, as Claude
 // has been seen to do.
 type Bugs struct {
@@ -47,8 +86,17 @@ type Bugs struct {
 	LeadingSpaceScope bool
 }
 
-// Replayer performs one connect attempt the way Claude's connector does.
+// Replayer performs one connect attempt the way Claude's connector does
+// (or, with another Client, the way another MCP client does).
 type Replayer struct {
+	// Client is who connects (default Claude).
+	Client *Client
+	// NoForward sends no X-Forwarded-For: a front proxy that forwards no
+	// address, so every client is the proxy's address in the logs.
+	NoForward bool
+	// Transport carries the requests (default http.DefaultTransport); a
+	// case closes its idle connections so that the front can stop.
+	Transport http.RoundTripper
 	// Connector is the URL as typed into Claude.
 	Connector string
 	// Target receives every request for PublicHost (the proxy in front of
@@ -85,6 +133,9 @@ type Outcome struct {
 	// Stop says where and why the connector gave up.
 	Stop  string
 	Steps []Step
+
+	// What a connected client keeps for its later requests.
+	token, refresh, session, mcpURL, tokenURL, clientID string
 }
 
 // Run performs the attempt. It never follows a path the real connector
@@ -99,7 +150,8 @@ func (r *Replayer) Run(ctx context.Context) Outcome {
 	mcpURL := r.requestedURL()
 
 	// 1. The unauthenticated probe.
-	resp, err := r.do(ctx, &o, "POST", mcpURL, BrokerUA, r.egress(), jsonBody(initialize(1)), nil, 10*time.Second)
+	c := r.who()
+	resp, err := r.do(ctx, &o, "POST", mcpURL, c.ProbeUA, r.egress(), jsonBody(r.initialize(1)), nil, 10*time.Second)
 	if err != nil {
 		return stop(0, "probe: "+err.Error())
 	}
@@ -127,7 +179,7 @@ func (r *Replayer) Run(ctx context.Context) Outcome {
 	var prm map[string]any
 	notJSON := false
 	for _, p := range prmURLs(u) {
-		resp, err := r.do(ctx, &o, "GET", p, BrokerUA, r.egress(), nil, nil, 10*time.Second)
+		resp, err := r.do(ctx, &o, "GET", p, c.OAuthUA, r.egress(), nil, nil, 10*time.Second)
 		r.pause()
 		if err == nil && resp.status == 200 && resp.json != nil {
 			prm = resp.json
@@ -159,7 +211,7 @@ func (r *Replayer) Run(ctx context.Context) Outcome {
 		r.asMetadata(ctx, &o, origin)
 	}
 	if authless && prm == nil && as == nil {
-		resp, err := r.do(ctx, &o, "POST", origin+"/register", BrokerUA, r.egress(), jsonBody(dcrBody()), nil, 10*time.Second)
+		resp, err := r.do(ctx, &o, "POST", origin+"/register", c.OAuthUA, r.egress(), jsonBody(r.dcrBody()), nil, 10*time.Second)
 		if err == nil && resp.status == http.StatusNotFound {
 			if r.Bugs.AbandonAuthless {
 				return stop(1, "authless handshake abandoned after discovery")
@@ -171,7 +223,7 @@ func (r *Replayer) Run(ctx context.Context) Outcome {
 	if authless && prm != nil {
 		// Any metadata on an authless server means OAuth; it fails at registration.
 		if as == nil {
-			r.do(ctx, &o, "POST", origin+"/register", BrokerUA, r.egress(), jsonBody(dcrBody()), nil, 10*time.Second)
+			r.do(ctx, &o, "POST", origin+"/register", c.OAuthUA, r.egress(), jsonBody(r.dcrBody()), nil, 10*time.Second)
 			return stop(1, "metadata on an authless server, no authorization server")
 		}
 	}
@@ -192,7 +244,7 @@ func (r *Replayer) Run(ctx context.Context) Outcome {
 	}
 
 	// 3. Registration.
-	resp, err = r.do(ctx, &o, "POST", endpoint("registration_endpoint", "/register"), BrokerUA, r.egress(), jsonBody(dcrBody()), nil, 10*time.Second)
+	resp, err = r.do(ctx, &o, "POST", endpoint("registration_endpoint", "/register"), c.OAuthUA, r.egress(), jsonBody(r.dcrBody()), nil, 10*time.Second)
 	if err != nil || resp.status != http.StatusCreated && resp.status != http.StatusOK || resp.json == nil {
 		if !discovered {
 			// The fallback's browser leg still runs.
@@ -225,10 +277,14 @@ func (r *Replayer) Run(ctx context.Context) Outcome {
 		r.asMetadata(ctx, &o, asBase)
 	}
 	form := url.Values{
-		"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {Callback},
-		"code_verifier": {verifier}, "client_id": {clientID}, "client_secret": {secret}, "resource": {mcpURL},
+		"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {c.Callback},
+		"code_verifier": {verifier}, "client_id": {clientID}, "resource": {mcpURL},
 	}
-	resp, err = r.do(ctx, &o, "POST", endpoint("token_endpoint", "/token"), BrokerUA, r.egress(),
+	if secret != "" {
+		form.Set("client_secret", secret)
+	}
+	tokenURL := endpoint("token_endpoint", "/token")
+	resp, err = r.do(ctx, &o, "POST", tokenURL, c.OAuthUA, r.egress(),
 		strings.NewReader(form.Encode()), http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, r.TokenTimeout)
 	if err != nil {
 		return stop(stage, "token: "+err.Error())
@@ -240,6 +296,8 @@ func (r *Replayer) Run(ctx context.Context) Outcome {
 		return stop(stage, fmt.Sprintf("token answered %d", resp.status))
 	}
 	stage = 5
+	o.token, o.tokenURL, o.clientID = tok, tokenURL, clientID
+	o.refresh, _ = resp.json["refresh_token"].(string)
 	if r.Bugs.NoMCPAfterToken {
 		return stop(stage, "the token was never presented")
 	}
@@ -258,10 +316,11 @@ func (r *Replayer) mcpSession(ctx context.Context, o *Outcome, mcpURL, token str
 		h.Set("Authorization", "Bearer "+token)
 	}
 	from := r.egress()
+	ua := r.who().MCPUA
 	var resp *response
 	var err error
 	for try := 0; try < 3; try++ {
-		resp, err = r.do(ctx, o, "POST", mcpURL, MCPUA, from, jsonBody(initialize(1)), h, r.InitTimeout)
+		resp, err = r.do(ctx, o, "POST", mcpURL, ua, from, jsonBody(r.initialize(1)), h, r.InitTimeout)
 		if err == nil || !errors.Is(err, context.DeadlineExceeded) {
 			break
 		}
@@ -280,14 +339,88 @@ func (r *Replayer) mcpSession(ctx context.Context, o *Outcome, mcpURL, token str
 	if sid := resp.header.Get("Mcp-Session-Id"); sid != "" {
 		h.Set("Mcp-Session-Id", sid)
 	}
-	r.do(ctx, o, "POST", mcpURL, MCPUA, from, jsonBody(map[string]any{"jsonrpc": "2.0", "method": "notifications/initialized"}), h, r.InitTimeout)
-	resp, err = r.do(ctx, o, "POST", mcpURL, MCPUA, from, jsonBody(map[string]any{"jsonrpc": "2.0", "id": 2, "method": "tools/list"}), h, r.InitTimeout)
+	r.do(ctx, o, "POST", mcpURL, ua, from, jsonBody(map[string]any{"jsonrpc": "2.0", "method": "notifications/initialized"}), h, r.InitTimeout)
+	resp, err = r.do(ctx, o, "POST", mcpURL, ua, from, jsonBody(map[string]any{"jsonrpc": "2.0", "id": 2, "method": "tools/list"}), h, r.InitTimeout)
 	if err != nil || resp.status != 200 {
 		o.Stage, o.Stop = 5, "tools/list failed"
 		return *o
 	}
 	o.Stage, o.Connected = 6, true
+	o.session, o.mcpURL = h.Get("Mcp-Session-Id"), mcpURL
+	if r.who().SSE {
+		r.openStream(ctx, o)
+	}
 	return *o
+}
+
+// Use makes n tool calls in the session an earlier Run set up, as a
+// connected client does all day.
+func (r *Replayer) Use(ctx context.Context, o *Outcome, n int) {
+	if !o.Connected {
+		return
+	}
+	h := http.Header{"Accept": {"application/json, text/event-stream"}}
+	if o.token != "" {
+		h.Set("Authorization", "Bearer "+o.token)
+	}
+	if o.session != "" {
+		h.Set("Mcp-Session-Id", o.session)
+	}
+	for i := 0; i < n && ctx.Err() == nil; i++ {
+		call := map[string]any{"jsonrpc": "2.0", "id": 10 + i, "method": "tools/call",
+			"params": map[string]any{"name": "list_notes", "arguments": map[string]any{}}}
+		r.do(ctx, o, "POST", o.mcpURL, r.who().MCPUA, r.egress(), jsonBody(call), h, 10*time.Second)
+		r.pause()
+	}
+}
+
+// Refresh trades the refresh token for a new access token, as clients do
+// when theirs expires.
+func (r *Replayer) Refresh(ctx context.Context, o *Outcome) {
+	if o.refresh == "" {
+		return
+	}
+	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {o.refresh}, "client_id": {o.clientID}}
+	resp, err := r.do(ctx, o, "POST", o.tokenURL, r.who().OAuthUA, r.egress(), strings.NewReader(form.Encode()),
+		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, 10*time.Second)
+	if err == nil && resp.json != nil {
+		if tok, _ := resp.json["access_token"].(string); tok != "" {
+			o.token = tok
+		}
+	}
+}
+
+// openStream opens the standalone SSE stream (GET on the MCP endpoint)
+// and leaves it after a moment, as a client that moves on does.
+func (r *Replayer) openStream(ctx context.Context, o *Outcome) {
+	h := http.Header{"Accept": {"text/event-stream"}}
+	if o.token != "" {
+		h.Set("Authorization", "Bearer "+o.token)
+	}
+	if o.session != "" {
+		h.Set("Mcp-Session-Id", o.session)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", o.mcpURL, nil)
+	if err != nil {
+		return
+	}
+	r.prepare(req, r.who().MCPUA, r.egress(), h)
+	resp, err := r.client.Do(req)
+	step := Step{Method: "GET", URL: o.mcpURL, UA: r.who().MCPUA}
+	if err != nil {
+		step.Err = err.Error()
+		o.Steps = append(o.Steps, step)
+		return
+	}
+	step.Status = resp.StatusCode
+	o.Steps = append(o.Steps, step)
+	// Read what comes for a moment, then hang up.
+	timer := time.AfterFunc(3*r.Pace, cancel)
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	timer.Stop()
+	resp.Body.Close()
 }
 
 func (r *Replayer) asMetadata(ctx context.Context, o *Outcome, issuer string) map[string]any {
@@ -298,7 +431,7 @@ func (r *Replayer) asMetadata(ctx context.Context, o *Outcome, issuer string) ma
 	// RFC 8414: the well-known segment goes between the host and the
 	// issuer's path. For an issuer with a path only that form is tried.
 	meta := iu.Scheme + "://" + iu.Host + "/.well-known/oauth-authorization-server" + strings.TrimRight(iu.Path, "/")
-	resp, err := r.do(ctx, o, "GET", meta, BrokerUA, r.egress(), nil, nil, 10*time.Second)
+	resp, err := r.do(ctx, o, "GET", meta, r.who().OAuthUA, r.egress(), nil, nil, 10*time.Second)
 	r.pause()
 	if err != nil || resp.status != 200 || resp.json == nil {
 		return nil
@@ -313,23 +446,27 @@ var hiddenInput = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value=
 // authorization URL, submits the consent form, and follows the redirect
 // to Claude's callback, which only a GET reaches.
 func (r *Replayer) browserAuthorizeWithVerifier(ctx context.Context, o *Outcome, endpoint, clientID, resource, verifier string) (code string, ok bool) {
+	c := r.who()
 	sum := sha256.Sum256([]byte(verifier))
-	scope := "notes offline_access"
+	scope := c.Scope
 	if r.Bugs.LeadingSpaceScope {
 		scope = " offline_access"
 	}
 	q := url.Values{
-		"response_type": {"code"}, "client_id": {clientID}, "redirect_uri": {Callback},
+		"response_type": {"code"}, "client_id": {clientID}, "redirect_uri": {c.Callback},
 		"code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"},
 		"state": {randomHex(8)}, "scope": {scope}, "resource": {resource},
 	}
-	browser := http.Header{"Referer": {"https://claude.ai/"}, "Accept": {"text/html,application/xhtml+xml"}}
-	resp, err := r.do(ctx, o, "GET", endpoint+"?"+q.Encode(), BrowserUA, r.Browser, nil, browser, 10*time.Second)
+	browser := http.Header{"Accept": {"text/html,application/xhtml+xml"}}
+	if c.Referer != "" {
+		browser.Set("Referer", c.Referer)
+	}
+	resp, err := r.do(ctx, o, "GET", endpoint+"?"+q.Encode(), c.BrowserUA, r.Browser, nil, browser, 10*time.Second)
 	if err != nil {
 		return "", false
 	}
 	if loc := resp.header.Get("Location"); resp.status/100 == 3 {
-		return callbackCode(loc, resp.status, "GET")
+		return callbackCode(c.Callback, loc, resp.status, "GET")
 	}
 	m := formAction.FindStringSubmatch(resp.body)
 	if resp.status != 200 || m == nil {
@@ -345,20 +482,21 @@ func (r *Replayer) browserAuthorizeWithVerifier(ctx context.Context, o *Outcome,
 	h := browser.Clone()
 	h.Set("Content-Type", "application/x-www-form-urlencoded")
 	h.Set("Referer", endpoint)
-	resp, err = r.do(ctx, o, "POST", action, BrowserUA, r.Browser, strings.NewReader(form.Encode()), h, 10*time.Second)
+	resp, err = r.do(ctx, o, "POST", action, c.BrowserUA, r.Browser, strings.NewReader(form.Encode()), h, 10*time.Second)
 	if err != nil || resp.status/100 != 3 {
 		return "", false
 	}
-	return callbackCode(resp.header.Get("Location"), resp.status, "POST")
+	return callbackCode(c.Callback, resp.header.Get("Location"), resp.status, "POST")
 }
 
-// callbackCode is what Claude's callback does with the browser's request:
-// a 307 or 308 after a POST keeps the POST, which it refuses.
-func callbackCode(location string, status int, method string) (string, bool) {
-	if !strings.HasPrefix(location, Callback) {
+// callbackCode is what the client's callback does with the browser's
+// request. Claude's accepts GET only: a 307 or 308 after a POST keeps the
+// POST, which it refuses. A local client's loopback listener takes any.
+func callbackCode(callback, location string, status int, method string) (string, bool) {
+	if !strings.HasPrefix(location, callback) {
 		return "", false
 	}
-	if method == "POST" && (status == http.StatusTemporaryRedirect || status == http.StatusPermanentRedirect) {
+	if callback == Callback && method == "POST" && (status == http.StatusTemporaryRedirect || status == http.StatusPermanentRedirect) {
 		return "", false
 	}
 	u, err := url.Parse(location)
@@ -406,22 +544,31 @@ func prmURLs(u *url.URL) []string {
 	return []string{root}
 }
 
-func initialize(id int) map[string]any {
+func (r *Replayer) initialize(id int) map[string]any {
 	return map[string]any{"jsonrpc": "2.0", "id": id, "method": "initialize", "params": map[string]any{
 		"protocolVersion": "2025-06-18", "capabilities": map[string]any{},
-		"clientInfo": map[string]any{"name": "Anthropic/ClaudeAI", "version": "1.0.0"},
+		"clientInfo": map[string]any{"name": r.who().Info, "version": "1.0.0"},
 	}}
 }
 
-// dcrBody is the registration Claude sends.
-func dcrBody() map[string]any {
+// dcrBody is the registration the client sends (Claude's: a confidential
+// client with client_secret_post).
+func (r *Replayer) dcrBody() map[string]any {
+	c := r.who()
 	return map[string]any{
-		"client_name":                "Claude",
-		"redirect_uris":              []string{Callback},
+		"client_name":                c.ClientName,
+		"redirect_uris":              []string{c.Callback},
 		"grant_types":                []string{"authorization_code", "refresh_token"},
 		"response_types":             []string{"code"},
-		"token_endpoint_auth_method": "client_secret_post",
+		"token_endpoint_auth_method": c.AuthMethod,
 	}
+}
+
+func (r *Replayer) who() *Client {
+	if r.Client == nil {
+		return &Claude
+	}
+	return r.Client
 }
 
 func jsonBody(v any) io.Reader {
@@ -432,8 +579,12 @@ func jsonBody(v any) io.Reader {
 func (r *Replayer) init() {
 	if r.client == nil {
 		target, _ := url.Parse(r.Target)
+		base := r.Transport
+		if base == nil {
+			base = http.DefaultTransport
+		}
 		r.client = &http.Client{
-			Transport: &rewrite{target: target, base: http.DefaultTransport},
+			Transport: &rewrite{target: target, base: base},
 			// The connector follows no redirect; the browser's are handled
 			// by hand, since one of them goes to Claude.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -449,10 +600,10 @@ func (r *Replayer) init() {
 		r.InitTimeout = 10 * time.Second
 	}
 	if len(r.Egress) == 0 {
-		r.Egress = []string{"160.79.106.35", "160.79.106.121"}
+		r.Egress = r.who().Egress
 	}
 	if r.Browser == "" {
-		r.Browser = "203.0.113.57"
+		r.Browser = r.who().Browser
 	}
 }
 
@@ -479,16 +630,9 @@ func (r *Replayer) do(ctx context.Context, o *Outcome, method, u, ua, from strin
 	if err != nil {
 		return nil, err
 	}
-	for k, v := range h {
-		req.Header[k] = v
-	}
-	req.Header.Set("User-Agent", ua)
-	req.Header.Set("X-Forwarded-For", from)
+	r.prepare(req, ua, from, h)
 	if body != nil && req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", "application/json")
-	}
-	if req.Header.Get("Accept") == "" {
-		req.Header.Set("Accept", "application/json, text/event-stream")
 	}
 	step := Step{Method: method, URL: u, UA: ua}
 	resp, err := r.client.Do(req)
@@ -512,6 +656,25 @@ func (r *Replayer) do(ctx context.Context, o *Outcome, method, u, ua, from strin
 		}
 	}
 	return out, nil
+}
+
+// prepare sets a request's headers as the client sends them.
+func (r *Replayer) prepare(req *http.Request, ua, from string, h http.Header) {
+	for k, v := range h {
+		req.Header[k] = v
+	}
+	if ua == NoUA {
+		// An empty value makes net/http send no User-Agent at all.
+		req.Header["User-Agent"] = []string{""}
+	} else {
+		req.Header.Set("User-Agent", ua)
+	}
+	if !r.NoForward && from != "" {
+		req.Header.Set("X-Forwarded-For", from)
+	}
+	if req.Header.Get("Accept") == "" {
+		req.Header.Set("Accept", "application/json, text/event-stream")
+	}
 }
 
 // rewrite sends requests for the public host to the lab's address,

@@ -21,6 +21,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
@@ -62,8 +63,10 @@ type Faults struct {
 	// RejectTokens answers every bearer token with 401 (an audience check
 	// that never passes).
 	RejectTokens bool
-	// ColdStart holds the first authenticated MCP request this long (a
-	// cold instance); later ones are fast.
+	// ColdStart holds the first authenticated MCP request made with each
+	// new token this long (the user's index is loaded on first use);
+	// later ones are fast. Per token, so that other clients of a busy
+	// server do not warm it for the connector.
 	ColdStart time.Duration
 	// PRMResource overrides the resource the metadata names.
 	PRMResource string
@@ -99,18 +102,30 @@ type Server struct {
 	faults Faults
 	log    *slog.Logger
 
-	clients map[string]client
-	codes   map[string]grant
-	tokens  map[string]bool
+	clients  map[string]client
+	codes    map[string]grant
+	tokens   map[string]bool
+	refresh  map[string]string // refresh token → client id
+	warm     map[string]bool   // tokens whose first MCP request was served
+	mcp      http.Handler
+	mcpLocal http.Handler // with the SDK's localhost-only Host check
+	sse      http.Handler
+	sseLocal http.Handler
 
-	mcp http.Handler
-	sse http.Handler
-
-	warm bool
+	// busy counts requests in progress, streams aside.
+	busy atomic.Int64
 }
+
+// StaticTokens are API keys the server accepts without OAuth, as a
+// server that also serves scripts and services does: other clients'
+// authenticated traffic that never went through an authorization.
+var StaticTokens = []string{"sk_live_lab_5f2c9e0a7d41b3e8", "sk_live_lab_8b1d4a6f0c93e275"}
 
 type client struct {
 	secret string
+	// public clients (token_endpoint_auth_method none) authenticate
+	// with PKCE only.
+	public bool
 }
 
 type grant struct {
@@ -128,6 +143,11 @@ func NewServer(f Faults, appLog io.Writer) *Server {
 		clients: map[string]client{},
 		codes:   map[string]grant{},
 		tokens:  map[string]bool{},
+		refresh: map[string]string{},
+		warm:    map[string]bool{},
+	}
+	for _, t := range StaticTokens {
+		s.tokens[t], s.warm[t] = true, true
 	}
 	mcpServer := mcp.NewServer(&mcp.Implementation{Name: "lab-notes", Version: "1.0.0"}, nil)
 	type noteArgs struct {
@@ -142,11 +162,12 @@ func NewServer(f Faults, appLog io.Writer) *Server {
 			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "[]"}}}, nil, nil
 		})
 	get := func(*http.Request) *mcp.Server { return mcpServer }
-	s.mcp = mcp.NewStreamableHTTPHandler(get, &mcp.StreamableHTTPOptions{
-		JSONResponse:               true,
-		DisableLocalhostProtection: !f.HostCheck,
-	})
-	s.sse = mcp.NewSSEHandler(get, &mcp.SSEOptions{DisableLocalhostProtection: !f.HostCheck})
+	// Both flavours of each handler, so that the owner can switch the Host
+	// check on and off between presses.
+	s.mcp = mcp.NewStreamableHTTPHandler(get, &mcp.StreamableHTTPOptions{JSONResponse: true, DisableLocalhostProtection: true})
+	s.mcpLocal = mcp.NewStreamableHTTPHandler(get, &mcp.StreamableHTTPOptions{JSONResponse: true})
+	s.sse = mcp.NewSSEHandler(get, &mcp.SSEOptions{DisableLocalhostProtection: true})
+	s.sseLocal = mcp.NewSSEHandler(get, nil)
 	return s
 }
 
@@ -168,6 +189,10 @@ const base = "https://" + PublicHost
 // ServeHTTP routes as a real service would, with the current faults.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f := s.current()
+	if !isStream(r) {
+		s.busy.Add(1)
+		defer s.busy.Add(-1)
+	}
 	rec := &statusRecorder{ResponseWriter: w, status: 200}
 	start := time.Now()
 	s.route(f, rec, r)
@@ -176,6 +201,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		"duration_ms", time.Since(start).Milliseconds(),
 		"remote_ip", clientIP(r), "user_agent", r.UserAgent(),
 		"authorization", r.Header.Get("Authorization") != "")
+}
+
+// isStream: a GET that opens an event stream, which lasts as long as its
+// client stays.
+func isStream(r *http.Request) bool {
+	return r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+}
+
+// Settle waits, at most timeout, until no request is in progress (open
+// streams aside): a slow answer the client gave up on still reaches a
+// front that kept waiting for it, as on a real server that stays up.
+func (s *Server) Settle(timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for s.busy.Load() > 0 {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return true
 }
 
 func (s *Server) route(f Faults, w http.ResponseWriter, r *http.Request) {
@@ -188,11 +233,15 @@ func (s *Server) route(f Faults, w http.ResponseWriter, r *http.Request) {
 		asPrefix = "/oauth"
 	}
 	oauth := !f.Authless && !f.AuthlessStub && !f.SSEOnly
+	sse := s.sse
+	if f.HostCheck {
+		sse = s.sseLocal
+	}
 	switch {
 	case f.SSEOnly && p == "/sse":
-		s.sse.ServeHTTP(w, r)
+		sse.ServeHTTP(w, r)
 	case f.SSEOnly && strings.HasPrefix(p, "/message"):
-		s.sse.ServeHTTP(w, r)
+		sse.ServeHTTP(w, r)
 	case p == "/mcp" && f.RedirectMCP:
 		http.Redirect(w, r, "/mcp/", http.StatusPermanentRedirect)
 	case p == "/mcp" && f.SlashOnly:
@@ -226,6 +275,8 @@ func (s *Server) route(f Faults, w http.ResponseWriter, r *http.Request) {
 		s.token(f, w, r)
 	case p == "/healthz":
 		io.WriteString(w, "ok\n")
+	case strings.HasPrefix(p, "/api/"):
+		s.api(w, r)
 	default:
 		s.notFound(f, w, r)
 	}
@@ -257,7 +308,11 @@ func (s *Server) asMetadata(prefix string) map[string]any {
 func (s *Server) serveMCP(f Faults, w http.ResponseWriter, r *http.Request) {
 	// The SDK's DNS-rebinding protection, when kept, runs before anything
 	// else, as it does in servers that mount it as middleware.
-	if f.Authless || f.AuthlessStub || f.HostCheck {
+	if f.HostCheck {
+		s.mcpLocal.ServeHTTP(w, r)
+		return
+	}
+	if f.Authless || f.AuthlessStub {
 		s.mcp.ServeHTTP(w, r)
 		return
 	}
@@ -281,9 +336,10 @@ func (s *Server) serveMCP(f Faults, w http.ResponseWriter, r *http.Request) {
 	handler := http.Handler(s.mcp)
 	if f.ColdStart > 0 {
 		handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 			s.mu.Lock()
-			cold := !s.warm
-			s.warm = true
+			cold := !s.warm[token]
+			s.warm[token] = true
 			s.mu.Unlock()
 			if cold {
 				s.log.Info("cold start: loading the notes index")
@@ -340,16 +396,22 @@ func (s *Server) register(f Faults, w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "internal error", 500)
 		return
 	}
-	id, secret := "c_"+randomHex(6), randomHex(16)
+	id := "c_" + randomHex(6)
+	c := client{public: req.AuthMethod == "none"}
+	resp := map[string]any{
+		"client_id": id, "client_id_issued_at": time.Now().Unix(),
+		"redirect_uris": req.RedirectURIs, "grant_types": req.GrantTypes,
+		"token_endpoint_auth_method": "none", "response_types": []string{"code"},
+	}
+	if !c.public {
+		c.secret = randomHex(16)
+		resp["client_secret"], resp["token_endpoint_auth_method"] = c.secret, "client_secret_post"
+	}
 	s.mu.Lock()
-	s.clients[id] = client{secret: secret}
+	s.clients[id] = c
 	s.mu.Unlock()
 	s.log.Info("client registered", "client_id", id, "client_name", req.ClientName)
-	s.writeJSON(w, 201, map[string]any{
-		"client_id": id, "client_secret": secret, "client_id_issued_at": time.Now().Unix(),
-		"redirect_uris": req.RedirectURIs, "grant_types": req.GrantTypes,
-		"token_endpoint_auth_method": "client_secret_post", "response_types": []string{"code"},
-	})
+	s.writeJSON(w, 201, resp)
 }
 
 func (s *Server) authorize(f Faults, w http.ResponseWriter, r *http.Request) {
@@ -417,6 +479,16 @@ func (s *Server) token(f Faults, w http.ResponseWriter, r *http.Request) {
 		s.oauthError(w, 400, "invalid_request", "bad form")
 		return
 	}
+	switch r.PostForm.Get("grant_type") {
+	case "authorization_code":
+	case "refresh_token":
+		s.refreshToken(w, r)
+		return
+	default:
+		s.log.Warn("token request rejected", "error", "unsupported_grant_type", "grant_type", r.PostForm.Get("grant_type"))
+		s.oauthError(w, 400, "unsupported_grant_type", "only authorization_code and refresh_token")
+		return
+	}
 	id, secret, basic := r.BasicAuth()
 	if !basic {
 		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
@@ -426,7 +498,8 @@ func (s *Server) token(f Faults, w http.ResponseWriter, r *http.Request) {
 	g, haveCode := s.codes[r.PostForm.Get("code")]
 	delete(s.codes, r.PostForm.Get("code"))
 	s.mu.Unlock()
-	if !known || c.secret != secret || (f.TokenBasicOnly && !basic) {
+	badAuth := !known || c.secret != secret || (!c.public && f.TokenBasicOnly && !basic)
+	if badAuth {
 		s.log.Warn("token request rejected", "error", "invalid_client", "client_auth", map[bool]string{true: "basic", false: "post"}[basic])
 		w.Header().Set("WWW-Authenticate", `Basic realm="token"`)
 		s.oauthError(w, 401, "invalid_client", "client authentication failed")
@@ -438,12 +511,13 @@ func (s *Server) token(f Faults, w http.ResponseWriter, r *http.Request) {
 		s.oauthError(w, 400, "invalid_grant", "the code is not valid")
 		return
 	}
-	tok := randomHex(24)
+	tok, refresh := randomHex(24), randomHex(24)
 	s.mu.Lock()
 	s.tokens[tok] = true
+	s.refresh[refresh] = id
 	s.mu.Unlock()
 	s.log.Info("token issued", "client_id", id)
-	resp := map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": 3600, "refresh_token": randomHex(24), "scope": "notes"}
+	resp := map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": 3600, "refresh_token": refresh, "scope": "notes"}
 	if f.TokenAsHTML {
 		b, _ := json.Marshal(resp)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -451,6 +525,44 @@ func (s *Server) token(f Faults, w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.writeJSON(w, 200, resp)
+}
+
+// refreshToken serves the refresh grant other clients of a busy server
+// use all day.
+func (s *Server) refreshToken(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	id, ok := s.refresh[r.PostForm.Get("refresh_token")]
+	tok := randomHex(24)
+	if ok {
+		s.tokens[tok], s.warm[tok] = true, true
+	}
+	s.mu.Unlock()
+	if !ok {
+		s.log.Warn("token request rejected", "error", "invalid_grant", "grant_type", "refresh_token")
+		s.oauthError(w, 400, "invalid_grant", "the refresh token is not valid")
+		return
+	}
+	s.log.Info("token refreshed", "client_id", id)
+	s.writeJSON(w, 200, map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": 3600, "scope": "notes"})
+}
+
+// api is the service's own REST API, used by scripts with an API key.
+func (s *Server) api(w http.ResponseWriter, r *http.Request) {
+	token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	s.mu.Lock()
+	ok := s.tokens[token]
+	s.mu.Unlock()
+	if !ok {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
+		s.writeJSON(w, 401, map[string]string{"error": "unauthorized"})
+		return
+	}
+	if r.Method == http.MethodPost {
+		io.Copy(io.Discard, io.LimitReader(r.Body, 1<<16))
+		s.writeJSON(w, 201, map[string]any{"id": randomHex(4)})
+		return
+	}
+	s.writeJSON(w, 200, map[string]any{"notes": []string{}})
 }
 
 func (s *Server) oauthError(w http.ResponseWriter, status int, code, desc string) {
