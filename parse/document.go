@@ -41,7 +41,30 @@ func isJSONDocument(br *bufio.Reader) bool {
 	// text line that merely starts with a bracket is not: gunicorn's
 	// "[2026-11-25 07:03:12 +0000] [123] [INFO] …", Envoy's
 	// "[2026-…Z] "POST /mcp …"", "[mw] POST /mcp -> 401".
-	return jsonPrefix(first)
+	if !jsonPrefix(first) {
+		return false
+	}
+	// A paste that opens with a pretty-printed object and goes on in
+	// text is read line by line (the Scanner joins the object's lines):
+	// a document is JSON values only, as far as the first 64 KiB show.
+	return jsonValues(trimmed)
+}
+
+// jsonValues reports whether b is a sequence of JSON values, perhaps cut
+// short at its end.
+func jsonValues(b []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	for {
+		var v json.RawMessage
+		err := dec.Decode(&v)
+		switch {
+		case err == nil:
+			continue
+		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+			return true
+		}
+		return false
+	}
 }
 
 // jsonPrefix reports whether b could begin a JSON value: its tokens are

@@ -55,8 +55,10 @@ func (p *genericParser) Parse(line []byte, ev *Event) error {
 		}
 		return errNotRecord // a table's header or rule, a code fence
 	}
-	if m := ServesAtPattern.FindStringSubmatch(text); m != nil {
-		p.endpoint = m[1]
+	if strings.Contains(text, "://") {
+		if m := ServesAtPattern.FindStringSubmatch(text); m != nil {
+			p.endpoint = m[1]
+		}
 	}
 	pl := p.cfg.readPasted(text, p.header)
 	if pl.outboundLine(text) {

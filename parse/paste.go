@@ -169,9 +169,9 @@ var (
 	fenceLine    = regexp.MustCompile("^(?:```|~~~)")
 	tableRule    = regexp.MustCompile(`^\s*:?-{2,}:?\s*$|^\s*[+=-]{3,}(?:[+|][+=-]+)*\s*$`)
 	// key=value, the key at a word's start.
-	kvEquals = regexp.MustCompile(`(?:^|[\s,;({\[])([A-Za-z_@][\w.@-]{0,63})=("(?:[^"\\]|\\.)*"|'[^']*'|\([^)]*\)|\[[^\]]*\]|[^\s,;]*)`)
+	kvEquals = regexp.MustCompile(`(?:^|[\s,;({\[])([A-Za-z_@][\w.@-]*)=("(?:[^"\\]|\\.)*"|'[^']*'|\([^)]*\)|\[[^\]]*\]|[^\s,;]*)`)
 	// key: value, a known key at a word's start.
-	kvColon = regexp.MustCompile(`(?:^|[\s,;({\[])(?:"([A-Za-z][\w.-]{0,63})"\s*:\s*|([A-Za-z][\w.-]{0,63})\s?:\s+)`)
+	kvColon = regexp.MustCompile(`(?:^|[\s,;({\[])(?:"([A-Za-z][\w.-]*)"\s*:\s*|([A-Za-z][\w.-]*)\s?:\s+)`)
 	// A key of several words, at the start of a segment ("Status Code:", "User agent:").
 	kvLead = regexp.MustCompile(`^"?([A-Za-z][\w.-]*(?: [A-Za-z][\w-]*){1,3})"?\s?:\s+`)
 	// " at 2026-11-24 14:02:11 +0000" (Rails' Started line).

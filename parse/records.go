@@ -23,6 +23,9 @@ const (
 	// recordLines and recordBytes bound how far a record may reach.
 	recordLines = 64
 	recordBytes = 256 << 10
+	// lookBudget: lines looked at by records that did not come
+	// together, per line read.
+	lookBudget = 4
 )
 
 var (
@@ -73,8 +76,14 @@ func (s *Scanner) unread(lines []pendingLine) {
 
 // assemble joins the lines of the record that starts with p (see the
 // file's comment), counting the lines it took; p alone when it starts none.
+//
+// A record that does not come together puts back the lines it looked at,
+// which are read again: the lines so spent are bounded by a multiple of
+// the lines read (lookBudget), so that no input (a paste of a thousand
+// "{" lines, Started lines whose Completed never comes) costs more than
+// linear time.
 func (s *Scanner) assemble(p pendingLine) pendingLine {
-	if p.long || !s.pasteMode() {
+	if p.long || !s.pasteMode() || s.lookSpent > lookBudget*s.stats.Lines+recordLines*8 {
 		return p
 	}
 	head := string(p.line)
@@ -139,6 +148,7 @@ func (s *Scanner) joinJSON(p pendingLine) (string, int, bool) {
 		bal.feed(t)
 	}
 	if bal.depth != 0 || bal.bad {
+		s.lookSpent += len(took)
 		s.unread(took)
 		return "", 0, false
 	}
@@ -146,12 +156,14 @@ func (s *Scanner) joinJSON(p pendingLine) (string, int, bool) {
 	if strings.TrimSpace(text[:start]) == "" {
 		var out bytes.Buffer
 		if json.Compact(&out, []byte(strings.TrimSpace(text))) != nil {
+			s.lookSpent += len(took)
 			s.unread(took)
 			return "", 0, false
 		}
 		return out.String(), len(took), true
 	}
 	if !gjson.Valid(strings.TrimSpace(text[start:])) {
+		s.lookSpent += len(took)
 		s.unread(took)
 		return "", 0, false
 	}
@@ -318,9 +330,11 @@ func (s *Scanner) joinRecord(p pendingLine) (string, int, bool) {
 	}
 	if len(taken) == 0 || block && (len(taken) < 1 || !blockNamesRequest(p.line, taken)) {
 		// nothing to join: everything back, in the input's order
+		s.lookSpent += len(taken) + len(skipped)
 		s.unread(mergeByLine(taken, skipped))
 		return "", 0, false
 	}
+	s.lookSpent += len(skipped)
 	s.unread(skipped)
 	var b strings.Builder
 	b.Write(p.line)

@@ -114,6 +114,8 @@ type Scanner struct {
 	// and whether its date was invented.
 	lastZone     string
 	lastInvented bool
+	// lookSpent counts the lines records looked at and put back (records.go).
+	lookSpent int
 }
 
 // lineSource yields lines: from the text itself, or from the records of

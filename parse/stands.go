@@ -58,6 +58,21 @@ var rolePhrases = []struct {
 	{regexp.MustCompile(`(?i)\b(authori[sz]e|authori[sz]ation) request\b`), "GET", "/authorize"},
 }
 
+// roleKeywords: one of them is in every role phrase (a cheap first look).
+var roleKeywords = []string{"metadata", "token", "regist", "authori", "openid", "oidc", "code"}
+
+// containsAnyFold reports whether s holds one of the lower-case words,
+// ignoring ASCII case.
+func containsAnyFold(s string, words []string) bool {
+	b := []byte(s)
+	for _, w := range words {
+		if indexFold(b, []byte(w)) >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // standsFor finds a request named without its path: a JSON-RPC method
 // (a POST to endpoint, the path a startup line gave, or none) or a role
 // phrase. The line must be about handling it, and not say it did not
@@ -74,7 +89,7 @@ func (pl *pasted) standsFor(endpoint string) bool {
 		pl.rolePath = endpoint
 	default:
 		words := pl.rest + " " + pl.msg
-		if !handlingWords.MatchString(words) && pl.status == 0 {
+		if !containsAnyFold(words, roleKeywords) {
 			return false
 		}
 		for _, r := range rolePhrases {
@@ -83,7 +98,8 @@ func (pl *pasted) standsFor(endpoint string) bool {
 				break
 			}
 		}
-		if pl.rolePath == "" {
+		if pl.rolePath == "" || !handlingWords.MatchString(words) && pl.status == 0 {
+			pl.method, pl.rolePath = "", ""
 			return false
 		}
 	}
