@@ -3,6 +3,7 @@ package parse
 import (
 	"net/netip"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -119,6 +120,7 @@ var pasteKeys = map[string]string{
 	"cfconnectingip": "connip", "trueclientip": "connip", "xrealip": "connip", "realip": "connip",
 	"ua": "ua", "useragent": "ua", "agent": "ua", "httpuseragent": "ua", "clientuseragent": "ua", "clientrequestuseragent": "ua",
 	"time": "time", "ts": "time", "timestamp": "time", "date": "time", "datetime": "time", "when": "time",
+	"createdat": "time", "issuedat": "time", "loggedat": "time",
 	"host": "host", "authority": "host", "httphost": "host", "vhost": "host", "domain": "host",
 	"requestid": "reqid", "reqid": "reqid", "rid": "reqid", "xrequestid": "reqid", "requestuuid": "reqid", "correlationid": "reqid",
 	"rayid": "ray", "cfray": "ray", "ray": "ray", "rayname": "ray",
@@ -313,19 +315,25 @@ func tableKind(text string) (header []string, rule bool) {
 		}
 		f := fieldOfKey(c)
 		switch {
+		case redeemColumn(c):
+			header[i] = "redeemed"
+			known++
 		case f != "":
 			header[i] = f
 			known++
 		case codeColumn(c):
 			header[i] = "code"
 			known++
-		case redeemColumn(c):
-			header[i] = "redeemed"
-			known++
 		}
 	}
 	if known == 0 {
 		return nil, false
+	}
+	// Beside a "redeemed" column, "code" is the authorization code's.
+	for i, c := range cells {
+		if header[i] == "status" && codeColumn(c) && slices.Contains(header, "redeemed") {
+			header[i] = "code"
+		}
 	}
 	return header, true
 }
