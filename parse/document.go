@@ -47,28 +47,11 @@ func isJSONDocument(br *bufio.Reader) bool {
 	// A paste that opens with a pretty-printed object and goes on in
 	// text is read line by line (the Scanner joins the object's lines):
 	// a document is JSON values only, as far as the first 64 KiB show.
-	return jsonValues(trimmed)
+	return jsonPrefix(trimmed)
 }
 
-// jsonValues reports whether b is a sequence of JSON values, perhaps cut
-// short at its end.
-func jsonValues(b []byte) bool {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	for {
-		var v json.RawMessage
-		err := dec.Decode(&v)
-		switch {
-		case err == nil:
-			continue
-		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-			return true
-		}
-		return false
-	}
-}
-
-// jsonPrefix reports whether b could begin a JSON value: its tokens are
-// valid up to where b ends.
+// jsonPrefix reports whether b could begin a JSON value, or a sequence of
+// them: its tokens are valid up to where b ends.
 func jsonPrefix(b []byte) bool {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	for {
