@@ -210,6 +210,10 @@ func (pl *pasted) findRequest() error {
 		if pl.statusAt < 0 && pl.methodAt >= 0 {
 			pl.statusAt = pl.statusToken(pl.methodAt+1, pl.targetAt)
 		}
+		if pl.statusAt < 0 && pl.cellsOf() > 1 {
+			// a table row without a header: the status has a cell of its own
+			pl.statusAt = pl.statusToken(0, end)
+		}
 		if pl.statusAt >= 0 {
 			pl.status = atoiStatus(toks[pl.statusAt].s)
 		}
@@ -239,6 +243,14 @@ func (pl *pasted) findRequest() error {
 		return nil // an authorization or callback URL copied from a browser: a GET, its answer unknown
 	}
 	return errors.New("a path mentioned without a method or a status beside it")
+}
+
+// cellsOf is how many segments (cells, joined lines) the line has.
+func (pl *pasted) cellsOf() int {
+	if len(pl.toks) == 0 {
+		return 0
+	}
+	return pl.toks[len(pl.toks)-1].seg + 1
 }
 
 // pairMethod finds a method and the target it leads to, over what a
@@ -516,8 +528,9 @@ func (pl *pasted) findDuration() {
 	if pl.hasDur {
 		return
 	}
-	// after the method: a summary writes the latency before the URL
-	for i := max(pl.methodAt+1, 0); i < len(pl.toks); i++ {
+	// anywhere: a summary writes the latency before the URL, a table in
+	// a cell of its own
+	for i := 0; i < len(pl.toks); i++ {
 		if i == pl.commentAt {
 			return
 		}

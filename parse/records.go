@@ -41,9 +41,10 @@ var (
 )
 
 // pasteMode: the input is read by the lenient recognisers (or nothing
-// yet), so its records may span lines.
+// yet), or they read most of its first lines, so its records may span
+// lines.
 func (s *Scanner) pasteMode() bool {
-	return s.primary < 0 || s.set.list[s.primary].f.Fallback
+	return s.primary < 0 || s.pasteLike || s.set.list[s.primary].f.Fallback
 }
 
 // pull takes the next line, from what was put back or the input; its

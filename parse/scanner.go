@@ -114,8 +114,11 @@ type Scanner struct {
 	// and whether its date was invented.
 	lastZone     string
 	lastInvented bool
-	// lookSpent counts the lines records looked at and put back (records.go).
+	// lookSpent counts the lines records looked at and put back
+	// (records.go); pasteLike: detection found more of a paste than of
+	// any specific format.
 	lookSpent int
+	pasteLike bool
 }
 
 // lineSource yields lines: from the text itself, or from the records of
@@ -546,6 +549,13 @@ func (s *Scanner) detect() {
 	}
 	if best >= 0 {
 		s.primary, s.known = best, true
+	}
+	// A paste: the lenient recognisers read more of the sample than the
+	// specific format does (records.go joins its lines).
+	for i, sc := range score {
+		if s.set.list[i].f.Fallback && (best < 0 || sc > score[best]) {
+			s.pasteLike = true
+		}
 	}
 }
 
