@@ -256,6 +256,11 @@ func (g *grouper) canStart(e *Ev) bool {
 }
 
 func (g *grouper) place(e *Ev) {
+	if e.Browser && e.kind == kindAuthorize && e.RawQuery == "" && g.busy(e) {
+		// An authorization whose query the log does not show, on a
+		// server where other clients authorize too: it may be anyone's.
+		e.strong = false
+	}
 	cur := g.cur
 	untimed := parse.IsSynthetic(e.Time) || cur != nil && parse.IsSynthetic(cur.End)
 	var pause time.Duration
