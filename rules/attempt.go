@@ -102,6 +102,9 @@ type Attempt struct {
 	isConnected bool // and then an MCP request on the connector's path succeeded
 	discovered  bool // metadata or registration answered, or the browser came
 	terminal    bool // a step failed in a way the connector does not retry
+	// refused: the registration endpoint refused the client (not a
+	// missing endpoint): the connector sends no browser after that.
+	refused     bool
 	authless    bool // the probe was answered 200 and no metadata was found
 	lastBackend time.Time
 }
@@ -216,6 +219,12 @@ func (g *grouper) busy(e *Ev) bool {
 	return in != nil && in.others
 }
 
+// logsQueries: e's input writes query strings.
+func (g *grouper) logsQueries(e *Ev) bool {
+	in := g.inputs[e.Pos.File]
+	return in != nil && in.queries
+}
+
 // messageClientID returns the client_id an application's words name
 // ("token issued client_id=c_1", `"client_id":"c_1"`), or "".
 func messageClientID(msg string) string {
@@ -256,9 +265,10 @@ func (g *grouper) canStart(e *Ev) bool {
 }
 
 func (g *grouper) place(e *Ev) {
-	if e.Browser && e.kind == kindAuthorize && e.RawQuery == "" && g.busy(e) {
-		// An authorization whose query the log does not show, on a
-		// server where other clients authorize too: it may be anyone's.
+	if e.Browser && e.kind == kindAuthorize && e.RawQuery == "" && (g.busy(e) || g.logsQueries(e)) {
+		// An authorization without a query: where other clients authorize
+		// too it may be anyone's, and in a log that writes queries it
+		// had none, as Claude's always has (a scanner's).
 		e.strong = false
 	}
 	cur := g.cur
@@ -569,7 +579,7 @@ func (g *grouper) valid(a *Attempt) bool {
 // it follows the backend's registration or discovery, is not another
 // press's (a different state), and the attempt has not connected.
 func (a *Attempt) takesAuthorization(e *Ev, untimed bool, pause time.Duration) bool {
-	if a.isConnected || a.tokenIssued || !untimed && pause > browserJoinGap {
+	if a.isConnected || a.tokenIssued || a.refused || !untimed && pause > browserJoinGap {
 		return false
 	}
 	st := queryParam(e.RawQuery, "state")
@@ -707,6 +717,7 @@ func (a *Attempt) note(e *Ev) {
 	case e.kind == kindRegister:
 		if e.Status >= 400 {
 			a.terminal = true
+			a.refused = a.refused || e.Status != 404 && e.Status != 405 && e.Status != 410
 		}
 		if e.OK() {
 			a.discovered = true

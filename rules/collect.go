@@ -217,6 +217,9 @@ func (c *Collector) classify(pe *parse.Event, in *inputIdentity) (e Ev, keep boo
 		return e, true
 	}
 	in.requests++
+	if pe.RawQuery != "" {
+		in.queries = true
+	}
 	e.kind = classifyPath(pe.Method, pe.Path, pe.RawQuery)
 	class, client, via := c.classOf(pe)
 	e.Client, e.ClientVia = client, via
@@ -517,7 +520,7 @@ func (c *Collector) Analyze() *Run {
 	env := c.env
 	env.ClaudeError = c.opts.ClaudeError
 	env.BehindCloudflare = env.BehindCloudflare || c.env.CloudflarePeers > 0
-	alignUntimed(c.kept)
+	c.kept = alignUntimed(c.kept)
 	sort.SliceStable(c.kept, func(i, j int) bool { return c.kept[i].Time.Before(c.kept[j].Time) })
 	r := &Run{URL: c.opts.URL, Env: &env, Events: c.seen, Requests: c.requests, Kept: len(c.kept), Capped: c.capped,
 		LookAlikes: c.lookAlikeTable(), HiddenClients: hidden && c.requests > 0}

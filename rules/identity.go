@@ -82,6 +82,8 @@ type inputIdentity struct {
 	markers []time.Time
 	// hidden counts requests whose client the input does not show.
 	hidden, requests int
+	// queries: the input logs query strings (some request had one).
+	queries bool
 	// pending holds the input's unconfirmed candidates until it is known
 	// whether a mark of Claude is near them (see Collector.settle).
 	pending []*Ev

@@ -338,8 +338,13 @@ const alignWindow = 64
 // path and status, so that merge joins them instead of leaving a second,
 // timeless copy of the attempt. A record with no match takes the time of
 // the matched one before it (after it, at the start). An input whose
-// requests mostly find no match keeps its order-only times.
-func alignUntimed(evs []*Ev) {
+// requests mostly find no match keeps its order-only times, unless the
+// timed logs' requests are mostly found in it: then it is the same
+// traffic with less said (morgan's dev format beside the application's
+// own log on a busy server), and what it holds beyond them is other
+// clients' traffic the timed logs already showed and set aside: those
+// records are dropped. It returns the events that remain.
+func alignUntimed(evs []*Ev) []*Ev {
 	var timed []*Ev
 	untimed := map[string][]*Ev{}
 	var files []string
@@ -355,8 +360,15 @@ func alignUntimed(evs []*Ev) {
 		}
 	}
 	if len(timed) == 0 || len(files) == 0 {
-		return
+		return evs
 	}
+	timedRequests := 0
+	for _, t := range timed {
+		if !t.Browser {
+			timedRequests++
+		}
+	}
+	dropped := map[*Ev]bool{}
 	sortByTime(timed)
 	for _, file := range files {
 		un := untimed[file]
@@ -378,8 +390,18 @@ func alignUntimed(evs []*Ev) {
 				}
 			}
 		}
-		if requests == 0 || matched*2 < requests {
+		if requests == 0 {
 			continue
+		}
+		if matched*2 < requests {
+			if matched*2 < timedRequests || matched == 0 {
+				continue
+			}
+			for i, u := range un {
+				if at[i].IsZero() && !u.message {
+					dropped[u] = true
+				}
+			}
 		}
 		// Fill the gaps from the neighbours, then adopt the times.
 		var last time.Time
@@ -401,4 +423,14 @@ func alignUntimed(evs []*Ev) {
 			u.Time, u.TimeSynthetic = at[i], false
 		}
 	}
+	if len(dropped) == 0 {
+		return evs
+	}
+	out := evs[:0]
+	for _, e := range evs {
+		if !dropped[e] {
+			out = append(out, e)
+		}
+	}
+	return out
 }

@@ -53,9 +53,9 @@ prm_not_found (the URL is right, the document behind it is missing).`,
 		}
 		switch {
 		case p.HasWWWAuth == parse.Absent:
-			return found(High, fmt.Sprintf("%s carried no WWW-Authenticate header, so the connector had no metadata URL to follow.", req(p)), p)
+			return found(High, fmt.Sprintf("%s carried no WWW-Authenticate header, so the connector had no metadata URL to follow.", req(p)), p).notCompleted(StageProbe)
 		case p.HasWWWAuth == parse.Present && !strings.Contains(strings.ToLower(p.WWWAuthenticate), "resource_metadata"):
-			return found(High, fmt.Sprintf("%s: its WWW-Authenticate (%s) has no resource_metadata parameter.", req(p), p.WWWAuthenticate), p)
+			return found(High, fmt.Sprintf("%s: its WWW-Authenticate (%s) has no resource_metadata parameter.", req(p), p.WWWAuthenticate), p).notCompleted(StageProbe)
 		case p.HasWWWAuth == parse.Present:
 			return nil // resource_metadata_invalid judges the URL
 		}
@@ -69,7 +69,9 @@ prm_not_found (the URL is right, the document behind it is missing).`,
 		if n := len(a.ByRole(RoleProbe)); n > 1 {
 			summary = fmt.Sprintf("The probe was answered 401 %d times (first %s) and no discovery request followed: the connector found no resource_metadata to fetch.", n, req(p))
 		}
-		return found(Medium, summary, firstN(a.ByRole(RoleProbe), 3)...).next(
+		// A 401 the connector could not follow is a probe that did not
+		// complete (the catalogue's 1/0).
+		return found(Medium, summary, firstN(a.ByRole(RoleProbe), 3)...).notCompleted(StageProbe).next(
 			"Look at the 401's headers: curl -si -X POST -H 'Content-Type: application/json' -d '{}' <URL> | grep -i www-authenticate — or log $sent_http_www_authenticate in nginx. A missing header decides it; a header with a relative or http:// URL means resource_metadata_invalid.")
 	},
 }

@@ -39,7 +39,7 @@ place but show "Automatic client registration isn't supported" in Claude.`,
 
 // discoveryStallNext decides what stopped a flow right after discovery:
 // the resource the metadata names, or client registration.
-const discoveryStallNext = "Claude's message decides it: \"Automatic client registration isn't supported\" means the metadata offers no registration endpoint Claude will use (dcr_not_supported; pass it with --error). Otherwise compare the metadata's \"resource\" with the URL typed into Claude, byte for byte: curl -s https://<host>/.well-known/oauth-protected-resource/<path>."
+const discoveryStallNext = "Claude's message decides it: \"Automatic client registration isn't supported\" means the metadata offers no registration endpoint Claude will use (dcr_not_supported, cimd_not_selected; pass it with --error). Otherwise fetch the metadata as the connector did, curl -si https://<host>/.well-known/oauth-protected-resource/<path>: an HTML page there is well_known_html_catchall; a JSON document whose \"resource\" differs from the URL typed into Claude, byte for byte, is prm_resource_mismatch."
 
 // discoveryStallConfidence: a re-probe after discovery, then nothing, is
 // the connector giving up on what it found; without it the log may just

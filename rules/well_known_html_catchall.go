@@ -42,6 +42,13 @@ such a document ever is hints at it.`,
 			return found(Medium, fmt.Sprintf("%s and %s: the same %d-byte answer at both metadata paths, which hold different documents: one page is served for every path.", req(same[0]), req(same[1]), same[0].Bytes), same...).notCompleted(StageDiscovery).next(
 				"curl -si https://<host>" + same[0].Path + " | head: an HTML body decides it.")
 		}
+		if prm := a.FirstOK(RolePRM); prm != nil && len(html) == 0 && len(big) == 0 && prm.ContentType == "" && prm.Bytes < 0 && discoveryStall(a) && !a.claudeSaid("automatic client registration isn't supported") {
+			// The metadata was answered 200 and the flow stopped there; the
+			// log records neither the answer's type nor its size, so a page
+			// served in its place reads the same as the stalls beside it.
+			conf, _ := discoveryStallConfidence(a, prm)
+			return found(conf, fmt.Sprintf("%s and the flow stopped; this log records neither the answer's type nor its size, so it may be a web page rather than the metadata.", req(prm)), prm).next(discoveryStallNext)
+		}
 		if len(big) > 0 {
 			return found(Medium, fmt.Sprintf("%s with %d bytes: far larger than a metadata document, the size of a web page.", req(big[0]), big[0].Bytes), firstN(big, 3)...).notCompleted(StageDiscovery).next(
 				"curl -si https://<host>" + big[0].Path + " | head: an HTML body decides it.")
