@@ -44,6 +44,9 @@ var (
 // yet), or they read most of its first lines, so its records may span
 // lines.
 func (s *Scanner) pasteMode() bool {
+	if _, fast := s.lines.(*chunkSource); fast {
+		return false // an access log on the fast path: one record a line
+	}
 	return s.primary < 0 || s.pasteLike || s.set.list[s.primary].f.Fallback
 }
 
