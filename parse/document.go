@@ -41,11 +41,17 @@ func isJSONDocument(br *bufio.Reader) bool {
 	// text line that merely starts with a bracket is not: gunicorn's
 	// "[2026-11-25 07:03:12 +0000] [123] [INFO] …", Envoy's
 	// "[2026-…Z] "POST /mcp …"", "[mw] POST /mcp -> 401".
-	return jsonPrefix(first)
+	if !jsonPrefix(first) {
+		return false
+	}
+	// A paste that opens with a pretty-printed object and goes on in
+	// text is read line by line (the Scanner joins the object's lines):
+	// a document is JSON values only, as far as the first 64 KiB show.
+	return jsonPrefix(trimmed)
 }
 
-// jsonPrefix reports whether b could begin a JSON value: its tokens are
-// valid up to where b ends.
+// jsonPrefix reports whether b could begin a JSON value, or a sequence of
+// them: its tokens are valid up to where b ends.
 func jsonPrefix(b []byte) bool {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	for {

@@ -75,6 +75,16 @@ type Event struct {
 	// TimeSynthetic: the whole input had no times; Time only keeps the
 	// lines in order and means nothing else.
 	TimeSynthetic bool
+	// DateAssumed: the line wrote a time of day without its date (a
+	// paste's "14:02:11", a syslog "Nov 24 14:02:11" without its year);
+	// the date is another line's. DateInvented: no line of the input
+	// had a date, so the date is made up. Either way the time of day
+	// and the intervals between such lines are real (unlike
+	// TimeSynthetic): timing rules may use them, dates may not.
+	DateAssumed  bool
+	DateInvented bool
+	// clock is a time of day waiting for the scanner to give it a date.
+	clock clockTime
 
 	Peer         netip.Addr   // the address that connected to the logging server
 	ForwardedFor []netip.Addr // X-Forwarded-For, left to right, when logged
@@ -88,6 +98,34 @@ type Event struct {
 	Path     string
 	RawQuery string // already redacted
 	Proto    string
+	// What a pasted line did not write and the reader filled in.
+	// MethodAssumed: no method was written (a "/token – 400" line, a
+	// CDN summary); Method is the one the path's role implies (POST for
+	// a token, registration or MCP endpoint, GET otherwise).
+	// PathAssumed: no path was written; the line named the request by
+	// its role ("token request failed", "protected resource metadata
+	// served") and Path is that role's usual path, or by a JSON-RPC
+	// method (RPCMethod), and Path is the endpoint a startup line of
+	// the input named, or empty when none did.
+	MethodAssumed bool
+	PathAssumed   bool
+	// RPCMethod is the MCP JSON-RPC method a line names ("initialize",
+	// "tools/list"): a POST to the MCP endpoint.
+	RPCMethod string
+	// Named: an app's words name a request without recording it ("token
+	// request rejected: invalid_client", "Processing request of type
+	// ListToolsRequest"). Method and Path are its role's (PathAssumed),
+	// RPCMethod the JSON-RPC method named; IsRequest is false, because
+	// the request's own record is often elsewhere in the same input (an
+	// access line written after the app's words). Where none is, the
+	// named request is the only trace of it.
+	Named bool
+	// Outbound: the line records a request the server itself sent (its
+	// HTTP client's log: httpx's "HTTP Request: GET https://…", urllib3,
+	// a Go or Node client error), never one it received. Method, Host,
+	// Path and Status are that request's; IsRequest is false, so the
+	// event is only ever an app message with its signals.
+	Outbound bool
 
 	Status int   // 0 when unknown, or when no response was sent (see ClientGone)
 	Bytes  int64 // -1 when unknown
@@ -148,9 +186,10 @@ type Event struct {
 	Text string // the whole line, redacted, for evidence
 }
 
-// IsRequest reports whether the event records an HTTP request (rather
-// than only a message).
-func (e *Event) IsRequest() bool { return e.Method != "" }
+// IsRequest reports whether the event records an HTTP request received
+// (rather than only a message). A request the server itself sent
+// (Outbound), or one an app's words only name (Named), is an app message.
+func (e *Event) IsRequest() bool { return e.Method != "" && !e.Outbound && !e.Named }
 
 // LineError says why a line was skipped. Reason never quotes the line:
 // it may hold secrets.
@@ -179,6 +218,11 @@ type Stats struct {
 	// unless given). NoTimes: some events had no time at all.
 	ZoneAssumed bool
 	NoTimes     bool
+	// DateAssumed: some lines wrote a time of day without a date, dated
+	// from another line; DateInvented: no line had a date, so theirs
+	// is made up (their times of day and intervals are real).
+	DateAssumed  bool
+	DateInvented bool
 	// Hint is what the user should do for this input, when the reader
 	// knows (a Cloudflare CSV without its header).
 	Hint string

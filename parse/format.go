@@ -142,10 +142,10 @@ var Formats = []Format{
 	{Name: "gin", Emits: []Emit{app("gin")}, New: regexFormat(&regexSpec{name: "gin",
 		re: regexp.MustCompile(`^\[GIN\] (?P<date>\d{4}/\d{2}/\d{2}) - (?P<time>\d{2}:\d{2}:\d{2}) \|\s*(?P<status>\d{3})\s*\|\s*(?P<dur>[\d.]+[µnmu]?s)\s*\|\s*(?P<client>\S+)\s*\|\s*(?P<method>[A-Z]+)\s+"(?P<target>[^"]*)"`)})},
 	{Name: "nginx-error", Emits: []Emit{origin("nginx-error")}, New: regexFormat(nginxErrorRegex)},
-	{Name: "generic", Fallback: true, Emits: []Emit{app("generic")},
+	// One reader for pasted requests and an app's words (generic.go): a
+	// table's header or a startup line read once serves both.
+	{Name: "generic", Fallback: true, Emits: []Emit{app("generic"), app("message"), {Name: "generic-edge", Layer: LayerEdge}},
 		New: func(cfg Config) (Parser, error) { return &genericParser{cfg: cfg}, nil }},
-	{Name: "message", Fallback: true, Emits: []Emit{app("message")},
-		New: func(cfg Config) (Parser, error) { return &messageParser{cfg: cfg}, nil }},
 }
 
 // emits indexes every emitted name.

@@ -138,13 +138,37 @@ func compact(e *Event) string {
 	if e.ZoneAssumed {
 		b.WriteString(" zone-assumed")
 	}
+	switch {
+	case e.DateInvented:
+		b.WriteString(" date-invented")
+	case e.DateAssumed:
+		b.WriteString(" date-assumed")
+	}
+	switch {
+	case e.Outbound:
+		b.WriteString(" outbound")
+	case e.Named:
+		b.WriteString(" named")
+	}
 	if e.Method != "" {
 		fmt.Fprintf(&b, " %s %s", e.Method, e.Path)
 		if e.RawQuery != "" {
 			b.WriteString("?" + e.RawQuery)
 		}
 		fmt.Fprintf(&b, " %d", e.Status)
+		if e.MethodAssumed {
+			b.WriteString(" method-assumed")
+		}
+		if e.PathAssumed {
+			b.WriteString(" path-assumed")
+		}
 	}
+	add0 := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(&b, " %s=%q", k, v)
+		}
+	}
+	add0("rpc", e.RPCMethod)
 	add := func(k, v string) {
 		if v != "" {
 			fmt.Fprintf(&b, " %s=%q", k, v)
@@ -198,7 +222,7 @@ func compact(e *Event) string {
 	add("ct", e.ContentType)
 	add("www", e.WWWAuthenticate)
 	add("location", e.Location)
-	if e.Method == "" {
+	if !e.IsRequest() {
 		add("msg", e.Message)
 	}
 	if e.Signals != 0 {

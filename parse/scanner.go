@@ -110,6 +110,15 @@ type Scanner struct {
 	lastTime  time.Time
 	synthetic bool
 	eof       bool
+	// Dating times of day (clock.go): the last time's zone as written,
+	// and whether its date was invented.
+	lastZone     string
+	lastInvented bool
+	// lookSpent counts the lines records looked at and put back
+	// (records.go); pasteLike: detection found more of a paste than of
+	// any specific format.
+	lookSpent int
+	pasteLike bool
 }
 
 // lineSource yields lines: from the text itself, or from the records of
@@ -251,7 +260,7 @@ func (s *Scanner) Next() bool {
 		}
 		if !s.ev.Time.IsZero() && len(s.held) == 0 {
 			// The common case: a line with its own time, nothing waiting.
-			s.lastTime = s.ev.Time
+			s.lastTime, s.lastZone, s.lastInvented = s.ev.Time, s.ev.Zone, false
 			s.emit()
 			return true
 		}
@@ -262,30 +271,38 @@ func (s *Scanner) Next() bool {
 // place puts an event in time: its own, its predecessor's, its
 // successor's, or, for an input without any, an invented one.
 func (s *Scanner) place(ev Event) {
+	if ev.clock.set && ev.Time.IsZero() && !s.dateClock(&ev) {
+		s.hold(ev) // a time of day, and no date yet to give it
+		return
+	}
 	switch {
 	case !ev.Time.IsZero():
-		s.lastTime = ev.Time
-		for i := range s.held {
-			s.held[i].Time, s.held[i].TimeInherited = ev.Time, true
-		}
-		s.ready = append(s.ready, s.held...)
-		s.held = s.held[:0]
+		s.lastTime, s.lastZone, s.lastInvented = ev.Time, ev.Zone, ev.DateInvented
+		s.flushHeld(ev)
 		s.ready = append(s.ready, ev)
 	case !s.lastTime.IsZero() && !s.synthetic:
-		ev.Time, ev.TimeInherited = s.lastTime, true
+		ev.Time, ev.TimeInherited, ev.DateInvented = s.lastTime, true, s.lastInvented
 		s.ready = append(s.ready, ev)
 	case s.synthetic:
 		s.ready = append(s.ready, synthesize(ev))
 	default:
-		s.held = append(s.held, ev)
-		if len(s.held) >= maxHeld {
-			s.release()
-		}
+		s.hold(ev)
+	}
+}
+
+func (s *Scanner) hold(ev Event) {
+	s.held = append(s.held, ev)
+	if len(s.held) >= maxHeld {
+		s.release()
 	}
 }
 
 // release gives held events invented times: no time came to inherit.
+// Times of day among them get an invented date instead (clock.go).
 func (s *Scanner) release() {
+	if s.inventDates() {
+		return
+	}
 	s.synthetic = true
 	for _, ev := range s.held {
 		s.ready = append(s.ready, synthesize(ev))
@@ -315,7 +332,7 @@ func (s *Scanner) emit() {
 		s.stats.Requests++
 	}
 	s.formats[s.ev.Format]++
-	if !s.ev.TimeSynthetic {
+	if !s.ev.TimeSynthetic && !s.ev.DateInvented {
 		s.stats.noteZone(s.ev.Zone)
 		s.stats.noteTime(s.ev.Time)
 	}
@@ -325,6 +342,8 @@ func (s *Scanner) emit() {
 	if s.ev.TimeSynthetic {
 		s.stats.NoTimes = true
 	}
+	s.stats.DateAssumed = s.stats.DateAssumed || s.ev.DateAssumed
+	s.stats.DateInvented = s.stats.DateInvented || s.ev.DateInvented
 }
 
 // nextParsed reads lines until one parses into dst, counting the others.
@@ -354,6 +373,7 @@ func (s *Scanner) nextParsed(dst *Event) bool {
 			p.n, p.line, p.long = s.lines.current()
 		}
 		s.stats.Lines++
+		p = s.assemble(p)
 		pos := Pos{File: s.name, Line: p.n}
 		if p.long {
 			s.stats.skip(pos, fmt.Sprintf("line longer than %d bytes", s.maxLine))
@@ -529,6 +549,13 @@ func (s *Scanner) detect() {
 	}
 	if best >= 0 {
 		s.primary, s.known = best, true
+	}
+	// A paste: the lenient recognisers read more of the sample than the
+	// specific format does (records.go joins its lines).
+	for i, sc := range score {
+		if s.set.list[i].f.Fallback && (best < 0 || sc > score[best]) {
+			s.pasteLike = true
+		}
 	}
 }
 

@@ -44,6 +44,7 @@ var (
 		"2006-01-02 15:04:05,999999999",
 		"2006/01/02 15:04:05.999999999",
 		"02/Jan/2006:15:04:05.999",
+		"02/Jan/2006 15:04:05.999", // Django's runserver
 		"01/02/06 15:04:05",
 		"2006-01-02T15:04",
 		"2006-01-02 15:04",
@@ -223,7 +224,7 @@ func (c Config) location() *time.Location {
 
 // leadingTimestamp finds a timestamp at the start of a line (bare or in
 // brackets), returning it and the rest of the line.
-var leadingTimestamp = regexp.MustCompile(`^\[?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2}| [+-]\d{4}(?: [A-Z]{3,4})?| (?:GMT|UTC)[+-]\d{1,2}(?::?\d{2})?)?|\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?|\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2}(?:\.\d+)?(?: [+-]\d{4})?)\]?\s*`)
+var leadingTimestamp = regexp.MustCompile(`^\[?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2}| [+-]\d{4}(?: [A-Z]{3,4})?| (?:GMT|UTC)[+-]\d{1,2}(?::?\d{2})?)?|\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?|\d{2}/[A-Z][a-z]{2}/\d{4}[: ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?: [+-]\d{4})?)\]?\s*`)
 
 func (c Config) cutTimestamp(line string) (t time.Time, zone string, assumed bool, rest string, ok bool) {
 	m := leadingTimestamp.FindStringSubmatchIndex(line)

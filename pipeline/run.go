@@ -314,6 +314,8 @@ func mergeStats(t *parse.Stats, s parse.Stats) {
 	}
 	t.ZoneAssumed = t.ZoneAssumed || s.ZoneAssumed
 	t.NoTimes = t.NoTimes || s.NoTimes
+	t.DateAssumed = t.DateAssumed || s.DateAssumed
+	t.DateInvented = t.DateInvented || s.DateInvented
 	if t.Hint == "" {
 		t.Hint = s.Hint
 	}

@@ -260,6 +260,12 @@ func buildInput(in InputSummary) Input {
 	if in.Stats.NoTimes {
 		out.Warnings = append(out.Warnings, "some lines carry no time at all; their order in the file was used")
 	}
+	switch {
+	case in.Stats.DateInvented:
+		out.Warnings = append(out.Warnings, "some lines carry a time of day and no line a date: their dates are made up (2000-01-01 onwards), their times of day and the intervals between them are as logged")
+	case in.Stats.DateAssumed:
+		out.Warnings = append(out.Warnings, "some lines carry a time of day without a date; they were dated from the nearest line that has one")
+	}
 	if in.Stats.Hint != "" {
 		out.Warnings = append(out.Warnings, in.Stats.Hint)
 	}
