@@ -122,9 +122,22 @@ func mapValue(v reflect.Value, f func(string) string) reflect.Value {
 		out := reflect.New(v.Type()).Elem()
 		out.Set(v) // unexported fields and non-string values as they are
 		for i := 0; i < v.NumField(); i++ {
-			if out.Field(i).CanSet() {
-				out.Field(i).Set(mapValue(v.Field(i), f))
+			if !out.Field(i).CanSet() {
+				continue
 			}
+			g := f
+			if v.Type().Field(i).Tag.Get("lines") == "ours" {
+				// Our own multi-line text (a fix, a config snippet to
+				// paste): each line is cleaned, the line breaks stay.
+				g = func(s string) string {
+					parts := strings.Split(s, "\n")
+					for j, p := range parts {
+						parts[j] = f(p)
+					}
+					return strings.Join(parts, "\n")
+				}
+			}
+			out.Field(i).Set(mapValue(v.Field(i), g))
 		}
 		return out
 	}

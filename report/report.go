@@ -124,9 +124,9 @@ type Finding struct {
 	Side             rules.Side `json:"side"`
 	Confidence       string     `json:"confidence"`
 	Summary          string     `json:"summary"`
-	Fix              string     `json:"fix"`
+	Fix              string     `json:"fix" lines:"ours"`
 	Evidence         []string   `json:"evidence"`
-	DecisiveNextStep string     `json:"decisive_next_step"`
+	DecisiveNextStep string     `json:"decisive_next_step" lines:"ours"`
 	// TiedWith names the findings the logs cannot tell this one from (the
 	// same confidence, the same deciding step): its rank among them is the
 	// rule list's order, not a verdict.

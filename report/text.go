@@ -119,13 +119,13 @@ func writeAttempt(b *strings.Builder, p painter, a Attempt, st Style) {
 	}
 	fmt.Fprintf(b, "%s  %s  %s\n", p.bold(fmt.Sprintf("Attempt %d", a.ID)), when, outcome)
 	from := strings.Join(a.EgressIPs, ", ")
-	if from == "" {
-		from = "(no address logged)"
-	}
-	if a.EgressConfirmed {
+	switch {
+	case a.EgressConfirmed:
 		from += " (Anthropic egress)"
-	} else {
-		from += " (not Anthropic's range: matched by user agent, path and timing; unconfirmed)"
+	case from == "":
+		from = "no address logged: unconfirmed, matched by what the log shows (user agents, paths, Claude's callback, the order of steps)"
+	default:
+		from += " (a proxy's or private address, not Anthropic's range: unconfirmed, matched by user agents, paths, Claude's callback and the order of steps)"
 	}
 	if a.AddressNote != "" {
 		from += "; " + a.AddressNote

@@ -353,7 +353,11 @@ func (g *grouper) place(e *Ev) {
 		}
 		return
 	}
-	opener := e.kind == kindPRM || e.onPath && e.unauthenticatedProbe()
+	// A fresh probe opens a flow; once a token was issued, an anonymous
+	// 401 to the endpoint (no user agent logged) is as likely the MCP
+	// client's retry of its refused request: only discovery then says
+	// the flow starts over (restart takes the probe before it along).
+	opener := e.kind == kindPRM || e.onPath && e.unauthenticatedProbe() && (e.UAKnown && isBrokerUA(e.UserAgent) || !cur.tokenIssued)
 	switch {
 	case cur.isConnected && e.onPath && !e.opensFlow() && (untimed || pause <= maxUsageWindow):
 		// Tool calls on an established connection.
