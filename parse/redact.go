@@ -582,10 +582,33 @@ func looksLikeCredential(v []byte) bool {
 	return letters > 0 && digits > 0
 }
 
+// isRedactedOrEmpty: a value with nothing secret in it: empty, already
+// masked, a presence or a truth value ("auth=absent", "has_auth=false",
+// "auth=(none)"), or a three-digit number (code=400 is a status, never an
+// authorization code).
 func isRedactedOrEmpty(v []byte) bool {
-	return len(v) == 0 || string(v) == "-" || bytes.HasPrefix(v, []byte(Redacted)) ||
-		bytes.EqualFold(v, []byte("present")) || bytes.EqualFold(v, []byte("absent")) || string(v) == "null"
+	if len(v) == 0 || string(v) == "-" || bytes.HasPrefix(v, []byte(Redacted)) {
+		return true
+	}
+	w := bytes.Trim(v, "()")
+	for _, word := range notSecretWords {
+		if bytes.EqualFold(w, []byte(word)) {
+			return true
+		}
+	}
+	if len(v) <= 3 {
+		for _, c := range v {
+			if c < '0' || c > '9' {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
+
+// notSecretWords say whether a credential was there, never what it was.
+var notSecretWords = []string{"present", "absent", "missing", "none", "null", "nil", "true", "false", "yes", "no", "set", "unset", "empty", "0", "1"}
 
 // findSchemes finds "Bearer <credential>" and "Basic <credential>"
 // anywhere (a header pasted in a message, %20 or + in a URL). A

@@ -322,3 +322,22 @@ func TestLooksRandom(t *testing.T) {
 		}
 	}
 }
+
+// Words that say whether a credential was there, and statuses, are not
+// secrets: masking them hides the very facts the rules read.
+func TestRedactKeepsPresenceAndStatus(t *testing.T) {
+	for _, line := range []string{
+		"method=POST path=/token status=400 code=400",
+		"auth=absent", "auth=present", "auth=(none)", "auth=none", "has_auth=false", `"authorization": false`,
+		"access_token=null", "authorization=missing",
+	} {
+		if got := RedactString(line); got != line {
+			t.Errorf("Redact(%q) = %q: nothing there is secret", line, got)
+		}
+	}
+	for _, line := range []string{"code=4fXk29Qa81Zr", "password=1234", "auth=Bearer abcdefghijklmnop"} {
+		if got := RedactString(line); got == line {
+			t.Errorf("Redact(%q) kept it: it is a credential", line)
+		}
+	}
+}
