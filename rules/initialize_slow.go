@@ -16,6 +16,9 @@ connector hung up. The connector may show "connected" with no tools, or
 	Fix: "Keep initialize and tools/list fast: a warm instance, heavy work deferred to the first tool call.",
 	Run: func(a *Attempt) *Finding {
 		for _, e := range a.ByRole(RoleMCP) {
+			if e.OK() && !tooSlow(e) {
+				break // connected: a slow request after that is a tool's, not initialize's
+			}
 			if !tooSlow(e) {
 				continue
 			}

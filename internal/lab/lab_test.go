@@ -44,8 +44,7 @@ func TestScenariosStopWhereTheConnectorStops(t *testing.T) {
 			defer srv.Close()
 			r := &Replayer{Connector: sc.URL(), Target: srv.URL, Bugs: sc.Bugs, Pace: time.Millisecond}
 			out := r.Run(context.Background())
-			// initialize_slow connects on the second try; the catalogue still says it failed at 6.
-			wantConnected := sc.Mode == "" || sc.Mode == "initialize_slow"
+			wantConnected := sc.Mode == ""
 			if out.Connected != wantConnected {
 				t.Errorf("connected %v, want %v (stopped: %s)\n%s", out.Connected, wantConnected, out.Stop, steps(out))
 			}

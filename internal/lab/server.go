@@ -68,6 +68,9 @@ type Faults struct {
 	// later ones are fast. Per token, so that other clients of a busy
 	// server do not warm it for the connector.
 	ColdStart time.Duration
+	// SlowMCP holds every authenticated MCP request this long: the
+	// connector's tries of initialize all run out of time.
+	SlowMCP time.Duration
 	// PRMResource overrides the resource the metadata names.
 	PRMResource string
 	// NoWWWAuthenticate answers the unauthenticated probe 401 without the
@@ -334,6 +337,19 @@ func (s *Server) serveMCP(f Faults, w http.ResponseWriter, r *http.Request) {
 		s.log.Info("no bearer token on the MCP request")
 	}
 	handler := http.Handler(s.mcp)
+	if f.SlowMCP > 0 {
+		handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("Authorization") != "" {
+				select {
+				case <-time.After(f.SlowMCP):
+				case <-r.Context().Done():
+					s.log.Warn("client went away while the request was held")
+					return
+				}
+			}
+			s.mcp.ServeHTTP(w, r)
+		})
+	}
 	if f.ColdStart > 0 {
 		handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")

@@ -192,7 +192,7 @@ func stageCase(t *testing.T, f Front, c Case) caseRun {
 func (r caseRun) staging(c Case) string {
 	for i, p := range c.Presses {
 		o := r.outs[i]
-		wantConnected := p.Mode == "" || p.Mode == "initialize_slow"
+		wantConnected := p.Mode == ""
 		if p.Edge {
 			wantConnected = false
 		}
