@@ -481,7 +481,9 @@ func (r *Replayer) browserAuthorizeWithVerifier(ctx context.Context, o *Outcome,
 	action := eu.Scheme + "://" + eu.Host + htmlUnescape(m[1])
 	h := browser.Clone()
 	h.Set("Content-Type", "application/x-www-form-urlencoded")
-	h.Set("Referer", endpoint)
+	// The consent page's own URL, query included: browsers send the full
+	// URL on a same-origin request (strict-origin-when-cross-origin).
+	h.Set("Referer", endpoint+"?"+q.Encode())
 	resp, err = r.do(ctx, o, "POST", action, c.BrowserUA, r.Browser, strings.NewReader(form.Encode()), h, 10*time.Second)
 	if err != nil || resp.status/100 != 3 {
 		return "", false
