@@ -220,6 +220,11 @@ func (c *Collector) classify(pe *parse.Event, in *inputIdentity) (e Ev, keep boo
 		in.queries = true
 	}
 	e.kind = classifyPath(pe.Method, pe.Path, pe.RawQuery)
+	if e.kind != kindOther {
+		in.flowRequests++
+	}
+	in.agents = in.agents || pe.UAKnown
+	in.untimed = in.untimed || pe.TimeSynthetic
 	class, client, via := c.classOf(pe)
 	e.Client, e.ClientVia = client, via
 	switch class {
@@ -519,7 +524,7 @@ func (c *Collector) Analyze() *Run {
 	env := c.env
 	env.ClaudeError = c.opts.ClaudeError
 	env.BehindCloudflare = env.BehindCloudflare || c.env.CloudflarePeers > 0
-	c.kept = alignUntimed(c.kept)
+	c.kept = alignUntimed(c.kept, c.inputs)
 	sortByTime(c.kept)
 	r := &Run{URL: c.opts.URL, Env: &env, Events: c.seen, Requests: c.requests, Kept: len(c.kept), Capped: c.capped,
 		LookAlikes: c.lookAlikeTable(), HiddenClients: hidden && c.requests > 0}

@@ -82,6 +82,12 @@ type inputIdentity struct {
 	markers []time.Time
 	// hidden counts requests whose client the input does not show.
 	hidden, requests int
+	// flowRequests counts the requests to MCP or OAuth paths: two inputs
+	// with about as many are two views of the same traffic.
+	flowRequests int
+	// agents: the input logs user agents; untimed: some of its records
+	// carry no time (their order was used).
+	agents, untimed bool
 	// queries: the input logs query strings (some request had one).
 	queries bool
 	// pending holds the input's unconfirmed candidates until it is known
@@ -96,6 +102,13 @@ const showsAfter = 3
 // showsClients: the input names its clients' addresses, so the connector's
 // would appear as Anthropic's. Candidates it holds never start an attempt.
 func (in *inputIdentity) showsClients() bool { return in.egress || len(in.public) >= showsAfter }
+
+// showsNoOne: the input shows nothing of who sent its requests (no user
+// agent, no client address, no other client recognised): uvicorn's
+// default access log behind a proxy.
+func (in *inputIdentity) showsNoOne() bool {
+	return !in.agents && !in.showsClients() && !in.others
+}
 
 func (in *inputIdentity) notePublic(a netip.Addr) {
 	if len(in.public) >= showsAfter {

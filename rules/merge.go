@@ -343,8 +343,13 @@ const alignWindow = 64
 // traffic with less said (morgan's dev format beside the application's
 // own log on a busy server), and what it holds beyond them is other
 // clients' traffic the timed logs already showed and set aside: those
-// records are dropped. It returns the events that remain.
-func alignUntimed(evs []*Ev) []*Ev {
+// records are dropped. The same holds for an input that shows nothing of
+// who sent its requests (uvicorn behind a proxy) beside timed inputs that
+// do and read about as many requests to the same endpoints: those inputs
+// already told the connector's requests from the others', so a record
+// that matches none of the connector's is another client's. It returns
+// the events that remain.
+func alignUntimed(evs []*Ev, inputs map[string]*inputIdentity) []*Ev {
 	var timed []*Ev
 	untimed := map[string][]*Ev{}
 	var files []string
@@ -359,13 +364,21 @@ func alignUntimed(evs []*Ev) []*Ev {
 			timed = append(timed, e)
 		}
 	}
-	if len(timed) == 0 || len(files) == 0 {
+	if len(files) == 0 {
 		return evs
 	}
 	timedRequests := 0
 	for _, t := range timed {
 		if !t.Browser {
 			timedRequests++
+		}
+	}
+	// The requests to the flow's endpoints that timed inputs showing
+	// their clients read, whether they kept them or not.
+	readElsewhere := 0
+	for _, in := range inputs {
+		if !in.untimed && !in.showsNoOne() {
+			readElsewhere += in.flowRequests
 		}
 	}
 	dropped := map[*Ev]bool{}
@@ -393,8 +406,10 @@ func alignUntimed(evs []*Ev) []*Ev {
 		if requests == 0 {
 			continue
 		}
-		if matched*2 < requests {
-			if matched*2 < timedRequests || matched == 0 {
+		own := inputs[file]
+		sameTraffic := own != nil && own.showsNoOne() && own.flowRequests > 0 && readElsewhere*2 >= own.flowRequests
+		if matched*2 < requests || sameTraffic {
+			if !sameTraffic && (matched*2 < timedRequests || matched == 0) {
 				continue
 			}
 			for i, u := range un {
@@ -420,7 +435,9 @@ func alignUntimed(evs []*Ev) []*Ev {
 			}
 		}
 		for i, u := range un {
-			u.Time, u.TimeSynthetic = at[i], false
+			if !at[i].IsZero() {
+				u.Time, u.TimeSynthetic = at[i], false
+			}
 		}
 	}
 	if len(dropped) == 0 {
