@@ -98,6 +98,10 @@ type Attempt struct {
 	states    []string // the state parameters of its authorizations
 	// Running state while grouping, kept up to date by add.
 	tokenIssued bool // a token exchange succeeded
+	// tokenWords: when the application said it issued this attempt's
+	// token before any token request of it was placed (an app writes its
+	// words while it handles the request, the access line when done).
+	tokenWords  time.Time
 	isConnected bool // and then an MCP request on the connector's path succeeded
 	discovered  bool // metadata or registration answered, or the browser came
 	terminal    bool // a step failed in a way the connector does not retry
@@ -421,6 +425,8 @@ func (g *grouper) placeByUserAgent(e *Ev, untimed bool, pause time.Duration) {
 	switch {
 	case broker && (e.kind == kindASMeta || e.kind == kindToken) && cur != nil && cur.expectsToken(e.Time, untimed):
 		cur.add(e)
+	case broker && e.kind == kindToken && cur != nil && cur.tokenRequestNamed(e.Time):
+		cur.add(e)
 	case broker && (e.kind == kindASMeta || e.kind == kindToken) && cur != nil && cur.hasBrowser() && !cur.tokenIssued:
 		// The browser's return is not in the log (a consent step nothing
 		// ties to this browser): the token request is the one the MCP
@@ -507,6 +513,17 @@ func (a *Attempt) expectsToken(t time.Time, untimed bool) bool {
 		}
 	}
 	return untimed || t.Sub(last) <= tokenWindow
+}
+
+// tokenRequestNamed: the application said, just before t, that it
+// issued this attempt's token, and the request it was answering is not
+// in the attempt yet.
+func (a *Attempt) tokenRequestNamed(t time.Time) bool {
+	if a.tokenWords.IsZero() {
+		return false
+	}
+	d := t.Sub(a.tokenWords)
+	return d >= 0 && d <= 2*time.Second
 }
 
 // restart begins a new attempt at e, taking along the unauthenticated
@@ -711,9 +728,13 @@ func (a *Attempt) note(e *Ev) {
 		// Another client's "token issued" must not end this attempt's
 		// wait for its own: only words tied to it count.
 		if e.Signals.Has(parse.SigTokenIssued) && (messageClientID(e.Text) == "" || slices.Contains(a.clientIDs, messageClientID(e.Text))) {
+			if !a.tokenIssued {
+				a.tokenWords = e.Time
+			}
 			a.tokenIssued = true
 		}
 	case e.kind == kindToken:
+		a.tokenWords = time.Time{}
 		if e.OK() && !tooSlow(e) {
 			a.tokenIssued = true
 		} else if e.Status != 0 || tooSlow(e) {

@@ -25,6 +25,7 @@ const mergeLookAhead = 64
 func merge(evs []*Ev) []*Ev {
 	out := make([]*Ev, 0, len(evs))
 	gone := make([]bool, len(evs))
+	pairs := pairOrder{}
 	for i, e := range evs {
 		if gone[i] {
 			continue
@@ -41,14 +42,64 @@ func merge(evs []*Ev) []*Ev {
 			if o.Time.Sub(e.Time) > sameRequestWindow+e.Duration+o.Duration {
 				break
 			}
-			if sameRequest(e, o) && !seenIn(e, o.Pos.File) {
+			if sameRequest(e, o) && !seenIn(e, o.Pos.File) && pairs.inOrder(e, o) {
 				e = join(e, o)
 				gone[j] = true
 			}
 		}
 		out = append(out, e)
 	}
+	keepFileOrder(out)
 	return out
+}
+
+// keepFileOrder: a whole-second record that took no precise clock from a
+// twin would sort before its neighbours that did, although its log wrote
+// it after them; it takes the time of the record before it in its log
+// when that one is later in the same second.
+func keepFileOrder(evs []*Ev) {
+	byFile := map[string][]*Ev{}
+	for _, e := range evs {
+		if !e.message && !parse.IsSynthetic(e.Time) {
+			byFile[e.Pos.File] = append(byFile[e.Pos.File], e)
+		}
+	}
+	for _, list := range byFile {
+		sort.SliceStable(list, func(i, j int) bool { return list[i].Pos.Line < list[j].Pos.Line })
+		var last time.Time
+		for _, e := range list {
+			if e.Time.Nanosecond() == 0 && last.After(e.Time) && last.Sub(e.Time) < time.Second {
+				cp := *e.Event
+				cp.Time = last
+				e.Event = &cp
+			}
+			if e.Time.After(last) {
+				last = e.Time
+			}
+		}
+	}
+}
+
+// pairOrder remembers, for each two inputs, the last records joined:
+// both logs write a request when it completes, so their records pair in
+// the same order. A whole-second line (nginx) could pair with any of a
+// second's twins in a millisecond log (two browsers with the same user
+// agent on /authorize, one of them another client's that the other log
+// set aside); the order rules out the ones before the last pair.
+type pairOrder map[[2]string][2]int
+
+func (p pairOrder) inOrder(a, b *Ev) bool {
+	x, y := a.Pos, b.Pos
+	if x.File > y.File {
+		x, y = y, x
+	}
+	key := [2]string{x.File, y.File}
+	last, ok := p[key]
+	if ok && (x.Line > last[0]) != (y.Line > last[1]) {
+		return false
+	}
+	p[key] = [2]int{x.Line, y.Line}
+	return true
 }
 
 // startMarker: a record with no status whose completion follows in the

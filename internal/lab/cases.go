@@ -201,6 +201,13 @@ func (c Case) evidenceIn(p Press, set []string) evidence {
 	}) {
 		return anonymous
 	}
+	// Behind a proxy that forwards no address, a press that stops before
+	// the browser's authorization has sent only what every other client
+	// sends, from the same address, with the same user agent: nothing in
+	// any log marks it as Claude's (no callback, no Claude-User).
+	if c.NoForward && !c.Quiet && p.Stage < 3 {
+		return anonymous
+	}
 	inSet := func(names []string) bool {
 		for _, path := range set {
 			if slices.Contains(names, filepath.Base(path)) {
