@@ -291,6 +291,18 @@ func outputs(t *testing.T, files []string) map[string]string {
 		"report --open (URL)":      {"report", "--open", "--ofid", ofid},
 		"analyze --server (--url)": {"analyze", "--server", "https://ann:S3rv3rPassw0rd42@mcp.example.com/mcp"},
 	}
+	// Each log alone too: beside timed logs, an untimed log that shows no
+	// one keeps only the records the others confirm, so a secret planted
+	// in its other lines reaches output only when it is read alone.
+	inputs := map[string][]string{}
+	for name := range runs {
+		inputs[name] = files
+	}
+	for _, f := range files {
+		name := "analyze --json (" + filepath.Base(f) + " alone)"
+		runs[name] = []string{"analyze", "--json"}
+		inputs[name] = []string{f}
+	}
 	got := map[string]string{}
 	for name, args := range runs {
 		args = slices.Clone(args)
@@ -303,7 +315,7 @@ func outputs(t *testing.T, files []string) map[string]string {
 		f := &factory{IO: io, Version: "test", Browser: func(u string) error { opened = u; return nil },
 			GitHubToken: func(string) (string, string) { return "", "" },
 			CacheDir:    func() (string, error) { return t.TempDir(), nil }}
-		runWith(append(args, files...), f)
+		runWith(append(args, inputs[name]...), f)
 		text := out.String() + errOut.String()
 		if written != "" {
 			b, err := os.ReadFile(written)
