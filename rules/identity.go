@@ -185,7 +185,7 @@ const maxLookAlikes = 16
 // the collector's sums them when asked.
 type lookAlikeTally struct {
 	mu sync.Mutex
-	m  map[string]int
+	m  map[string]*int // a pointer: one map lookup per count on the fast path
 	// parts are the goroutines' own tallies.
 	parts []*lookAlikeTally
 }
@@ -205,7 +205,7 @@ func (t *lookAlikeTally) add(ua string, known bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.m == nil {
-		t.m = map[string]int{}
+		t.m = map[string]*int{}
 	}
 	key := ua
 	switch {
@@ -214,14 +214,19 @@ func (t *lookAlikeTally) add(ua string, known bool) {
 	case ua == "" || ua == "-":
 		key = "(no user agent)"
 	}
-	if _, ok := t.m[key]; ok {
-		t.m[key]++
+	if n, ok := t.m[key]; ok {
+		*n++
 		return
 	}
 	if len(t.m) >= maxLookAlikes {
 		key = "(other user agents)"
+		if n, ok := t.m[key]; ok {
+			*n++
+			return
+		}
 	}
-	t.m[strings.Clone(key)]++
+	n := 1
+	t.m[strings.Clone(key)] = &n
 }
 
 func (c *Collector) noteLookAlike(pe *parse.Event) {
@@ -233,14 +238,14 @@ func (c *Collector) lookAlikeTable() []LookAlike {
 	sum := map[string]int{}
 	c.tally.mu.Lock()
 	for ua, n := range c.tally.m {
-		sum[ua] += n
+		sum[ua] += *n
 	}
 	parts := c.tally.parts
 	c.tally.mu.Unlock()
 	for _, p := range parts {
 		p.mu.Lock()
 		for ua, n := range p.m {
-			sum[ua] += n
+			sum[ua] += *n
 		}
 		p.mu.Unlock()
 	}
