@@ -22,6 +22,9 @@ type gunicornParser struct{ cfg Config }
 var gunicornLine = regexp.MustCompile(`^\[(?P<ts>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?: [+-]\d{4})?)\] \[(?P<pid>\d+)\] \[(?P<level>[A-Z]+)\] (?P<msg>.*)$`)
 
 func (p gunicornParser) Parse(line []byte, ev *Event) error {
+	if len(line) > maxPatternLine {
+		return tooLongFor("gunicorn", line)
+	}
 	sub := gunicornLine.FindStringSubmatch(string(line))
 	if sub == nil {
 		return errors.New("not a gunicorn line")

@@ -35,6 +35,9 @@ var (
 )
 
 func (p haproxyParser) Parse(line []byte, ev *Event) error {
+	if len(line) > maxPatternLine {
+		return tooLongFor("HAProxy", line)
+	}
 	text := string(line)
 	zone := p.cfg.location()
 	zoneKnown := p.cfg.TZExplicit

@@ -196,3 +196,29 @@ func TestFastPathSkipsJunk(t *testing.T) {
 	}
 	_ = fmt.Sprint(junk)
 }
+
+// The formats a regular expression reads refuse a line longer than any
+// they write, before the expression runs: tried on a line of megabytes
+// while the input's format was being found, each took seconds.
+func TestPatternFormatsRefuseHugeLines(t *testing.T) {
+	set, err := Parsers(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	huge := []byte(`[2026-11-24 08:52:49 +0000] [42] [INFO] 203.0.113.9 - "GET /mcp?q=` + strings.Repeat("ab c", maxPatternLine/4+1) + ` HTTP/1.1" 200`)
+	pattern := 0
+	for _, b := range set.list {
+		switch b.p.(type) {
+		case *regexParser, haproxyParser, gunicornParser:
+			pattern++
+			var ev Event
+			err := b.p.Parse(huge, &ev)
+			if err == nil || !strings.Contains(err.Error(), "longer than") {
+				t.Errorf("%s read a %d-byte line with its pattern (error %v)", b.f.Name, len(huge), err)
+			}
+		}
+	}
+	if pattern < 3 {
+		t.Errorf("only %d pattern-read formats in the set: the test checks nothing", pattern)
+	}
+}

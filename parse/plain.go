@@ -50,6 +50,9 @@ func regexFormat(spec *regexSpec) func(Config) (Parser, error) {
 }
 
 func (p *regexParser) Parse(line []byte, ev *Event) error {
+	if len(line) > maxPatternLine {
+		return tooLongFor(p.name, line)
+	}
 	text := stripANSI(line)
 	t, zone, assumed, rest, hasTS := p.cfg.cutTimestamp(text)
 	sub := p.re.FindStringSubmatch(rest)

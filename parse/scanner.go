@@ -564,6 +564,18 @@ func (s *Scanner) detect() {
 // a line of megabytes.
 const maxFallbackLine = 64 << 10
 
+// maxPatternLine: the formats a regular expression reads (HAProxy's, an
+// app's plain lines, a format added by its pattern) never write lines
+// this long (HAProxy's own buffer is 16 KB), and Go's regexp reads a few
+// megabytes a second: a line of megabytes, tried against each of them
+// while the input's format is being found, took seconds each.
+const maxPatternLine = 64 << 10
+
+// tooLongFor is the error of a pattern-read format for such a line.
+func tooLongFor(format string, line []byte) error {
+	return fmt.Errorf("a line of %d bytes is longer than a %s line can be", len(line), format)
+}
+
 // probe tells whether p reads line.
 func probe(p Parser, line []byte) bool {
 	var ev Event
