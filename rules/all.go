@@ -1,3 +1,7 @@
+// Package rules explains how each Claude.ai connector attempt ended: one
+// Rule value per failure mode, each in its own file with its fixtures
+// under testdata/<id>/; All lists them. The attempts they read are
+// reconstructed by rules/engine.
 package rules
 
 // All lists every rule. Its order is the tie-break when two findings are

@@ -2,6 +2,8 @@ package rules
 
 import (
 	"fmt"
+
+	"github.com/mcptriage/mcptriage/rules/engine"
 )
 
 var ASPathIssuerOriginFallback = &Rule{
@@ -41,20 +43,20 @@ missing).`,
 				fallback = append(fallback, e)
 			}
 		}
-		sortByTime(fallback)
+		engine.SortByTime(fallback)
 		anyAS := a.AnyOK(RoleASMeta)
 		switch {
 		case len(pathAware404) > 0 && !anyAS && len(fallback) > 0:
-			return found(High, fmt.Sprintf("The authorization-server metadata was only looked for at a path-aware URL, which 404ed (%s); the connector then used default endpoints on the MCP origin, which do not exist (%s).", describe(firstN(pathAware404, 2)), describe(firstN(fallback, 2))), append(firstN(pathAware404, 2), firstN(fallback, 2)...)...)
+			return found(High, fmt.Sprintf("The authorization-server metadata was only looked for at a path-aware URL, which 404ed (%s); the connector then used default endpoints on the MCP origin, which do not exist (%s).", engine.Describe(firstN(pathAware404, 2)), engine.Describe(firstN(fallback, 2))), append(firstN(pathAware404, 2), firstN(fallback, 2)...)...)
 		case len(pathAware404) > 0 && !anyAS:
-			return found(Medium, fmt.Sprintf("The protected-resource metadata was found, but the authorization-server metadata was only looked for at a path-aware URL, which 404ed (%s), and the flow stopped.", describe(firstN(pathAware404, 2))), firstN(pathAware404, 2)...)
+			return found(Medium, fmt.Sprintf("The protected-resource metadata was found, but the authorization-server metadata was only looked for at a path-aware URL, which 404ed (%s), and the flow stopped.", engine.Describe(firstN(pathAware404, 2))), firstN(pathAware404, 2)...)
 		case !a.Has(RoleASMeta) && len(fallback) > 0:
-			return found(Medium, fmt.Sprintf("The protected-resource metadata was found, no authorization-server metadata was fetched here, and the connector used default endpoints on this origin that do not exist (%s): the authorization server's own discovery failed.", describe(firstN(fallback, 2))), firstN(fallback, 2)...).next(
+			return found(Medium, fmt.Sprintf("The protected-resource metadata was found, no authorization-server metadata was fetched here, and the connector used default endpoints on this origin that do not exist (%s): the authorization server's own discovery failed.", engine.Describe(firstN(fallback, 2))), firstN(fallback, 2)...).WithNext(
 				"Fetch https://<authorization server>/.well-known/oauth-authorization-server/<issuer path> yourself: a 404 there, with the document only at another URL, decides it.")
 		case len(rootOK) > 0:
 			for _, e := range fallback {
 				if e.Role == RoleAuthorize {
-					return found(Medium, fmt.Sprintf("The authorization-server metadata was served (%s), yet the browser was sent to %s, which the metadata does not advertise.", req(rootOK[0]), req(e)), rootOK[0], e).next(
+					return found(Medium, fmt.Sprintf("The authorization-server metadata was served (%s), yet the browser was sent to %s, which the metadata does not advertise.", req(rootOK[0]), req(e)), rootOK[0], e).WithNext(
 						"Compare authorization_endpoint in your metadata with the URL the browser opened: if they differ, the connector ignored the advertised endpoint.")
 				}
 			}

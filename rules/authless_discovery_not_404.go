@@ -1,6 +1,10 @@
 package rules
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/mcptriage/mcptriage/rules/engine"
+)
 
 var AuthlessDiscoveryNot404 = &Rule{
 	ID:      "authless_discovery_not_404",
@@ -17,7 +21,7 @@ tells the connector to do OAuth, which then fails at registration.`,
 	Fix: "Return a plain 404 on every OAuth discovery path (root and path-inserted) while the server is authless; never serve empty metadata stubs.",
 	Run: func(a *Attempt) *Finding {
 		p := a.FirstNonHead(RoleProbe)
-		if p == nil || !p.OK() || !a.stalledAt(StageToken) || a.Has(RoleMCP) {
+		if p == nil || !p.OK() || !stalledAt(a, StageToken) || a.Has(RoleMCP) {
 			return nil
 		}
 		var odd []*Ev
@@ -35,7 +39,7 @@ tells the connector to do OAuth, which then fails at registration.`,
 		// Whether the server meant to be authless is not in the log: an
 		// OAuth server that lets the unauthenticated initialize through
 		// (missing_www_authenticate) reads the same.
-		return found(Medium, fmt.Sprintf("%s as an authless server would, but %s: anything but 404 there makes the connector attempt OAuth.", req(p), describe(firstN(odd, 3))), append([]*Ev{p}, firstN(odd, 3)...)...).notCompleted(StageDiscovery).next(authlessOrChallengeNext)
+		return found(Medium, fmt.Sprintf("%s as an authless server would, but %s: anything but 404 there makes the connector attempt OAuth.", req(p), engine.Describe(firstN(odd, 3))), append([]*Ev{p}, firstN(odd, 3)...)...).WithNotCompleted(StageDiscovery).WithNext(authlessOrChallengeNext)
 	},
 }
 

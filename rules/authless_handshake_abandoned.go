@@ -3,6 +3,8 @@ package rules
 import (
 	"fmt"
 	"strings"
+
+	"github.com/mcptriage/mcptriage/rules/engine"
 )
 
 var AuthlessHandshakeAbandoned = &Rule{
@@ -33,7 +35,7 @@ something other than 404 and pushed the connector into OAuth.`,
 			return nil
 		}
 		disc := append(append(a.ByRole(RolePRM), a.ByRole(RoleASMeta)...), a.ByRole(RoleRegister)...)
-		sortByTime(disc)
+		engine.SortByTime(disc)
 		for _, d := range disc {
 			if d.Status != 404 && d.Status != 410 {
 				return nil // authless_discovery_not_404
@@ -43,13 +45,13 @@ something other than 404 and pushed the connector into OAuth.`,
 			if len(disc) == 0 {
 				return nil
 			}
-			return found(Medium, fmt.Sprintf("%s (the server refused the request's Accept header), then every discovery probe got 404 (%s) and the connector stopped.", req(p), describe(firstN(disc, 4))), append([]*Ev{p}, firstN(disc, 4)...)...).next(
+			return found(Medium, fmt.Sprintf("%s (the server refused the request's Accept header), then every discovery probe got 404 (%s) and the connector stopped.", req(p), engine.Describe(firstN(disc, 4))), append([]*Ev{p}, firstN(disc, 4)...)...).WithNext(
 				"Make the server answer the connector's initialize with 200: it sends Accept: application/json, text/event-stream.")
 		}
 		if len(disc) == 0 {
 			return found(Medium, fmt.Sprintf("%s (an authless server) and the connector sent nothing more: no discovery, no tools/list.", req(p)), p)
 		}
-		return found(High, fmt.Sprintf("%s (an authless server), every discovery probe got a clean 404 (%s), and the connector sent nothing more: no notifications/initialized, no tools/list.", req(p), describe(firstN(disc, 4))), append([]*Ev{p}, firstN(disc, 4)...)...)
+		return found(High, fmt.Sprintf("%s (an authless server), every discovery probe got a clean 404 (%s), and the connector sent nothing more: no notifications/initialized, no tools/list.", req(p), engine.Describe(firstN(disc, 4))), append([]*Ev{p}, firstN(disc, 4)...)...)
 	},
 }
 

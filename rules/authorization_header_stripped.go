@@ -29,9 +29,9 @@ server_rejects_token (the application saw the token and refused it).`,
 		if a.Outcome == OutcomeConnected {
 			return nil
 		}
-		reqs, _, _ := a.authenticatedRequests()
+		reqs, _, _ := a.AuthenticatedRequests()
 		for _, e := range withStatus(reqs, 401, 403) {
-			said := a.saying(parse.SigBearerMissing, e, 5e9)
+			said := saying(a, parse.SigBearerMissing, e, 5e9)
 			if said == nil {
 				continue
 			}
@@ -39,7 +39,7 @@ server_rejects_token (the application saw the token and refused it).`,
 				return found(High, fmt.Sprintf("The front server logged %s with an Authorization header, and your application says it had none: %q. Something between them drops the header.", req(e), said.Message), e, said)
 			}
 			if e.Layer != parse.LayerApp && e.Authorization == parse.Unknown {
-				return found(Medium, fmt.Sprintf("Your application says %s came without a token (%q); if the front server received one, a proxy in between dropped it.", req(e), said.Message), e, said).next(headerReachesNext)
+				return found(Medium, fmt.Sprintf("Your application says %s came without a token (%q); if the front server received one, a proxy in between dropped it.", req(e), said.Message), e, said).WithNext(headerReachesNext)
 			}
 		}
 		return nil

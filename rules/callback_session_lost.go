@@ -19,6 +19,6 @@ reproduces only in that browser profile.`,
 		if redirect == nil || a.Has(RoleToken) || a.Outcome == OutcomeConnected || refetchAfterCallback(a, redirect) {
 			return nil // the backend went on after the callback: claude.ai had the session
 		}
-		return found(Medium, fmt.Sprintf("The callback redirect%s was followed by nothing; a browser that blocks claude.ai's cookies ends the flow there.", at(redirect.Time)), redirect).next(callbackNext)
+		return found(Medium, fmt.Sprintf("The callback redirect%s was followed by nothing; a browser that blocks claude.ai's cookies ends the flow there.", at(redirect.Time)), redirect).WithNext(callbackNext)
 	},
 }

@@ -35,11 +35,11 @@ prm_resource_mismatch, and the metadata decides.`,
 		if as == nil {
 			return nil
 		}
-		conf, _ := discoveryStallConfidence(a, a.metadataDocument())
-		if a.claudeSaid("automatic client registration isn't supported") {
+		conf, _ := discoveryStallConfidence(a, metadataDocument(a))
+		if claudeSaid(a, "automatic client registration isn't supported") {
 			conf = High
 		}
-		return found(conf, fmt.Sprintf("Discovery ended with %s and Claude chose no client: no registration, no authorization. If the metadata advertises client metadata documents without the \"none\" auth method, Claude has nothing it can use.", req(as)), as).next(discoveryStallNext)
+		return found(conf, fmt.Sprintf("Discovery ended with %s and Claude chose no client: no registration, no authorization. If the metadata advertises client metadata documents without the \"none\" auth method, Claude has nothing it can use.", req(as)), as).WithNext(discoveryStallNext)
 	},
 }
 
@@ -69,12 +69,12 @@ Look-alike: idp_rejects_authorize (a client_id of the server's own).`,
 			// A 404 is an authorization endpoint that is not there (a
 			// synthesised default), not a refusal of the client.
 			refused := e.Status >= 400 && e.Status != 404 && e.Status != 410 || e.Redirect() && strings.Contains(strings.ToLower(e.Location), "error=")
-			said := a.saying(parse.SigClientMetadata, e, 30e9)
+			said := saying(a, parse.SigClientMetadata, e, 30e9)
 			switch {
 			case said != nil:
-				return found(High, fmt.Sprintf("%s named Claude's client metadata document as its client, and your application says it could not use it: %q.", req(e), said.Message), e, said).notCompleted(StageAuthorization)
+				return found(High, fmt.Sprintf("%s named Claude's client metadata document as its client, and your application says it could not use it: %q.", req(e), said.Message), e, said).WithNotCompleted(StageAuthorization)
 			case refused:
-				return found(Medium, fmt.Sprintf("%s named Claude's client metadata document as its client and was refused: the authorization server could not fetch or accept the document.", req(e)), e).notCompleted(StageAuthorization).next(
+				return found(Medium, fmt.Sprintf("%s named Claude's client metadata document as its client and was refused: the authorization server could not fetch or accept the document.", req(e)), e).WithNotCompleted(StageAuthorization).WithNext(
 					"Look in the authorization server's log for its fetch of https://claude.ai/oauth/mcp-oauth-client-metadata at that time: a 403 challenge, HTML or a 404 there decides it.")
 			}
 		}

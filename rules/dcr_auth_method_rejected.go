@@ -32,7 +32,7 @@ From an access log this is one of three look-alikes
 				if bad[0].Status == 401 {
 					conf = High
 				}
-				return found(conf, fmt.Sprintf("%s: the registration was refused. Claude asks for client_secret_post; an authorization server that allows only public clients refuses that unless it answers with its own method.", req(bad[0])), firstN(bad, 2)...).next(dcrNext)
+				return found(conf, fmt.Sprintf("%s: the registration was refused. Claude asks for client_secret_post; an authorization server that allows only public clients refuses that unless it answers with its own method.", req(bad[0])), firstN(bad, 2)...).WithNext(dcrNext)
 			})
 	},
 }

@@ -19,7 +19,7 @@ where registration returned a clean 201.`,
 	Fix: "Accept POST with JSON at exactly the advertised URL, without redirects, and answer 201 with RFC 7591 JSON (client_id, the echoed metadata, client_secret only for confidential methods).",
 	Run: func(a *Attempt) *Finding {
 		regs := a.ByRole(RoleRegister)
-		if len(regs) == 0 || !a.stalledAt(StageAuthorization) || a.Has(RoleAuthorize) {
+		if len(regs) == 0 || !stalledAt(a, StageAuthorization) || a.Has(RoleAuthorize) {
 			return nil
 		}
 		if ok := a.FirstOK(RoleRegister); ok != nil {

@@ -24,7 +24,7 @@ registering a subset.`,
 				return found(High, fmt.Sprintf("%s: the registration was refused, and the reason logged is a grant type or scope: %q.", req(bad[0]), said.Message), bad[0], said)
 			},
 			func(bad []*Ev) *Finding {
-				return found(Medium, fmt.Sprintf("%s: the registration was refused; servers that do not allow the refresh_token grant, or a scope they advertise, answer this way.", req(bad[0])), firstN(bad, 2)...).next(dcrNext)
+				return found(Medium, fmt.Sprintf("%s: the registration was refused; servers that do not allow the refresh_token grant, or a scope they advertise, answer this way.", req(bad[0])), firstN(bad, 2)...).WithNext(dcrNext)
 			})
 	},
 }

@@ -23,10 +23,10 @@ nothing follows.`,
 		if as == nil {
 			return nil
 		}
-		if a.claudeSaid("automatic client registration isn't supported") {
+		if claudeSaid(a, "automatic client registration isn't supported") {
 			return found(High, fmt.Sprintf("Discovery ended with %s, no registration request followed, and Claude said automatic client registration is not supported: the metadata offers neither a registration endpoint nor a client ID metadata document Claude will use.", req(as)), as)
 		}
-		conf, _ := discoveryStallConfidence(a, a.metadataDocument())
-		return found(conf, fmt.Sprintf("Discovery ended with %s and no registration request followed; if the metadata has no registration_endpoint, Claude needs a client ID entered by hand.", req(as)), as).next(discoveryStallNext)
+		conf, _ := discoveryStallConfidence(a, metadataDocument(a))
+		return found(conf, fmt.Sprintf("Discovery ended with %s and no registration request followed; if the metadata has no registration_endpoint, Claude needs a client ID entered by hand.", req(as)), as).WithNext(discoveryStallNext)
 	},
 }

@@ -24,7 +24,7 @@ shows at /authorize instead.`,
 				return found(High, fmt.Sprintf("%s: the registration was refused, and the reason logged is the redirect URI: %q.", req(bad[0]), said.Message), bad[0], said)
 			},
 			func(bad []*Ev) *Finding {
-				return found(Medium, fmt.Sprintf("%s: the registration was refused; a redirect URI allowlist without https://claude.ai/api/mcp/auth_callback answers this way.", req(bad[0])), firstN(bad, 2)...).next(dcrNext)
+				return found(Medium, fmt.Sprintf("%s: the registration was refused; a redirect URI allowlist without https://claude.ai/api/mcp/auth_callback answers this way.", req(bad[0])), firstN(bad, 2)...).WithNext(dcrNext)
 			})
 	},
 }

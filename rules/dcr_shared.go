@@ -18,7 +18,7 @@ const dcrNext = "Read the 400's body (error and error_description name the field
 // named one of the three (its error message decides between them).
 func dcrRejection(a *Attempt, codes ...int) ([]*Ev, parse.Signal, *Ev) {
 	regs := a.ByRole(RoleRegister)
-	if len(regs) == 0 || a.AnyOK(RoleRegister) || !a.stalledAt(StageRegistration) || a.Has(RoleAuthorize) {
+	if len(regs) == 0 || a.AnyOK(RoleRegister) || !stalledAt(a, StageRegistration) || a.Has(RoleAuthorize) {
 		return nil, 0, nil
 	}
 	bad := withStatus(regs, codes...)
@@ -26,7 +26,7 @@ func dcrRejection(a *Attempt, codes ...int) ([]*Ev, parse.Signal, *Ev) {
 		return nil, 0, nil
 	}
 	for _, sig := range []parse.Signal{parse.SigRedirectURI, parse.SigAuthMethod, parse.SigGrantOrScope} {
-		if said := a.saying(sig, bad[0], 5e9); said != nil {
+		if said := saying(a, sig, bad[0], 5e9); said != nil {
 			return bad, sig, said
 		}
 	}

@@ -1,6 +1,10 @@
 package rules
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/mcptriage/mcptriage/rules/engine"
+)
 
 var DCRSucceededThenAbort = &Rule{
 	ID:      "dcr_succeeded_then_abort",
@@ -35,13 +39,13 @@ browser step is in that host's logs, not these.`,
 			// method it cannot follow) ends the same way, and an access log
 			// does not show the body: Claude's own message decides.
 			conf := Medium
-			if a.claudeSaid("couldn't register") {
+			if claudeSaid(a, "couldn't register") {
 				conf = High
 			}
-			return found(conf, fmt.Sprintf("%s, then no browser authorization: the connector started over instead (%s).", req(reg), describe(firstN(again, 3))), append([]*Ev{reg}, firstN(again, 3)...)...).next(
+			return found(conf, fmt.Sprintf("%s, then no browser authorization: the connector started over instead (%s).", req(reg), engine.Describe(firstN(again, 3))), append([]*Ev{reg}, firstN(again, 3)...)...).WithNext(
 				"Replay Claude's registration and read the answer: curl -si -X POST -H 'Content-Type: application/json' -d '" + ClaudeDCRBody + "' <registration endpoint>. A 201 without client_id, or with a token_endpoint_auth_method your token endpoint refuses, is dcr_endpoint_broken; a well-formed one means the connector gave up on its own: file with the ofid.")
 		}
-		return found(Medium, fmt.Sprintf("%s, and then nothing: no browser ever came to authorize.", req(reg)), reg).next(
+		return found(Medium, fmt.Sprintf("%s, and then nothing: no browser ever came to authorize.", req(reg)), reg).WithNext(
 			"If the authorization endpoint is on another host, look for the browser's authorize request there first; otherwise file with the ofid and this registration's time.")
 	},
 }

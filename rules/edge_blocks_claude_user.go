@@ -5,6 +5,7 @@ import (
 	"net/netip"
 
 	"github.com/mcptriage/mcptriage/parse"
+	"github.com/mcptriage/mcptriage/rules/engine"
 )
 
 var EdgeBlocksClaudeUser = &Rule{
@@ -30,7 +31,7 @@ either). Only the edge's logs decide between "blocked" and "never sent".`,
 		// The edge's own log decides: it names the request it stopped.
 		for _, e := range a.Events {
 			v := e.EdgeView()
-			if v == nil || !v.EdgeBlocked || (e.Role != RoleMCP && e.Role != RoleProbe) || !isClaudeUserUA(e.UserAgent) {
+			if v == nil || !v.EdgeBlocked || (e.Role != RoleMCP && e.Role != RoleProbe) || !engine.IsClaudeUserUA(e.UserAgent) {
 				continue
 			}
 			when := "after the token exchange"
@@ -45,11 +46,11 @@ either). Only the edge's logs decide between "blocked" and "never sent".`,
 		var uaBlocked, brokerOK *Ev
 		for _, p := range a.ByRole(RoleProbe) {
 			switch {
-			case isClaudeUserUA(p.UserAgent) && (p.Status == 403 || p.Status == 444):
+			case engine.IsClaudeUserUA(p.UserAgent) && (p.Status == 403 || p.Status == 444):
 				if uaBlocked == nil {
 					uaBlocked = p
 				}
-			case isBrokerUA(p.UserAgent) && p.Status == 401:
+			case engine.IsBrokerUA(p.UserAgent) && p.Status == 401:
 				brokerOK = p
 			}
 		}
@@ -61,37 +62,37 @@ either). Only the edge's logs decide between "blocked" and "never sent".`,
 		if tok == nil || a.Outcome == OutcomeConnected {
 			return nil
 		}
-		after := a.mcpAfter(tok)
+		after := a.MCPAfter(tok)
 		next := fmt.Sprintf("Open your CDN or WAF security events for %s to %s UTC: a blocked POST %s with user agent Claude-User from 160.79.104.0/21 decides it. Or test from outside: curl -si -X POST -A Claude-User https://<host>%s — a 403 from the CDN, not your server, is the block.",
 			clock(tok.Time), clock(tok.Time.Add(15e9)), pathOr(a.ConnectorPath, "/mcp"), pathOr(a.ConnectorPath, "/mcp"))
 		if len(after) == 0 {
-			if a.elsewhereAfter(tok) != nil {
+			if elsewhereAfter(a, tok) != nil {
 				return nil // the MCP client's requests arrived, at another path
 			}
-			if a.edgeCovers(tok.Time, tok.Time.Add(15e9)) {
+			if edgeCovers(a, tok.Time, tok.Time.Add(15e9)) {
 				return nil // the edge saw nothing either: token_never_presented
 			}
 			conf := Low
 			if a.Env != nil && a.Env.BehindCloudflare {
 				conf = Medium
 			}
-			return found(conf, fmt.Sprintf("The token was issued%s (%s) and no MCP request reached this server afterwards, although the connector sends one within a second.%s", at(tok.Time), req(tok), a.cdnHint()), tok).next(next)
+			return found(conf, fmt.Sprintf("The token was issued%s (%s) and no MCP request reached this server afterwards, although the connector sends one within a second.%s", at(tok.Time), req(tok), cdnHint(a)), tok).WithNext(next)
 		}
 		// A 403 to Claude-User after the token may also be an edge rule
 		// on the same host; server_rejects_token ranks it first.
 		var blocked []*Ev
 		for _, e := range after {
-			if isClaudeUserUA(e.UserAgent) && (e.Status == 403 || e.Status == 444) && !e.OK() {
+			if engine.IsClaudeUserUA(e.UserAgent) && (e.Status == 403 || e.Status == 444) && !e.OK() {
 				blocked = append(blocked, e)
 			}
 		}
 		if len(blocked) == 0 || len(blocked) < len(after) {
 			return nil
 		}
-		if a.logsAuthorization() && blocked[0].Authorization == parse.Absent {
+		if logsAuthorization(a) && blocked[0].Authorization == parse.Absent {
 			return nil
 		}
-		return found(Low, fmt.Sprintf("After the token (%s), the Claude-User request was refused (%s); a bot rule in front of the application answers the same way.%s", req(tok), req(blocked[0]), a.cdnHint()), append([]*Ev{tok}, firstN(blocked, 2)...)...).next(next)
+		return found(Low, fmt.Sprintf("After the token (%s), the Claude-User request was refused (%s); a bot rule in front of the application answers the same way.%s", req(tok), req(blocked[0]), cdnHint(a)), append([]*Ev{tok}, firstN(blocked, 2)...)...).WithNext(next)
 	},
 }
 

@@ -2,10 +2,12 @@ package rules
 
 import (
 	"fmt"
-	"github.com/mcptriage/mcptriage/parse"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mcptriage/mcptriage/parse"
+	"github.com/mcptriage/mcptriage/rules/engine"
 )
 
 // AuthLogSnippet is the nginx configuration that makes the access log say
@@ -58,29 +60,11 @@ func req(e *Ev) string {
 	if e.Method == "" {
 		return fmt.Sprintf("%q%s", e.Message, at(e.Time))
 	}
-	return fmt.Sprintf("%s %s → %s%s", e.Method, e.Path, statusText(e.Status), at(e.Time))
-}
-
-func statusText(code int) string {
-	if code == 0 {
-		return "(status not logged)"
-	}
-	return strconv.Itoa(code)
+	return fmt.Sprintf("%s %s → %s%s", e.Method, e.Path, engine.StatusText(e.Status), at(e.Time))
 }
 
 func found(conf Confidence, summary string, evidence ...*Ev) *Finding {
 	return &Finding{Confidence: conf, Summary: summary, Evidence: compact(evidence)}
-}
-
-func (f *Finding) next(s string) *Finding {
-	f.Next = s
-	return f
-}
-
-// notCompleted marks a stage that looked done but did not complete.
-func (f *Finding) notCompleted(s Stage) *Finding {
-	f.NotCompleted = s
-	return f
 }
 
 // compact drops nils and duplicates, keeping order.
@@ -93,12 +77,12 @@ func compact(evs []*Ev) []*Ev {
 			out = append(out, e)
 		}
 	}
-	sortByTime(out)
+	engine.SortByTime(out)
 	return out
 }
 
 // stalled: the attempt failed and never got past stage s.
-func (a *Attempt) stalledAt(s Stage) bool {
+func stalledAt(a *Attempt, s Stage) bool {
 	return a.Outcome != OutcomeConnected && a.LastCompleted < s
 }
 
@@ -159,29 +143,18 @@ func plural(n int, one, many string) string {
 }
 
 // cdnHint is said where Cloudflare makes an edge block likely.
-func (a *Attempt) cdnHint() string {
+func cdnHint(a *Attempt) string {
 	if a.Env != nil && a.Env.BehindCloudflare {
 		return " The log shows the server behind Cloudflare, whose AI-bot rules block Claude-User by default."
 	}
 	return ""
 }
 
-func (a *Attempt) logsAuthorization() bool { return a.Env != nil && a.Env.LogsAuthorization }
-
-// mcpAfter lists the connector's MCP requests after ev.
-func (a *Attempt) mcpAfter(ev *Ev) []*Ev {
-	var out []*Ev
-	for _, e := range a.After(ev) {
-		if e.Role == RoleMCP {
-			out = append(out, e)
-		}
-	}
-	return out
-}
+func logsAuthorization(a *Attempt) bool { return a.Env != nil && a.Env.LogsAuthorization }
 
 // claudeSaid reports whether the error Claude showed contains text
 // (case-insensitive, ignoring the apostrophe style).
-func (a *Attempt) claudeSaid(text string) bool {
+func claudeSaid(a *Attempt, text string) bool {
 	if a.Env == nil || a.Env.ClaudeError == "" {
 		return false
 	}
@@ -208,7 +181,7 @@ func Thousands(n int) string {
 // saying returns what states sig about near: near itself (any of its
 // sightings), or an app message within window of it (anywhere in the
 // attempt when near is nil or the log has no times).
-func (a *Attempt) saying(sig parse.Signal, near *Ev, window time.Duration) *Ev {
+func saying(a *Attempt, sig parse.Signal, near *Ev, window time.Duration) *Ev {
 	if near != nil && near.AllSignals().Has(sig) {
 		return near
 	}
@@ -216,7 +189,7 @@ func (a *Attempt) saying(sig parse.Signal, near *Ev, window time.Duration) *Ev {
 		if e.Role != RoleMessage || !e.Signals.Has(sig) {
 			continue
 		}
-		if near == nil || parse.IsSynthetic(e.Time) || absDuration(e.Time.Sub(near.Time)) <= window {
+		if near == nil || parse.IsSynthetic(e.Time) || engine.AbsDuration(e.Time.Sub(near.Time)) <= window {
 			return e
 		}
 	}
@@ -224,7 +197,7 @@ func (a *Attempt) saying(sig parse.Signal, near *Ev, window time.Duration) *Ev {
 }
 
 // edgeCovers: an edge log was given and covers from..to.
-func (a *Attempt) edgeCovers(from, to time.Time) bool {
+func edgeCovers(a *Attempt, from, to time.Time) bool {
 	return a.Env != nil && a.Env.Edge.Covers(from, to)
 }
 
@@ -243,9 +216,9 @@ func ruleName(e *parse.Event) string {
 // (Claude-User, from Anthropic's range) after ev that went to a path other
 // than the connector's: the client did send something, so "nothing after
 // the token" does not hold.
-func (a *Attempt) elsewhereAfter(ev *Ev) *Ev {
+func elsewhereAfter(a *Attempt, ev *Ev) *Ev {
 	for _, e := range a.After(ev) {
-		if e.Role == RoleOther && e.Confirmed && isClaudeUserUA(e.UserAgent) {
+		if e.Role == RoleOther && e.Confirmed && engine.IsClaudeUserUA(e.UserAgent) {
 			return e
 		}
 	}

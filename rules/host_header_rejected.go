@@ -29,7 +29,7 @@ never starts.`,
 		if len(probes) == 0 || probes[0].Status != 403 || probes[0].EdgeBlocked || a.Has(RolePRM) || a.Has(RoleASMeta) {
 			return nil
 		}
-		return found(Medium, fmt.Sprintf("%s, and no discovery followed: the MCP SDKs' DNS-rebinding protection (TypeScript, Go) refuses a Host it was not told about with 403.", req(probes[0])), probes[0]).next(
+		return found(Medium, fmt.Sprintf("%s, and no discovery followed: the MCP SDKs' DNS-rebinding protection (TypeScript, Go) refuses a Host it was not told about with 403.", req(probes[0])), probes[0]).WithNext(
 			"curl -si -X POST -H 'Content-Type: application/json' -d '{}' https://<host>" + probes[0].Path + " — a body naming the Host (\"Invalid Host\", \"invalid Host header\") decides it.")
 	},
 }

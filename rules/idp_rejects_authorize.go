@@ -3,6 +3,8 @@ package rules
 import (
 	"fmt"
 	"strings"
+
+	"github.com/mcptriage/mcptriage/rules/engine"
 )
 
 var IdPRejectsAuthorize = &Rule{
@@ -34,12 +36,12 @@ cimd_document_fetch_failed (the client_id is Claude's metadata URL).`,
 			loc := strings.ToLower(e.Location)
 			switch {
 			case e.Redirect() && strings.Contains(loc, "error="):
-				reason := queryParam(e.Location[strings.IndexByte(e.Location, '?')+1:], "error")
-				return found(High, fmt.Sprintf("%s sent the browser back to Claude with error=%s: the authorization server refused the request before any consent.", req(e), reason), e).notCompleted(StageAuthorization)
+				reason := engine.QueryParam(e.Location[strings.IndexByte(e.Location, '?')+1:], "error")
+				return found(High, fmt.Sprintf("%s sent the browser back to Claude with error=%s: the authorization server refused the request before any consent.", req(e), reason), e).WithNotCompleted(StageAuthorization)
 			case e.Status >= 400 && e.Status != 404:
 				// A 404 is an endpoint that is not there (prm_not_found,
 				// as_path_issuer_origin_fallback), not a refusal.
-				return found(Medium, fmt.Sprintf("%s: the authorization server refused the browser's request (its page says why; Claude's callback or the resource parameter are the usual reasons).", req(e)), e).next(
+				return found(Medium, fmt.Sprintf("%s: the authorization server refused the browser's request (its page says why; Claude's callback or the resource parameter are the usual reasons).", req(e)), e).WithNext(
 					"Open the authorize URL from this line in a browser, or read the authorization server's log for that time: it names the parameter it refused.")
 			}
 		}
@@ -50,11 +52,11 @@ cimd_document_fetch_failed (the client_id is Claude's metadata URL).`,
 // cimdClient: the authorization names Claude's client metadata document
 // as its client_id.
 func cimdClient(e *Ev) bool {
-	id := strings.ToLower(queryParam(e.RawQuery, "client_id"))
+	id := strings.ToLower(engine.QueryParam(e.RawQuery, "client_id"))
 	return strings.HasPrefix(id, "https://claude.ai/oauth/") || strings.HasPrefix(id, "https://claude.com/oauth/")
 }
 
 // leadingSpaceScope: the scope parameter starts with a space.
 func leadingSpaceScope(e *Ev) bool {
-	return strings.HasPrefix(queryParam(e.RawQuery, "scope"), " ")
+	return strings.HasPrefix(engine.QueryParam(e.RawQuery, "scope"), " ")
 }

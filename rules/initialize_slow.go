@@ -1,6 +1,10 @@
 package rules
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/mcptriage/mcptriage/rules/engine"
+)
 
 var InitializeSlow = &Rule{
 	ID:      "initialize_slow",
@@ -16,10 +20,10 @@ connector hung up. The connector may show "connected" with no tools, or
 	Fix: "Keep initialize and tools/list fast: a warm instance, heavy work deferred to the first tool call.",
 	Run: func(a *Attempt) *Finding {
 		for _, e := range a.ByRole(RoleMCP) {
-			if e.OK() && !tooSlow(e) {
+			if e.OK() && !engine.TooSlow(e) {
 				break // connected: a slow request after that is a tool's, not initialize's
 			}
-			if !tooSlow(e) {
+			if !engine.TooSlow(e) {
 				continue
 			}
 			took := "before the answer"

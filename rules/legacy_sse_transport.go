@@ -3,6 +3,8 @@ package rules
 import (
 	"fmt"
 	"strings"
+
+	"github.com/mcptriage/mcptriage/rules/engine"
 )
 
 var LegacySSETransport = &Rule{
@@ -36,6 +38,6 @@ fails in the connector.`,
 		if e.Method == "POST" && e.Status != 405 && e.Status != 404 {
 			conf = High
 		}
-		return found(conf, fmt.Sprintf("The connector talked to %s (%s): an HTTP+SSE endpoint, while it speaks Streamable HTTP.", e.Path, describe(firstN(sse, 3))), firstN(sse, 3)...)
+		return found(conf, fmt.Sprintf("The connector talked to %s (%s): an HTTP+SSE endpoint, while it speaks Streamable HTTP.", e.Path, engine.Describe(firstN(sse, 3))), firstN(sse, 3)...)
 	},
 }

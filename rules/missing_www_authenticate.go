@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/mcptriage/mcptriage/parse"
+	"github.com/mcptriage/mcptriage/rules/engine"
 )
 
 var MissingWWWAuthenticate = &Rule{
@@ -29,10 +30,10 @@ prm_not_found (the URL is right, the document behind it is missing).`,
 		// A 200 to the probe from a server that publishes metadata: if it
 		// uses OAuth, it lets the unauthenticated initialize through, and
 		// the connector does not act on a challenge attached to a 200.
-		if p, prm := a.FirstNonHead(RoleProbe), a.metadataDocument(); p != nil && p.OK() && looksLikeMCPAnswer(p) && prm != nil && a.stalledAt(StageToken) && !a.Has(RoleMCP) {
-			f := found(Medium, fmt.Sprintf("%s without a challenge although the server publishes protected-resource metadata (%s): if it uses OAuth, the connector was never told to sign in.", req(p), req(prm)), p, prm).next(authlessOrChallengeNext)
+		if p, prm := a.FirstNonHead(RoleProbe), metadataDocument(a); p != nil && p.OK() && looksLikeMCPAnswer(p) && prm != nil && stalledAt(a, StageToken) && !a.Has(RoleMCP) {
+			f := found(Medium, fmt.Sprintf("%s without a challenge although the server publishes protected-resource metadata (%s): if it uses OAuth, the connector was never told to sign in.", req(p), req(prm)), p, prm).WithNext(authlessOrChallengeNext)
 			if !a.AnyOK(RoleRegister) {
-				f.notCompleted(StageDiscovery) // what was found led nowhere, as authless_discovery_not_404 says too
+				f.WithNotCompleted(StageDiscovery) // what was found led nowhere, as authless_discovery_not_404 says too
 			}
 			return f
 		}
@@ -43,19 +44,19 @@ prm_not_found (the URL is right, the document behind it is missing).`,
 				break
 			}
 		}
-		if p == nil || !a.stalledAt(StageDiscovery) || a.AnyOK(RolePRM) {
+		if p == nil || !stalledAt(a, StageDiscovery) || a.AnyOK(RolePRM) {
 			return nil
 		}
 		for _, e := range a.ByRole(RoleProbe) {
-			if isClaudeUserUA(e.UserAgent) && (e.Status == 403 || e.Status == 444) {
+			if engine.IsClaudeUserUA(e.UserAgent) && (e.Status == 403 || e.Status == 444) {
 				return nil // a block by user agent stopped it: edge_blocks_claude_user
 			}
 		}
 		switch {
 		case p.HasWWWAuth == parse.Absent:
-			return found(High, fmt.Sprintf("%s carried no WWW-Authenticate header, so the connector had no metadata URL to follow.", req(p)), p).notCompleted(StageProbe)
+			return found(High, fmt.Sprintf("%s carried no WWW-Authenticate header, so the connector had no metadata URL to follow.", req(p)), p).WithNotCompleted(StageProbe)
 		case p.HasWWWAuth == parse.Present && !strings.Contains(strings.ToLower(p.WWWAuthenticate), "resource_metadata"):
-			return found(High, fmt.Sprintf("%s: its WWW-Authenticate (%s) has no resource_metadata parameter.", req(p), p.WWWAuthenticate), p).notCompleted(StageProbe)
+			return found(High, fmt.Sprintf("%s: its WWW-Authenticate (%s) has no resource_metadata parameter.", req(p), p.WWWAuthenticate), p).WithNotCompleted(StageProbe)
 		case p.HasWWWAuth == parse.Present:
 			return nil // resource_metadata_invalid judges the URL
 		}
@@ -71,7 +72,7 @@ prm_not_found (the URL is right, the document behind it is missing).`,
 		}
 		// A 401 the connector could not follow is a probe that did not
 		// complete (the catalogue's 1/0).
-		return found(Medium, summary, firstN(a.ByRole(RoleProbe), 3)...).notCompleted(StageProbe).next(
+		return found(Medium, summary, firstN(a.ByRole(RoleProbe), 3)...).WithNotCompleted(StageProbe).WithNext(
 			"Look at the 401's headers: curl -si -X POST -H 'Content-Type: application/json' -d '{}' <URL> | grep -i www-authenticate — or log $sent_http_www_authenticate in nginx. A missing header decides it; a header with a relative or http:// URL means resource_metadata_invalid.")
 	},
 }

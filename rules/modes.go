@@ -4,9 +4,6 @@ package rules
 // catalogue, in the JSON output, in fixtures and in the tracker index.
 // Code that compares modes uses these constants, never string literals,
 // so that a typo is a compile error rather than a silent mismatch.
-type Mode string
-
-func (m Mode) String() string { return string(m) }
 
 // The catalogue's modes (failure-modes.md), and the one mode of our own:
 // no request from the connector in the logs at all.

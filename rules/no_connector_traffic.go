@@ -60,7 +60,7 @@ Make sure the log covers the minute of the attempt, in UTC.`,
 		if r.Env != nil && r.Env.BehindCloudflare {
 			summary += " These requests reached the origin through Cloudflare: if the edge blocked Claude, only Cloudflare's own logs show it."
 		}
-		return found(Medium, summary).next(stageZeroChecks)
+		return found(Medium, summary).WithNext(stageZeroChecks)
 	},
 }
 

@@ -35,7 +35,7 @@ authorize URL is in the access log, so this one is visible there.`,
 			if strings.Contains(scope[0], "offline_access") {
 				conf = High
 			}
-			return found(conf, fmt.Sprintf("The browser's authorize request%s carried scope=%q: a leading space, that is an empty first scope, which strict servers reject as invalid_scope. No token exchange followed.", at(e.Time), scope[0]), e).notCompleted(StageAuthorization)
+			return found(conf, fmt.Sprintf("The browser's authorize request%s carried scope=%q: a leading space, that is an empty first scope, which strict servers reject as invalid_scope. No token exchange followed.", at(e.Time), scope[0]), e).WithNotCompleted(StageAuthorization)
 		}
 		return nil
 	},

@@ -3,6 +3,8 @@ package rules
 import (
 	"fmt"
 	"strings"
+
+	"github.com/mcptriage/mcptriage/rules/engine"
 )
 
 var PrivateAddressRejected = &Rule{
@@ -26,7 +28,7 @@ name whose DNS answer is private (split horizon) fails the same way.`,
 			return nil
 		}
 		if a := u.HostAddr(); a.IsValid() {
-			if isNonPublic(a) || a.IsMulticast() {
+			if engine.IsNonPublic(a) || a.IsMulticast() {
 				return found(High, fmt.Sprintf("The connector URL's host %s is not a public address; Claude refuses to connect to it.", u.Host))
 			}
 			return nil

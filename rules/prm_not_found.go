@@ -1,6 +1,10 @@
 package rules
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/mcptriage/mcptriage/rules/engine"
+)
 
 var PRMNotFound = &Rule{
 	ID:      "prm_not_found",
@@ -36,7 +40,7 @@ all).`,
 			missing := withStatus(prms, 404, 410)
 			if len(missing) == 0 {
 				if broken := failing(prms); len(withStatus(broken, 500, 502, 503, 504)) > 0 {
-					return found(Medium, fmt.Sprintf("The protected-resource metadata could not be fetched: %s.", describe(firstN(broken, 3))), firstN(broken, 3)...)
+					return found(Medium, fmt.Sprintf("The protected-resource metadata could not be fetched: %s.", engine.Describe(firstN(broken, 3))), firstN(broken, 3)...)
 				}
 				return nil
 			}
@@ -44,9 +48,9 @@ all).`,
 			if p := a.Probe(); p != nil && len(withStatus(a.ByRole(RoleProbe), 401)) == 0 {
 				return nil // the probe never asked for a token: its own answer is the break
 			}
-			summary := fmt.Sprintf("Every protected-resource metadata fetch failed (%s).", describe(firstN(prms, 3)))
+			summary := fmt.Sprintf("Every protected-resource metadata fetch failed (%s).", engine.Describe(firstN(prms, 3)))
 			if len(fallback) > 0 {
-				summary += fmt.Sprintf(" The connector then fell back to endpoints at the origin root, which do not exist: %s.", describe(firstN(fallback, 2)))
+				summary += fmt.Sprintf(" The connector then fell back to endpoints at the origin root, which do not exist: %s.", engine.Describe(firstN(fallback, 2)))
 			}
 			return found(conf, summary, append(firstN(prms, 3), firstN(fallback, 2)...)...)
 		}
@@ -61,7 +65,7 @@ all).`,
 		if len(rootMissing) == 0 || a.Has(RoleRegister) || a.Has(RoleAuthorize) {
 			return nil
 		}
-		return found(Medium, fmt.Sprintf("The path-inserted metadata answered, but the root document %s was not found (%d times) and the flow went no further.", rootMissing[0].Path, len(rootMissing)), firstN(rootMissing, 3)...).next(
+		return found(Medium, fmt.Sprintf("The path-inserted metadata answered, but the root document %s was not found (%d times) and the flow went no further.", rootMissing[0].Path, len(rootMissing)), firstN(rootMissing, 3)...).WithNext(
 			"Serve the same document at the root /.well-known/oauth-protected-resource as well.")
 	},
 }

@@ -23,17 +23,17 @@ place but show "Automatic client registration isn't supported" in Claude.`,
 		if !discoveryStall(a) {
 			return nil
 		}
-		if a.claudeSaid("automatic client registration isn't supported") {
+		if claudeSaid(a, "automatic client registration isn't supported") {
 			return nil // dcr_not_supported, by Claude's own words
 		}
-		prm := a.metadataDocument()
+		prm := metadataDocument(a)
 		conf, reprobe := discoveryStallConfidence(a, prm)
 		summary := fmt.Sprintf("Discovery succeeded (%s) and the connector went no further: no registration, no browser authorization.", req(prm))
 		if reprobe != nil {
 			summary += fmt.Sprintf(" It probed again %s later (%s) and stopped.", span(prm.Time, reprobe.Time), req(reprobe))
 		}
 		ev := []*Ev{prm, a.FirstOK(RoleASMeta), reprobe}
-		return found(conf, summary, ev...).next(discoveryStallNext)
+		return found(conf, summary, ev...).WithNext(discoveryStallNext)
 	},
 }
 
@@ -59,7 +59,7 @@ func discoveryStallConfidence(a *Attempt, prm *Ev) (Confidence, *Ev) {
 
 // discoveryStall: discovery completed and nothing of stages 3-6 followed.
 func discoveryStall(a *Attempt) bool {
-	return a.metadataDocument() != nil && a.Stages[StageDiscovery].Status == StatusOK &&
+	return metadataDocument(a) != nil && a.Stages[StageDiscovery].Status == StatusOK &&
 		!a.Has(RoleRegister) && !a.Has(RoleAuthorize) && !a.Has(RoleBrowser) && !a.Has(RoleToken) && !a.Has(RoleMCP) &&
 		a.Outcome == OutcomeFailed
 }

@@ -44,50 +44,50 @@ type rendering struct {
 
 var renderings = []rendering{
 	{name: "combined", line: func(e *Ev) string {
-		if e.message {
+		if e.IsMessage() {
 			return e.Time.UTC().Format(time.RFC3339Nano) + " " + e.Message
 		}
 		return fmt.Sprintf(`%s - - [%s] "%s %s HTTP/1.1" %s 0 "-" "%s"`, addrOrDash(e), e.Time.UTC().Format("02/Jan/2006:15:04:05 -0700"), e.Method, target(e), statusOrDash(e), uaOrDash(e))
 	}},
 	{name: "markdown-list", line: func(e *Ev) string {
-		if e.message {
+		if e.IsMessage() {
 			return "- `" + clockOf(e) + "` " + e.Message
 		}
 		return fmt.Sprintf("- `%s` `%s %s` → **%s** (%s, %s)", clockOf(e), e.Method, target(e), statusOrDash(e), uaOrDash(e), addrOrDash(e))
 	}},
 	{name: "markdown-table", header: "| time | method | path | status | client | user agent |\n|---|---|---|---|---|---|", line: func(e *Ev) string {
-		if e.message {
+		if e.IsMessage() {
 			return "| " + clockOf(e) + " | | " + strings.ReplaceAll(e.Message, "|", "/") + " | | | |"
 		}
 		return fmt.Sprintf("| %s | %s | %s | %s | %s | %s |", clockOf(e), e.Method, target(e), statusOrDash(e), addrOrDash(e), uaOrDash(e))
 	}},
 	{name: "arrows", line: func(e *Ev) string {
-		if e.message {
+		if e.IsMessage() {
 			return e.Message
 		}
 		return fmt.Sprintf("%s %s -> %s", e.Method, target(e), statusOrDash(e))
 	}},
 	{name: "key-value", line: func(e *Ev) string {
-		if e.message {
+		if e.IsMessage() {
 			return fmt.Sprintf("time=%s level=info msg=%q", e.Time.UTC().Format(time.RFC3339Nano), e.Message)
 		}
 		return fmt.Sprintf("time=%s method=%s path=%s status=%s client_ip=%s user_agent=%q", e.Time.UTC().Format(time.RFC3339Nano), e.Method, target(e), statusOrDash(e), addrOrDash(e), uaOrDash(e))
 	}},
 	{name: "time-only", line: func(e *Ev) string {
-		if e.message {
+		if e.IsMessage() {
 			return clockOf(e) + " " + e.Message
 		}
 		return fmt.Sprintf("%s %s %s %s", clockOf(e), e.Method, target(e), statusOrDash(e))
 	}},
 	{name: "no-addresses", line: func(e *Ev) string {
-		if e.message {
+		if e.IsMessage() {
 			return "INFO:     " + e.Message
 		}
 		return fmt.Sprintf(`INFO:     - "%s %s HTTP/1.1" %s`, e.Method, target(e), statusOrDash(e))
 	}},
 	{name: "json-wrapped", line: func(e *Ev) string {
 		m := map[string]any{"time": e.Time.UTC().Format(time.RFC3339Nano)}
-		if e.message {
+		if e.IsMessage() {
 			m["msg"] = e.Message
 		} else {
 			m["method"], m["path"], m["status"] = e.Method, target(e), e.Status
@@ -102,19 +102,19 @@ var renderings = []rendering{
 		return string(b)
 	}},
 	{name: "annotated", line: func(e *Ev) string {
-		if e.message {
+		if e.IsMessage() {
 			return "    app says: " + e.Message
 		}
 		return fmt.Sprintf("%s %s %s   ← %s", e.Method, target(e), statusOrDash(e), e.Role)
 	}},
 	{name: "platform", line: func(e *Ev) string {
-		if e.message {
+		if e.IsMessage() {
 			return e.Time.UTC().Format("Jan 02 15:04:05.000") + "  " + e.Message
 		}
 		return fmt.Sprintf("%s  %s %s https://mcp.example.com%s", e.Time.UTC().Format("Jan 02 15:04:05.000"), e.Method, statusOrDash(e), target(e))
 	}},
 	{name: "started-completed", line: func(e *Ev) string {
-		if e.message {
+		if e.IsMessage() {
 			return e.Message
 		}
 		return fmt.Sprintf("Started %s %q for %s at %s\nCompleted %s in 12ms", e.Method, target(e), addrOrDash(e), e.Time.UTC().Format("2006-01-02 15:04:05 +0000"), statusOrDash(e))

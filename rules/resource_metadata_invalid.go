@@ -21,7 +21,7 @@ repeated and the add dialog may hang on "Checking connection…") or fetches
 the wrong document.`,
 	Fix: "Emit an absolute https:// URL of the RFC 9728 document (the path-inserted form for a server on a subpath), built from a configured public base URL rather than the request.",
 	Run: func(a *Attempt) *Finding {
-		if !a.stalledAt(StageDiscovery) || a.AnyOK(RolePRM) {
+		if !stalledAt(a, StageDiscovery) || a.AnyOK(RolePRM) {
 			return nil
 		}
 		for _, p := range a.ByRole(RoleProbe) {
@@ -54,7 +54,7 @@ the wrong document.`,
 		// Without header logging: the probe repeated and nothing else.
 		probes := withStatus(a.ByRole(RoleProbe), 401)
 		if len(probes) >= 3 && !a.Has(RolePRM) && !a.Has(RoleASMeta) && !a.Has(RoleRegister) {
-			return found(Low, fmt.Sprintf("The probe was answered 401 %d times in %s and discovery never started; a resource_metadata URL the connector rejects produces this loop.", len(probes), span(probes[0].Time, probes[len(probes)-1].Time)), firstN(probes, 3)...).next(
+			return found(Low, fmt.Sprintf("The probe was answered 401 %d times in %s and discovery never started; a resource_metadata URL the connector rejects produces this loop.", len(probes), span(probes[0].Time, probes[len(probes)-1].Time)), firstN(probes, 3)...).WithNext(
 				"Check the resource_metadata value in the 401's WWW-Authenticate header: it must be an absolute https:// URL of the protected-resource document.")
 		}
 		return nil

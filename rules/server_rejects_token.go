@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/mcptriage/mcptriage/parse"
+	"github.com/mcptriage/mcptriage/rules/engine"
 )
 
 var ServerRejectsToken = &Rule{
@@ -30,8 +31,8 @@ the server, answers 403).`,
 		if a.Outcome == OutcomeConnected {
 			return nil
 		}
-		reqs, from, external := a.authenticatedRequests()
-		rejected := withStatus(reachedOrigin(reqs), 401, 403)
+		reqs, from, external := a.AuthenticatedRequests()
+		rejected := withStatus(engine.ReachedOrigin(reqs), 401, 403)
 		if len(rejected) == 0 {
 			return nil
 		}
@@ -44,13 +45,13 @@ the server, answers 403).`,
 			after = ""
 			ev = firstN(rejected, 3)
 		}
-		if said := a.saying(parse.SigBearerMissing, first, 5e9); said != nil {
+		if said := saying(a, parse.SigBearerMissing, first, 5e9); said != nil {
 			return nil // the application says no token came: token_never_presented or a stripped header
 		}
-		if said := a.saying(parse.SigTokenRejected, first, 5e9); said != nil {
+		if said := saying(a, parse.SigTokenRejected, first, 5e9); said != nil {
 			return found(High, fmt.Sprintf("%s and %sthe authenticated request was refused (%s); your application says why: %q.", issued, after, req(first), said.Message), append(ev, said)...)
 		}
-		if a.logsAuthorization() {
+		if logsAuthorization(a) {
 			for _, e := range rejected {
 				if e.Authorization == parse.Present {
 					return found(High, fmt.Sprintf("%s and the next request carried an Authorization header, yet %s: your server refused the token.", issued, req(e)), ev...)
@@ -63,10 +64,10 @@ the server, answers 403).`,
 		// presence decides that.
 		for _, e := range rejected {
 			if e.PassedEdge() {
-				return found(Medium, fmt.Sprintf("%s and %sthe authenticated request (%s) passed your edge, which logged it, and your origin refused it with %d. The logs do not say whether it carried the token.", issued, after, req(e), e.Status), ev...).next(authPresenceNext)
+				return found(Medium, fmt.Sprintf("%s and %sthe authenticated request (%s) passed your edge, which logged it, and your origin refused it with %d. The logs do not say whether it carried the token.", issued, after, req(e), e.Status), ev...).WithNext(authPresenceNext)
 			}
 		}
-		return found(Medium, fmt.Sprintf("%s and %sthe authenticated request was refused (%s, %d %s). The access log does not say whether it carried the token.", issued, after, req(first), len(rejected), plural(len(rejected), "time", "times")), ev...).next(authPresenceNext)
+		return found(Medium, fmt.Sprintf("%s and %sthe authenticated request was refused (%s, %d %s). The access log does not say whether it carried the token.", issued, after, req(first), len(rejected), plural(len(rejected), "time", "times")), ev...).WithNext(authPresenceNext)
 	},
 }
 

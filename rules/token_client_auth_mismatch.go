@@ -22,10 +22,10 @@ token_endpoint_auth_method must match what /token enforces.`,
 	Run: func(a *Attempt) *Finding {
 		bad := tokenFailures(a)
 		if len(bad) > 0 && !bad[0].OK() {
-			if said := a.saying(parse.SigInvalidClient, bad[0], 5e9); said != nil {
+			if said := saying(a, parse.SigInvalidClient, bad[0], 5e9); said != nil {
 				return found(High, fmt.Sprintf("%s, and the reason logged is the client's authentication: %q (Claude sends client_secret_post).", req(bad[0]), said.Message), bad[0], said)
 			}
-			if a.saying(parse.SigJSONOnly, bad[0], 5e9) != nil {
+			if saying(a, parse.SigJSONOnly, bad[0], 5e9) != nil {
 				return nil // token_endpoint_json_only, by the application's words
 			}
 		}

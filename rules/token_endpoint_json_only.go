@@ -23,10 +23,10 @@ either).`,
 	Run: func(a *Attempt) *Finding {
 		bad := tokenFailures(a)
 		if len(bad) > 0 {
-			if said := a.saying(parse.SigJSONOnly, bad[0], 5e9); said != nil && !bad[0].OK() {
+			if said := saying(a, parse.SigJSONOnly, bad[0], 5e9); said != nil && !bad[0].OK() {
 				return found(High, fmt.Sprintf("%s, and the reason logged is the body's encoding: %q. The connector sends the token request form-encoded, as OAuth requires.", req(bad[0]), said.Message), bad[0], said)
 			}
-			if a.saying(parse.SigInvalidClient, bad[0], 5e9) != nil {
+			if saying(a, parse.SigInvalidClient, bad[0], 5e9) != nil {
 				return nil // token_client_auth_mismatch, by the application's words
 			}
 		}
@@ -34,7 +34,7 @@ either).`,
 			return found(High, fmt.Sprintf("%s: 415 Unsupported Media Type. The connector sends the token request form-encoded, as OAuth requires.", req(e[0])), firstN(e, 2)...)
 		}
 		if e := withStatus(bad, 400); len(e) > 0 {
-			return found(Medium, fmt.Sprintf("%s: a token endpoint that reads only JSON finds no grant_type in the connector's form-encoded body and answers 400.", req(e[0])), firstN(e, 2)...).next(
+			return found(Medium, fmt.Sprintf("%s: a token endpoint that reads only JSON finds no grant_type in the connector's form-encoded body and answers 400.", req(e[0])), firstN(e, 2)...).WithNext(
 				"Read the 400's body: \"missing grant_type\" or a JSON parse error decides it; invalid_client points at token_client_auth_mismatch, invalid_grant at a code or PKCE problem.")
 		}
 		return nil

@@ -3,6 +3,8 @@ package rules
 import (
 	"fmt"
 	"strings"
+
+	"github.com/mcptriage/mcptriage/rules/engine"
 )
 
 var TokenEndpointSlow = &Rule{
@@ -33,14 +35,14 @@ MCP request).`,
 					how = "the log records that the client went away"
 				}
 				return found(High, fmt.Sprintf("%s: %s%s waiting for the answer.", req(t), how, took), t)
-			case t.HasDuration && tooSlow(t):
+			case t.HasDuration && engine.TooSlow(t):
 				return found(High, fmt.Sprintf("%s took %s; the connector stops waiting after about 10 s.", req(t), seconds(t.Duration)), t)
 			case t.Status == 504:
 				return found(Medium, fmt.Sprintf("%s: the gateway timed out waiting for the token handler.", req(t)), t)
 			}
 		}
 		if re := unloggedTokenRequest(a); re != nil {
-			return found(Medium, fmt.Sprintf("The connector fetched the authorization-server metadata again%s, as it does right before its token request, and no token request is logged. %s writes no line for a request whose client gave up waiting, so a token endpoint slower than the connector's 10 s leaves exactly this.", at(re.Time), re.Format), re).next(
+			return found(Medium, fmt.Sprintf("The connector fetched the authorization-server metadata again%s, as it does right before its token request, and no token request is logged. %s writes no line for a request whose client gave up waiting, so a token endpoint slower than the connector's 10 s leaves exactly this.", at(re.Time), re.Format), re).WithNext(
 				"Time the token endpoint (the same request with curl, or your application's own timing), or log requests when they start: a token request that runs past 10 s decides it.")
 		}
 		return nil

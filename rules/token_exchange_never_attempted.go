@@ -26,7 +26,7 @@ the user's browser may have lost claude.ai's session on the way back
 		if redirect == nil || a.Has(RoleToken) || a.Outcome == OutcomeConnected || unloggedTokenRequest(a) != nil {
 			return nil
 		}
-		return found(Medium, fmt.Sprintf("The browser was sent back to Claude%s (%s), and no token request reached this server afterwards.", at(redirect.Time), req(redirect)), redirect).next(callbackNext)
+		return found(Medium, fmt.Sprintf("The browser was sent back to Claude%s (%s), and no token request reached this server afterwards.", at(redirect.Time), req(redirect)), redirect).WithNext(callbackNext)
 	},
 }
 

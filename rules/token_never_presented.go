@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/mcptriage/mcptriage/parse"
+	"github.com/mcptriage/mcptriage/rules/engine"
 )
 
 var TokenNeverPresented = &Rule{
@@ -27,18 +28,18 @@ left is a connector bug: file it with the ofid.`,
 		if a.Outcome == OutcomeConnected {
 			return nil
 		}
-		reqs, from, external := a.authenticatedRequests()
-		if from == nil || len(reachedOrigin(reqs)) < len(reqs) {
+		reqs, from, external := a.AuthenticatedRequests()
+		if from == nil || len(engine.ReachedOrigin(reqs)) < len(reqs) {
 			return nil // the edge stopped them: edge_blocks_claude_user
 		}
-		if len(reqs) == 0 && a.elsewhereAfter(from) != nil {
+		if len(reqs) == 0 && elsewhereAfter(a, from) != nil {
 			return nil // the MCP client's requests arrived, at another path
 		}
-		if len(reqs) == 0 && !external && a.edgeCovers(from.Time, from.Time.Add(15e9)) {
+		if len(reqs) == 0 && !external && edgeCovers(a, from.Time, from.Time.Add(15e9)) {
 			return found(High, fmt.Sprintf("The token was issued%s, and neither your edge's log (which covers that time) nor your origin's shows any request after it: the connector never sent one.", at(from.Time)), from)
 		}
 		if len(reqs) == 0 {
-			return found(Low, fmt.Sprintf("The token was issued%s and no MCP request followed; if your CDN shows no blocked request either, the connector never sent one.", at(from.Time)), from).next(
+			return found(Low, fmt.Sprintf("The token was issued%s and no MCP request followed; if your CDN shows no blocked request either, the connector never sent one.", at(from.Time)), from).WithNext(
 				"Your CDN's security events for that minute decide it: a blocked Claude-User request means edge_blocks_claude_user, nothing at all means this. To see a token-less request if one comes, log whether Authorization is present:\n" + AuthLogSnippet)
 		}
 		issued := fmt.Sprintf("The token was issued%s and", at(from.Time))
@@ -55,19 +56,19 @@ left is a connector bug: file it with the ofid.`,
 		}
 		// The application says the header was missing, and nothing in
 		// front of it saw one: the connector did not send it.
-		if said := a.saying(parse.SigBearerMissing, firstOf(reqs), 5e9); said != nil && len(bare) == 0 && !frontSawAuthorization(reqs) && len(withStatus(reqs, 401, 403)) > 0 {
+		if said := saying(a, parse.SigBearerMissing, firstOf(reqs), 5e9); said != nil && len(bare) == 0 && !frontSawAuthorization(reqs) && len(withStatus(reqs, 401, 403)) > 0 {
 			// Nothing in front logged whether the header came: a proxy that
 			// drops it (authorization_header_stripped) reads the same.
-			return found(Medium, fmt.Sprintf("%s the next MCP request was refused (%s) and your application says why: %q.", issued, req(withStatus(reqs, 401, 403)[0]), said.Message), append(lead, withStatus(reqs, 401, 403)[0], said)...).next(headerReachesNext)
+			return found(Medium, fmt.Sprintf("%s the next MCP request was refused (%s) and your application says why: %q.", issued, req(withStatus(reqs, 401, 403)[0]), said.Message), append(lead, withStatus(reqs, 401, 403)[0], said)...).WithNext(headerReachesNext)
 		}
 		if len(bare) > 0 && len(bare) == len(withStatus(reqs, 401, 403)) {
 			return found(High, fmt.Sprintf("%s the next MCP request arrived without an Authorization header (%s).", issued, req(bare[0])), append(lead, firstN(bare, 3)...)...)
 		}
 		unauth := withStatus(reqs, 401)
-		if len(unauth) == 0 || a.logsAuthorization() || a.saying(parse.SigTokenRejected, unauth[0], 5e9) != nil {
+		if len(unauth) == 0 || logsAuthorization(a) || saying(a, parse.SigTokenRejected, unauth[0], 5e9) != nil {
 			return nil
 		}
-		return found(Medium, fmt.Sprintf("%s the MCP request was answered 401 (%s); if it carried no Authorization header, the connector dropped the token.", issued, req(unauth[0])), append(lead, unauth[0])...).next(authPresenceNext)
+		return found(Medium, fmt.Sprintf("%s the MCP request was answered 401 (%s); if it carried no Authorization header, the connector dropped the token.", issued, req(unauth[0])), append(lead, unauth[0])...).WithNext(authPresenceNext)
 	},
 }
 

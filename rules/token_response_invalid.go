@@ -19,11 +19,11 @@ logged) or a body too small to hold a token.`,
 	Fix: "Return JSON with access_token, token_type \"Bearer\", expires_in and refresh_token, Content-Type application/json and Cache-Control no-store, errors included.",
 	Run: func(a *Attempt) *Finding {
 		tok := a.TokenOK()
-		if tok == nil || a.Outcome == OutcomeConnected || len(a.mcpAfter(tok)) > 0 {
+		if tok == nil || a.Outcome == OutcomeConnected || len(a.MCPAfter(tok)) > 0 {
 			return nil
 		}
 		if ct := strings.ToLower(tok.ContentType); ct != "" && !strings.Contains(ct, "json") {
-			return found(High, fmt.Sprintf("%s with Content-Type %s: a token response must be JSON.", req(tok), tok.ContentType), tok).notCompleted(StageToken)
+			return found(High, fmt.Sprintf("%s with Content-Type %s: a token response must be JSON.", req(tok), tok.ContentType), tok).WithNotCompleted(StageToken)
 		}
 		if tok.Bytes >= 0 && tok.Bytes < 40 {
 			return found(Low, fmt.Sprintf("%s with a %d-byte body, too small for an access token.", req(tok), tok.Bytes), tok)

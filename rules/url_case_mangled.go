@@ -61,7 +61,7 @@ in case from one the server answers is strong evidence.`,
 				}
 			}
 			if e.Status == 404 && hasUpperSegment(got) {
-				return found(Low, fmt.Sprintf("%s: the path has upper-case letters, and the connector has been seen to re-case URL paths.", req(e)), e).next(
+				return found(Low, fmt.Sprintf("%s: the path has upper-case letters, and the connector has been seen to re-case URL paths.", req(e)), e).WithNext(
 					"Compare with the URL typed into Claude (pass it with --server): a difference only in case decides it.")
 			}
 		}

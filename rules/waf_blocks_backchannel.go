@@ -1,6 +1,10 @@
 package rules
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/mcptriage/mcptriage/rules/engine"
+)
 
 var WAFBlocksBackchannel = &Rule{
 	ID:      "waf_blocks_backchannel",
@@ -24,7 +28,7 @@ the token are blocked); wrong_connector_url (every path fails for everyone).`,
 		// The edge's log names the rule.
 		for _, e := range a.Events {
 			v := e.EdgeView()
-			if v == nil || !v.EdgeBlocked || isClaudeUserUA(e.UserAgent) {
+			if v == nil || !v.EdgeBlocked || engine.IsClaudeUserUA(e.UserAgent) {
 				continue
 			}
 			switch e.Role {
@@ -63,7 +67,7 @@ the token are blocked); wrong_connector_url (every path fails for everyone).`,
 		if ua == "" {
 			ua = "no user agent"
 		}
-		return found(conf, fmt.Sprintf("The connector's server-to-server request %s (%s) was refused; %s is what a bot or WAF rule answers.", req(e), ua, describe(firstN(blocked, 3))), firstN(blocked, 3)...).next(
+		return found(conf, fmt.Sprintf("The connector's server-to-server request %s (%s) was refused; %s is what a bot or WAF rule answers.", req(e), ua, engine.Describe(firstN(blocked, 3))), firstN(blocked, 3)...).WithNext(
 			"Repeat it from outside with the connector's user agent: curl -si -A python-httpx/0.28.1 https://<host>" + e.Path + " — a challenge page or a CDN's 403 confirms it; your WAF's event log names the rule.")
 	},
 }

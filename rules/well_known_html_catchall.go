@@ -21,7 +21,7 @@ Decisive when the response content type is logged
 such a document ever is hints at it.`,
 	Fix: "Exclude /.well-known/*, /register, /token and /authorize from SPA fallbacks and auth middleware; return the JSON documents, or a 404.",
 	Run: func(a *Attempt) *Finding {
-		if !a.stalledAt(StageRegistration) || a.Has(RoleAuthorize) {
+		if !stalledAt(a, StageRegistration) || a.Has(RoleAuthorize) {
 			return nil
 		}
 		var html, big []*Ev
@@ -36,21 +36,21 @@ such a document ever is hints at it.`,
 			}
 		}
 		if len(html) > 0 {
-			return found(High, fmt.Sprintf("%s with Content-Type %s: the connector needs JSON there.", req(html[0]), html[0].ContentType), firstN(html, 3)...).notCompleted(StageDiscovery)
+			return found(High, fmt.Sprintf("%s with Content-Type %s: the connector needs JSON there.", req(html[0]), html[0].ContentType), firstN(html, 3)...).WithNotCompleted(StageDiscovery)
 		}
-		if same := a.samePageEverywhere(); len(same) > 0 && len(big) == 0 {
-			return found(Medium, fmt.Sprintf("%s and %s: the same %d-byte answer at both metadata paths, which hold different documents: one page is served for every path.", req(same[0]), req(same[1]), same[0].Bytes), same...).notCompleted(StageDiscovery).next(
+		if same := samePageEverywhere(a); len(same) > 0 && len(big) == 0 {
+			return found(Medium, fmt.Sprintf("%s and %s: the same %d-byte answer at both metadata paths, which hold different documents: one page is served for every path.", req(same[0]), req(same[1]), same[0].Bytes), same...).WithNotCompleted(StageDiscovery).WithNext(
 				"curl -si https://<host>" + same[0].Path + " | head: an HTML body decides it.")
 		}
-		if prm := a.FirstOK(RolePRM); prm != nil && len(html) == 0 && len(big) == 0 && prm.ContentType == "" && prm.Bytes < 0 && discoveryStall(a) && !a.claudeSaid("automatic client registration isn't supported") {
+		if prm := a.FirstOK(RolePRM); prm != nil && len(html) == 0 && len(big) == 0 && prm.ContentType == "" && prm.Bytes < 0 && discoveryStall(a) && !claudeSaid(a, "automatic client registration isn't supported") {
 			// The metadata was answered 200 and the flow stopped there; the
 			// log records neither the answer's type nor its size, so a page
 			// served in its place reads the same as the stalls beside it.
 			conf, _ := discoveryStallConfidence(a, prm)
-			return found(conf, fmt.Sprintf("%s and the flow stopped; this log records neither the answer's type nor its size, so it may be a web page rather than the metadata.", req(prm)), prm).next(discoveryStallNext)
+			return found(conf, fmt.Sprintf("%s and the flow stopped; this log records neither the answer's type nor its size, so it may be a web page rather than the metadata.", req(prm)), prm).WithNext(discoveryStallNext)
 		}
 		if len(big) > 0 {
-			return found(Medium, fmt.Sprintf("%s with %d bytes: far larger than a metadata document, the size of a web page.", req(big[0]), big[0].Bytes), firstN(big, 3)...).notCompleted(StageDiscovery).next(
+			return found(Medium, fmt.Sprintf("%s with %d bytes: far larger than a metadata document, the size of a web page.", req(big[0]), big[0].Bytes), firstN(big, 3)...).WithNotCompleted(StageDiscovery).WithNext(
 				"curl -si https://<host>" + big[0].Path + " | head: an HTML body decides it.")
 		}
 		return nil
@@ -79,8 +79,8 @@ func looksLikeMetadata(e *Ev) bool {
 
 // metadataDocument returns the first protected-resource metadata fetch
 // answered with what can be a metadata document, or nil.
-func (a *Attempt) metadataDocument() *Ev {
-	same := a.samePageEverywhere()
+func metadataDocument(a *Attempt) *Ev {
+	same := samePageEverywhere(a)
 	for _, e := range a.ByRole(RolePRM) {
 		if looksLikeMetadata(e) && same == nil {
 			return e
@@ -93,7 +93,7 @@ func (a *Attempt) metadataDocument() *Ev {
 // authorization-server metadata fetch answered with bodies of the same
 // size (a few hundred bytes or more): the two documents differ, so one
 // page is being served for both (a catch-all), or nil.
-func (a *Attempt) samePageEverywhere() []*Ev {
+func samePageEverywhere(a *Attempt) []*Ev {
 	for _, p := range a.ByRole(RolePRM) {
 		if !p.OK() || p.Bytes < 256 {
 			continue

@@ -3,6 +3,8 @@ package rules
 import (
 	"fmt"
 	"strings"
+
+	"github.com/mcptriage/mcptriage/rules/engine"
 )
 
 var WrongConnectorURL = &Rule{
@@ -43,14 +45,14 @@ addresses answers 403 to them but not to a browser (waf_blocks_backchannel).`,
 			return nil
 		}
 		first := probes[0]
-		if a.URL != nil && first.Path != a.URL.Path && samePathFold(first.Path, a.URL.Path) {
+		if a.URL != nil && first.Path != a.URL.Path && engine.SamePathFold(first.Path, a.URL.Path) {
 			return nil // the connector changed the typed path: url_case_mangled, url_trailing_slash_stripped
 		}
 		// The site's root or a page was given: the connector may still find
 		// metadata at the origin's root (for the real endpoint) and stop
 		// there, since it names another resource.
 		atSite := first.Path == "/" || looksLikePage(first.Path)
-		if !a.stalledAt(StageDiscovery) && !(atSite && !first.OK() && a.stalledAt(StageRegistration)) {
+		if !stalledAt(a, StageDiscovery) && !(atSite && !first.OK() && stalledAt(a, StageRegistration)) {
 			return nil
 		}
 		bad := withStatus(probes, 404, 405, 410, 400, 501)
@@ -76,16 +78,16 @@ addresses answers 403 to them but not to a browser (waf_blocks_backchannel).`,
 		}
 		summary := fmt.Sprintf("The connector's first request, %s %s%s, %s.", first.Method, first.Path, at(first.Time), what)
 		if disc := append(a.ByRole(RolePRM), a.ByRole(RoleASMeta)...); len(disc) > 0 && !a.AnyOK(RolePRM) {
-			summary += fmt.Sprintf(" OAuth discovery found nothing either (%s).", describe(firstN(disc, 3)))
+			summary += fmt.Sprintf(" OAuth discovery found nothing either (%s).", engine.Describe(firstN(disc, 3)))
 			ev = append(ev, firstN(disc, 2)...)
 		}
 		f := found(conf, summary, ev...)
 		if atSite && a.AnyOK(RolePRM) {
 			// The root's metadata describes the real endpoint, not the
 			// site the URL names: discovery found nothing for it.
-			f.notCompleted(StageDiscovery)
+			f.WithNotCompleted(StageDiscovery)
 		}
-		return f.next("Request the URL the way the connector does: curl -i -X POST -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"probe\",\"version\":\"1\"}}}' <URL> — an MCP endpoint answers 401 with WWW-Authenticate, or a JSON-RPC result.")
+		return f.WithNext("Request the URL the way the connector does: curl -i -X POST -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"probe\",\"version\":\"1\"}}}' <URL> — an MCP endpoint answers 401 with WWW-Authenticate, or a JSON-RPC result.")
 	},
 }
 

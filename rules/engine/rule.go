@@ -1,7 +1,9 @@
-// Package rules reconstructs Claude.ai connector attempts from log events
-// and explains how each one ended. Each failure mode is one Rule value in
-// its own file, with its fixtures under testdata/<id>/; All lists them.
-package rules
+// Package engine reconstructs Claude.ai connector attempts from log
+// events (identity, the connector's path, merging edge, origin and app,
+// grouping, the stage ladder) and runs the rule units it is given over
+// them, as go/analysis's driver runs analyzers: it declares what a unit
+// is (Rule, Finding) and knows none. The units are package rules.
+package engine
 
 import (
 	"fmt"
@@ -112,6 +114,12 @@ type Rule struct {
 	Check func(r *Run) *Finding
 }
 
+// Mode is a failure mode's id, as failure-modes.md names it; the rules
+// package declares the catalogue.
+type Mode string
+
+func (m Mode) String() string { return string(m) }
+
 // Finding is a rule's verdict on one attempt (or on the run).
 type Finding struct {
 	Rule       *Rule
@@ -177,16 +185,6 @@ func Validate(list []*Rule) error {
 	return nil
 }
 
-// ByID finds a rule in All.
-func ByID(id string) *Rule {
-	for _, r := range All {
-		if string(r.ID) == id {
-			return r
-		}
-	}
-	return nil
-}
-
 // capitalised: the title starts with an ordinary capitalised word
 // ("Token …"); acronyms such as MCP or OAuth are fine.
 func capitalised(title string) bool {
@@ -195,4 +193,17 @@ func capitalised(title string) bool {
 		return false
 	}
 	return word[1:] == strings.ToLower(word[1:])
+}
+
+// WithNext sets what would decide between this finding and a look-alike.
+func (f *Finding) WithNext(s string) *Finding {
+	f.Next = s
+	return f
+}
+
+// WithNotCompleted records a stage the ladder counted as done that this
+// finding shows did not complete.
+func (f *Finding) WithNotCompleted(s Stage) *Finding {
+	f.NotCompleted = s
+	return f
 }

@@ -1,4 +1,4 @@
-package rules
+package engine
 
 import (
 	"net/netip"
@@ -19,6 +19,9 @@ type Options struct {
 	// ClaudeError is the error message Claude showed, when the user gives
 	// it: some messages decide between modes a log cannot tell apart.
 	ClaudeError string
+	// Rules are the rule units Analyze runs, in the order that breaks
+	// ties between equally confident findings (the rules package's All).
+	Rules []*Rule
 }
 
 // DefaultMaxEvents is far more than any real set of attempts needs;
@@ -243,7 +246,7 @@ func (c *Collector) classify(pe *parse.Event, in *inputIdentity) (e Ev, keep boo
 	if otherClient(pe, e.kind) {
 		in.others = true
 	}
-	onURLPath := c.opts.URL != nil && c.opts.URL.Path != "" && samePathFold(pe.Path, c.opts.URL.Path)
+	onURLPath := c.opts.URL != nil && c.opts.URL.Path != "" && SamePathFold(pe.Path, c.opts.URL.Path)
 	if c.opts.URL != nil && pe.Host != "" && !sameHost(pe.Host, c.opts.URL.Host) && (e.kind == kindMCPish || e.kind == kindOther) {
 		return e, false // another site on the same server
 	}
@@ -308,7 +311,7 @@ func (c *Collector) classify(pe *parse.Event, in *inputIdentity) (e Ev, keep boo
 // from the authorization) agree; behind a proxy, where every browser has
 // the proxy's address, the user agent or the Referer must say it.
 func (c *Collector) browserStep(pe *parse.Event, client netip.Addr, class clientClass, in *inputIdentity) bool {
-	if c.lastAuthorize.IsZero() || absDuration(pe.Time.Sub(c.lastAuthorize)) > humanWindow {
+	if c.lastAuthorize.IsZero() || AbsDuration(pe.Time.Sub(c.lastAuthorize)) > humanWindow {
 		return false
 	}
 	switch legOf(pe) {
@@ -320,7 +323,7 @@ func (c *Collector) browserStep(pe *parse.Event, client netip.Addr, class client
 	refOK := refererFromAuthorization(pe.Referer) && !in.others
 	match := func(seen []browserSeen) bool {
 		for _, b := range seen {
-			if absDuration(pe.Time.Sub(b.at)) > humanWindow {
+			if AbsDuration(pe.Time.Sub(b.at)) > humanWindow {
 				continue
 			}
 			if refOK || pe.UAKnown && pe.UserAgent != "" && pe.UserAgent == b.ua {
@@ -382,12 +385,12 @@ func refererFromAuthorization(ref string) bool {
 // address is a client's own). The fast path asks it, in order, before
 // parsing such a page; the collector then checks the user agent too.
 func (c *Collector) WantsBrowserStep(t time.Time, peer netip.Addr) bool {
-	if c.lastAuthorize.IsZero() || absDuration(t.Sub(c.lastAuthorize)) > humanWindow {
+	if c.lastAuthorize.IsZero() || AbsDuration(t.Sub(c.lastAuthorize)) > humanWindow {
 		return false
 	}
-	if peer.IsValid() && !isNonPublic(peer) && !IsCloudflare(peer) {
+	if peer.IsValid() && !IsNonPublic(peer) && !IsCloudflare(peer) {
 		for _, b := range c.browsers[peer] {
-			if absDuration(t.Sub(b.at)) <= humanWindow {
+			if AbsDuration(t.Sub(b.at)) <= humanWindow {
 				return true
 			}
 		}
@@ -407,7 +410,7 @@ func (c *Collector) noteBrowser(a netip.Addr, pe *parse.Event) {
 	}
 	if len(c.browsers) > 1024 {
 		for k, seen := range c.browsers {
-			if absDuration(pe.Time.Sub(seen[len(seen)-1].at)) > humanWindow {
+			if AbsDuration(pe.Time.Sub(seen[len(seen)-1].at)) > humanWindow {
 				delete(c.browsers, k)
 			}
 		}
@@ -427,7 +430,7 @@ func (c *Collector) noteBrowser(a netip.Addr, pe *parse.Event) {
 	c.browsers[a] = append(seen, browserSeen{addr: a, ua: pe.UserAgent, at: pe.Time})
 }
 
-func absDuration(d time.Duration) time.Duration {
+func AbsDuration(d time.Duration) time.Duration {
 	if d < 0 {
 		return -d
 	}
@@ -525,12 +528,12 @@ func (c *Collector) Analyze() *Run {
 	env.ClaudeError = c.opts.ClaudeError
 	env.BehindCloudflare = env.BehindCloudflare || c.env.CloudflarePeers > 0
 	c.kept = alignUntimed(c.kept, c.inputs)
-	sortByTime(c.kept)
+	SortByTime(c.kept)
 	r := &Run{URL: c.opts.URL, Env: &env, Events: c.seen, Requests: c.requests, Kept: len(c.kept), Capped: c.capped,
 		LookAlikes: c.lookAlikeTable(), HiddenClients: hidden && c.requests > 0}
 	inferFronts(c.kept, &env)
 	r.Attempts = group(merge(c.kept), c.opts.URL, &env, c.inputs)
-	diagnose(r, All)
+	diagnose(r, c.opts.Rules)
 	return r
 }
 

@@ -1,4 +1,4 @@
-package rules
+package engine
 
 import "sort"
 
@@ -93,7 +93,7 @@ func beyondBreak(fs []*Finding) []*Finding {
 func connectedClaims(a *Attempt) {
 	var ok *Ev
 	for _, e := range a.Events {
-		if e.Role == RoleMCP && e.OK() && !tooSlow(e) {
+		if e.Role == RoleMCP && e.OK() && !TooSlow(e) {
 			ok = e
 			break
 		}

@@ -1,4 +1,4 @@
-package rules
+package engine
 
 import (
 	"net/netip"
@@ -74,7 +74,7 @@ func isGCPInternal(a netip.Addr) bool {
 
 // isNonPublic is true for addresses only a proxy in front of the server
 // would log as the peer.
-func isNonPublic(a netip.Addr) bool {
+func IsNonPublic(a netip.Addr) bool {
 	return a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() || cgnat.Contains(a) || a.IsUnspecified()
 }
 
@@ -208,8 +208,8 @@ func hasClaudeCallback(query string) bool {
 
 // The connector's user agents: its OAuth broker speaks python-httpx,
 // its MCP client Claude-User. Some requests arrive with none at all.
-func isBrokerUA(ua string) bool { return hasPrefixFold(ua, "python-httpx/") }
-func isClaudeUserUA(ua string) bool {
+func IsBrokerUA(ua string) bool { return hasPrefixFold(ua, "python-httpx/") }
+func IsClaudeUserUA(ua string) bool {
 	return hasPrefixFold(ua, "claude-user")
 }
 
@@ -218,12 +218,12 @@ func isClaudeUserUA(ua string) bool {
 func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && equalFoldASCII(s[:len(prefix)], prefix)
 }
-func isConnectorUA(ua string) bool { return isBrokerUA(ua) || isClaudeUserUA(ua) }
+func isConnectorUA(ua string) bool { return IsBrokerUA(ua) || IsClaudeUserUA(ua) }
 
 // clientOf picks the address to treat as the client: the peer, unless
 // the peer is a proxy, in which case the forwarded headers say more.
 func clientOf(e *parse.Event) (netip.Addr, string) {
-	peerIsProxy := !e.Peer.IsValid() || isNonPublic(e.Peer) || IsCloudflare(e.Peer)
+	peerIsProxy := !e.Peer.IsValid() || IsNonPublic(e.Peer) || IsCloudflare(e.Peer)
 	if !peerIsProxy {
 		return e.Peer, "remote address"
 	}
@@ -233,7 +233,7 @@ func clientOf(e *parse.Event) (netip.Addr, string) {
 	// The left-most public entry is the original client; entries added
 	// by our own proxies are private.
 	for _, a := range e.ForwardedFor {
-		if !isNonPublic(a) {
+		if !IsNonPublic(a) {
 			return a, "X-Forwarded-For"
 		}
 	}

@@ -1,4 +1,4 @@
-package rules
+package engine
 
 import (
 	"net/netip"
@@ -202,7 +202,7 @@ func clientsAgree(a, b *Ev) bool {
 func candidateClients(e *Ev) []netip.Addr {
 	var out []netip.Addr
 	for _, a := range addressesOf(e.Event) {
-		if a.IsValid() && !isNonPublic(a) && !IsCloudflare(a) {
+		if a.IsValid() && !IsNonPublic(a) && !IsCloudflare(a) {
 			out = append(out, a)
 		}
 	}
@@ -236,7 +236,7 @@ func join(a, b *Ev) *Ev {
 	}
 	// Keep the more precise clock: nginx writes whole seconds, Cloudflare
 	// nanoseconds.
-	if merged.Time.Nanosecond() == 0 && other.Time.Nanosecond() != 0 && absDuration(other.Time.Sub(merged.Time)) < time.Second {
+	if merged.Time.Nanosecond() == 0 && other.Time.Nanosecond() != 0 && AbsDuration(other.Time.Sub(merged.Time)) < time.Second {
 		cp.Time = other.Time
 	}
 	if !merged.HasDuration && other.HasDuration {
@@ -289,7 +289,7 @@ func (e *Ev) AllSignals() parse.Signal {
 }
 
 // reachedOrigin drops the requests the edge answered itself.
-func reachedOrigin(evs []*Ev) []*Ev {
+func ReachedOrigin(evs []*Ev) []*Ev {
 	var out []*Ev
 	for _, e := range evs {
 		if v := e.EdgeView(); v == nil || !v.EdgeBlocked {
@@ -358,7 +358,7 @@ func frontOf(front, back []*Ev) (extra []*Ev, ok bool) {
 	for _, b := range back {
 		found := false
 		for i, f := range front {
-			if !matched[i] && absDuration(f.Time.Sub(b.Time)) <= sameRequestWindow+f.Duration+b.Duration && sameRequest(f, b) {
+			if !matched[i] && AbsDuration(f.Time.Sub(b.Time)) <= sameRequestWindow+f.Duration+b.Duration && sameRequest(f, b) {
 				matched[i], found = true, true
 				break
 			}
@@ -433,7 +433,7 @@ func alignUntimed(evs []*Ev, inputs map[string]*inputIdentity) []*Ev {
 		}
 	}
 	dropped := map[*Ev]bool{}
-	sortByTime(timed)
+	SortByTime(timed)
 	for _, file := range files {
 		un := untimed[file]
 		sort.SliceStable(un, func(i, j int) bool { return un[i].Pos.Line < un[j].Pos.Line })

@@ -1,4 +1,4 @@
-package rules
+package engine
 
 import (
 	"bytes"
@@ -278,7 +278,7 @@ func (p *Prefilter) tokenKindOf(tok []byte) tokKind {
 	}
 	ps, qs := unsafeString(path), unsafeString(query)
 	var k tokKind
-	k.onURL = p.urlPath != "" && samePathFold(ps, p.urlPath)
+	k.onURL = p.urlPath != "" && SamePathFold(ps, p.urlPath)
 	if !mayClassify(tok) {
 		k.skip = true
 		return k
@@ -466,7 +466,7 @@ func publicPeer(peer []byte) bool {
 	if v4, n, ok := leadingIPv4(peer); ok && n == len(peer) {
 		a = netip.AddrFrom4(v4)
 		if !cloudflareFirstOctet[v4[0]] {
-			return !isNonPublic(a) && !a.IsUnspecified()
+			return !IsNonPublic(a) && !a.IsUnspecified()
 		}
 	} else {
 		if len(peer) == 0 || len(peer) > 45 {
@@ -477,7 +477,7 @@ func publicPeer(peer []byte) bool {
 			return false
 		}
 	}
-	return !isNonPublic(a) && !IsCloudflare(a) && !isGCPInternal(a)
+	return !IsNonPublic(a) && !IsCloudflare(a) && !isGCPInternal(a)
 }
 
 // leadingIPv4 reads a dotted IPv4 address at the start of b.

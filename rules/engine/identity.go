@@ -1,4 +1,4 @@
-package rules
+package engine
 
 import (
 	"net/netip"
@@ -36,7 +36,7 @@ func (c *Collector) classOf(pe *parse.Event) (clientClass, netip.Addr, string) {
 	if a, ok := c.egressOf(pe); ok {
 		return clientEgress, a, via
 	}
-	if client.IsValid() && !isNonPublic(client) && !IsCloudflare(client) && !isGCPInternal(client) {
+	if client.IsValid() && !IsNonPublic(client) && !IsCloudflare(client) && !isGCPInternal(client) {
 		return clientPublic, client, via
 	}
 	return clientHidden, client, via
@@ -53,9 +53,9 @@ func uaFitsConnector(pe *parse.Event, kind pathKind) bool {
 	switch {
 	case !pe.UAKnown || ua == "":
 		return true
-	case isClaudeUserUA(ua):
+	case IsClaudeUserUA(ua):
 		return true
-	case isBrokerUA(ua):
+	case IsBrokerUA(ua):
 		return !(kind == kindMCPish && pe.Authorization == parse.Present)
 	}
 	return false
@@ -147,7 +147,7 @@ func (in *inputIdentity) noteMarker(t time.Time) {
 // claudeMark: the request itself says it is Claude's: Claude-User as the
 // user agent, or an authorization that comes back to Claude's callback.
 func claudeMark(pe *parse.Event, kind pathKind) bool {
-	if pe.UAKnown && isClaudeUserUA(pe.UserAgent) {
+	if pe.UAKnown && IsClaudeUserUA(pe.UserAgent) {
 		return true
 	}
 	return kind == kindAuthorize && hasClaudeCallback(pe.RawQuery)

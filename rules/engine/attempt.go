@@ -1,9 +1,10 @@
-package rules
+package engine
 
 import (
 	"net/netip"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -55,6 +56,9 @@ type Ev struct {
 	candidate bool // the log cannot show who sent it; path and user agent fit the connector
 	onPath    bool // a request to the connector's MCP endpoint (see connectorPaths)
 }
+
+// IsMessage: an application's message, not a request.
+func (e *Ev) IsMessage() bool { return e.message }
 
 // OK is a 2xx answer.
 func (e *Ev) OK() bool { return e.Status >= 200 && e.Status < 300 }
@@ -189,7 +193,7 @@ const maxEarlyWords = 32
 // browser, or a sender the log cannot show), by the connector's path,
 // and by the flow's continuity.
 func group(evs []*Ev, url *ConnectorURL, env *Env, inputs map[string]*inputIdentity) []*Attempt {
-	sortByTime(evs)
+	SortByTime(evs)
 	g := &grouper{url: url, env: env, inputs: inputs, paths: connectorPaths(evs, url)}
 	for _, e := range evs {
 		e.onPath = !e.message && !e.Browser && g.paths.has(e)
@@ -361,7 +365,7 @@ func (g *grouper) place(e *Ev) {
 	// 401 to the endpoint (no user agent logged) is as likely the MCP
 	// client's retry of its refused request: only discovery then says
 	// the flow starts over (restart takes the probe before it along).
-	opener := e.kind == kindPRM || e.onPath && e.unauthenticatedProbe() && (e.UAKnown && isBrokerUA(e.UserAgent) || !cur.tokenIssued)
+	opener := e.kind == kindPRM || e.onPath && e.unauthenticatedProbe() && (e.UAKnown && IsBrokerUA(e.UserAgent) || !cur.tokenIssued)
 	switch {
 	case cur.isConnected && e.onPath && !e.opensFlow() && (untimed || pause <= maxUsageWindow):
 		// Tool calls on an established connection.
@@ -421,7 +425,7 @@ const (
 // placeByUserAgent groups an ambiguous request (see ambiguous).
 func (g *grouper) placeByUserAgent(e *Ev, untimed bool, pause time.Duration) {
 	cur := g.cur
-	broker, user := isBrokerUA(e.UserAgent), isClaudeUserUA(e.UserAgent)
+	broker, user := IsBrokerUA(e.UserAgent), IsClaudeUserUA(e.UserAgent)
 	switch {
 	case broker && (e.kind == kindASMeta || e.kind == kindToken) && cur != nil && cur.expectsToken(e.Time, untimed):
 		cur.add(e)
@@ -575,7 +579,7 @@ func (g *grouper) valid(a *Attempt) bool {
 			return true
 		case e.Browser && e.kind == kindAuthorize && hasClaudeCallback(e.RawQuery):
 			return true
-		case e.UAKnown && isClaudeUserUA(e.UserAgent), e.AllSignals().Has(parse.SigClaudeNamed):
+		case e.UAKnown && IsClaudeUserUA(e.UserAgent), e.AllSignals().Has(parse.SigClaudeNamed):
 			mark = true
 
 		}
@@ -604,7 +608,7 @@ func (a *Attempt) takesAuthorization(e *Ev, untimed bool, pause time.Duration) b
 	if a.isConnected || a.tokenIssued || a.refused || !untimed && pause > browserJoinGap {
 		return false
 	}
-	st := queryParam(e.RawQuery, "state")
+	st := QueryParam(e.RawQuery, "state")
 	for _, s := range a.states {
 		if s != st {
 			return false
@@ -635,7 +639,7 @@ func (a *Attempt) ownsBrowserStep(e *Ev) bool {
 		return false
 	}
 	refOK := refererFromAuthorization(e.Referer)
-	public := e.Client.IsValid() && !isNonPublic(e.Client) && !IsCloudflare(e.Client)
+	public := e.Client.IsValid() && !IsNonPublic(e.Client) && !IsCloudflare(e.Client)
 	for _, b := range a.browsers {
 		sameUA := e.UAKnown && e.UserAgent != "" && e.UserAgent == b.ua
 		switch {
@@ -677,14 +681,14 @@ func (e *Ev) unauthenticatedProbe() bool {
 	if e.Authorization == parse.Present || e.Method == "GET" || e.Method == "HEAD" || e.Method == "DELETE" {
 		return false
 	}
-	return !(e.UAKnown && isClaudeUserUA(e.UserAgent))
+	return !(e.UAKnown && IsClaudeUserUA(e.UserAgent))
 }
 
 // opensFlow: after a connection, only the broker's probe opens a new
 // flow; an anonymous request on the path is a tool call unless discovery
 // follows (restart takes it along then).
 func (e *Ev) opensFlow() bool {
-	return e.unauthenticatedProbe() && e.UAKnown && isBrokerUA(e.UserAgent)
+	return e.unauthenticatedProbe() && e.UAKnown && IsBrokerUA(e.UserAgent)
 }
 
 func (a *Attempt) add(e *Ev) {
@@ -715,7 +719,7 @@ func (a *Attempt) note(e *Ev) {
 		a.clientIDs = append(a.clientIDs, id)
 	}
 	if e.Browser && e.kind == kindAuthorize && e.strong {
-		if st := queryParam(e.RawQuery, "state"); st != "" && !slices.Contains(a.states, st) {
+		if st := QueryParam(e.RawQuery, "state"); st != "" && !slices.Contains(a.states, st) {
 			a.states = append(a.states, st)
 		}
 		a.browsers = append(a.browsers, browserSeen{addr: e.Client, ua: e.UserAgent, at: e.Time})
@@ -735,9 +739,9 @@ func (a *Attempt) note(e *Ev) {
 		}
 	case e.kind == kindToken:
 		a.tokenWords = time.Time{}
-		if e.OK() && !tooSlow(e) {
+		if e.OK() && !TooSlow(e) {
 			a.tokenIssued = true
-		} else if e.Status != 0 || tooSlow(e) {
+		} else if e.Status != 0 || TooSlow(e) {
 			a.terminal = true
 		}
 	case e.kind == kindRegister:
@@ -759,7 +763,7 @@ func (a *Attempt) note(e *Ev) {
 		}
 	case e.onPath:
 		switch {
-		case a.tokenIssued && e.OK() && !tooSlow(e):
+		case a.tokenIssued && e.OK() && !TooSlow(e):
 			a.isConnected = true
 		case a.tokenIssued && (e.Status == 401 || e.Status == 403):
 			a.terminal = true
@@ -782,7 +786,7 @@ func (a *Attempt) awaitingHuman() bool { return a.discovered && !a.tokenIssued &
 func (a *Attempt) finish(paths pathSet) {
 	// Steps taken from a look-back (a probe before discovery, a token
 	// before the MCP request it led to) may have joined out of order.
-	sortByTime(a.Events)
+	SortByTime(a.Events)
 	a.assignRoles(paths)
 	seen := map[netip.Addr]bool{}
 	for _, e := range a.Events {
@@ -859,7 +863,7 @@ func (a *Attempt) assignRoles(paths pathSet) {
 			// After a login at an external authorization server, the
 			// connector's next request is authenticated: it comes from its
 			// MCP client after human time, or says it carries a token.
-			external := prmOK && !asHere && isClaudeUserUA(e.UserAgent) && e.Time.Sub(lastBackend) > humanPause
+			external := prmOK && !asHere && IsClaudeUserUA(e.UserAgent) && e.Time.Sub(lastBackend) > humanPause
 			if tokenOK || authless || external || e.Authorization == parse.Present {
 				e.Role = RoleMCP
 			} else {
@@ -953,7 +957,7 @@ func (a *Attempt) BackendAfter(e *Ev) []*Ev {
 func (a *Attempt) TokenOK() *Ev {
 	var last *Ev
 	for _, e := range a.Events {
-		if e.Role == RoleToken && e.OK() && !tooSlow(e) {
+		if e.Role == RoleToken && e.OK() && !TooSlow(e) {
 			last = e
 		}
 	}
@@ -988,17 +992,17 @@ func (a *Attempt) FirstNonHead(r Role) *Ev {
 }
 
 // describe lists requests compactly: "GET /.well-known/x → 404, POST /register → 404".
-func describe(evs []*Ev) string {
+func Describe(evs []*Ev) string {
 	var parts []string
 	for _, e := range evs {
-		parts = append(parts, e.Method+" "+e.Path+" → "+statusText(e.Status))
+		parts = append(parts, e.Method+" "+e.Path+" → "+StatusText(e.Status))
 	}
 	return strings.Join(parts, ", ")
 }
 
 // authenticatedRequests lists the MCP requests made once the connector
 // should hold a token, with the event they follow.
-func (a *Attempt) authenticatedRequests() (reqs []*Ev, from *Ev, external bool) {
+func (a *Attempt) AuthenticatedRequests() (reqs []*Ev, from *Ev, external bool) {
 	from, external, ok := a.AuthorizedFrom()
 	switch {
 	case !ok:
@@ -1006,7 +1010,7 @@ func (a *Attempt) authenticatedRequests() (reqs []*Ev, from *Ev, external bool) 
 	case external:
 		return a.ByRole(RoleMCP), from, true
 	}
-	return a.mcpAfter(from), from, false
+	return a.MCPAfter(from), from, false
 }
 
 // addressNote explains where the connector's address came from: the
@@ -1056,11 +1060,11 @@ func peerNote(p netip.Addr) string {
 // stateIn returns the state parameter a browser step carries in its query
 // or its Referer's (once decoded), or "".
 func stateIn(e *Ev) string {
-	if st := queryParam(e.RawQuery, "state"); st != "" {
+	if st := QueryParam(e.RawQuery, "state"); st != "" {
 		return st
 	}
 	if _, q, ok := strings.Cut(e.Referer, "?"); ok {
-		return queryParam(q, "state")
+		return QueryParam(q, "state")
 	}
 	return ""
 }
@@ -1071,9 +1075,27 @@ func stateIn(e *Ev) string {
 func clientIDOf(e *Ev) string {
 	switch {
 	case e.Browser && e.kind == kindAuthorize && e.strong:
-		return queryParam(e.RawQuery, "client_id")
+		return QueryParam(e.RawQuery, "client_id")
 	case e.message && e.Signals.Has(parse.SigClaudeNamed):
 		return messageClientID(e.Text)
 	}
 	return ""
+}
+
+func StatusText(code int) string {
+	if code == 0 {
+		return "(status not logged)"
+	}
+	return strconv.Itoa(code)
+}
+
+// MCPAfter lists the connector's MCP requests after ev.
+func (a *Attempt) MCPAfter(ev *Ev) []*Ev {
+	var out []*Ev
+	for _, e := range a.After(ev) {
+		if e.Role == RoleMCP {
+			out = append(out, e)
+		}
+	}
+	return out
 }

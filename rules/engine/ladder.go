@@ -1,12 +1,13 @@
-package rules
+package engine
 
 import (
 	"path"
 
-	"github.com/mcptriage/mcptriage/parse"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/mcptriage/mcptriage/parse"
 )
 
 // StageStatus is how far one stage got.
@@ -44,7 +45,7 @@ const (
 const deadline = 10 * time.Second
 
 // tooSlow: a request the connector will have given up on.
-func tooSlow(e *Ev) bool {
+func TooSlow(e *Ev) bool {
 	return e.ClientGone || e.Status == 499 || (e.HasDuration && e.Duration >= deadline-500*time.Millisecond)
 }
 
@@ -74,7 +75,7 @@ func (a *Attempt) computeStages() {
 
 	authless := a.Authless()
 	disc := append(a.ByRole(RolePRM), a.ByRole(RoleASMeta)...)
-	sortByTime(disc)
+	SortByTime(disc)
 	switch {
 	case authless:
 		set(StageDiscovery, StatusSkipped, disc)
@@ -111,7 +112,7 @@ func (a *Attempt) computeStages() {
 			browser = append(browser, e)
 		}
 	}
-	sortByTime(browser)
+	SortByTime(browser)
 	if len(browser) > 0 {
 		// The connector asks for a token only once the browser has
 		// brought the code back to Claude: a token request, answered
@@ -122,13 +123,13 @@ func (a *Attempt) computeStages() {
 	}
 
 	if toks := a.ByRole(RoleToken); len(toks) > 0 {
-		set(StageToken, okIf(usable(toks) != nil), toks)
+		set(StageToken, okIf(Usable(toks) != nil), toks)
 	} else if authless {
 		set(StageToken, StatusSkipped, nil)
 	}
 
 	if mcp := a.ByRole(RoleMCP); len(mcp) > 0 {
-		set(StageMCP, okIf(usable(mcp) != nil), mcp)
+		set(StageMCP, okIf(Usable(mcp) != nil), mcp)
 	}
 
 	a.LastCompleted = lastCompleted(&a.Stages)
@@ -224,9 +225,9 @@ func (a *Attempt) waitingOnUser() bool {
 }
 
 // usable returns the first 2xx answered in time for the connector.
-func usable(evs []*Ev) *Ev {
+func Usable(evs []*Ev) *Ev {
 	for _, e := range evs {
-		if e.OK() && !tooSlow(e) {
+		if e.OK() && !TooSlow(e) {
 			return e
 		}
 	}
@@ -249,7 +250,7 @@ func (a *Attempt) anyFailed() bool {
 	return false
 }
 
-func sortByTime(evs []*Ev) {
+func SortByTime(evs []*Ev) {
 	// Within one input, equal times (a log of whole seconds) keep the
 	// input's own order, whatever order the collector kept them in.
 	sort.SliceStable(evs, func(i, j int) bool {

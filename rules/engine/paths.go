@@ -1,4 +1,4 @@
-package rules
+package engine
 
 import (
 	"net/url"
@@ -117,7 +117,7 @@ func connectorPaths(evs []*Ev, u *ConnectorURL) pathSet {
 }
 
 // queryParam returns a query parameter's value, "" when absent.
-func queryParam(rawQuery, name string) string {
+func QueryParam(rawQuery, name string) string {
 	for rest := rawQuery; rest != ""; {
 		var kv string
 		kv, rest, _ = strings.Cut(rest, "&")

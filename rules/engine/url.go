@@ -1,4 +1,4 @@
-package rules
+package engine
 
 import (
 	"fmt"
@@ -70,23 +70,6 @@ func (u *ConnectorURL) HostAddr() netip.Addr {
 
 // samePath compares request paths with the URL's path, ignoring a
 // trailing slash: the exact comparisons belong to the rules that care.
-func samePathFold(a, b string) bool {
+func SamePathFold(a, b string) bool {
 	return strings.EqualFold(strings.TrimSuffix(a, "/"), strings.TrimSuffix(b, "/"))
-}
-
-// CheckURL runs the checks that need only the connector URL: before any
-// log is read, or before a probe sends anything.
-func CheckURL(u *ConnectorURL) []*Finding {
-	r := &Run{URL: u, Env: &Env{}}
-	var out []*Finding
-	for _, rule := range All {
-		if rule.Check == nil || rule.Stage != StageReach && rule.Stage != StageProbe || rule.ID == "no_connector_traffic" {
-			continue
-		}
-		if f := rule.Check(r); f != nil {
-			f.Rule = rule
-			out = append(out, f)
-		}
-	}
-	return out
 }
