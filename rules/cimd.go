@@ -28,10 +28,7 @@ the metadata's content, so this is named beside dcr_not_supported and
 prm_resource_mismatch, and the metadata decides.`,
 	Fix: "Advertise both client_id_metadata_document_supported: true and \"none\" in token_endpoint_auth_methods_supported (only if the server really validates metadata documents), or offer a registration_endpoint.",
 	Run: func(a *Attempt) *Finding {
-		if !discoveryStall(a) {
-			return nil
-		}
-		as := a.FirstOK(RoleASMeta)
+		as := stalledAtASMeta(a)
 		if as == nil {
 			return nil
 		}

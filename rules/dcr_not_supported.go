@@ -16,10 +16,7 @@ identity providers behave this way. In the logs, discovery succeeds and
 nothing follows.`,
 	Fix: "Register a client at the identity provider with the redirect URIs https://claude.ai/api/mcp/auth_callback and https://claude.com/api/mcp/auth_callback and enter its client ID (and secret) in the connector's advanced settings; or add dynamic client registration.",
 	Run: func(a *Attempt) *Finding {
-		if !discoveryStall(a) {
-			return nil
-		}
-		as := a.FirstOK(RoleASMeta)
+		as := stalledAtASMeta(a)
 		if as == nil {
 			return nil
 		}

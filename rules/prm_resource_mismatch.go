@@ -63,3 +63,13 @@ func discoveryStall(a *Attempt) bool {
 		!a.Has(RoleRegister) && !a.Has(RoleAuthorize) && !a.Has(RoleBrowser) && !a.Has(RoleToken) && !a.Has(RoleMCP) &&
 		a.Outcome == OutcomeFailed
 }
+
+// stalledAtASMeta: the authorization-server metadata answered in an
+// attempt that stalled after discovery, or nil; the rules that read what
+// that metadata offered (registration, client-metadata documents) start here.
+func stalledAtASMeta(a *Attempt) *Ev {
+	if !discoveryStall(a) {
+		return nil
+	}
+	return a.FirstOK(RoleASMeta)
+}
