@@ -44,6 +44,17 @@ func writeWrapped(b *strings.Builder, prefix, text string, width int) {
 	}
 }
 
+// Wrap returns text after prefix wrapped to width display columns, as
+// writeWrapped writes it (for the commands that print prose of their own).
+func Wrap(prefix, text string, width int) string {
+	var b strings.Builder
+	writeWrapped(&b, prefix, text, width)
+	return b.String()
+}
+
+// DisplayWidth is the number of columns s takes on a terminal.
+func DisplayWidth(s string) int { return displayWidth(s) }
+
 // writeLogLine writes a log line after prefix; when it is wider than the
 // terminal it goes on under pad, broken only at spaces, so every token
 // (a URL, a query, a user agent's parts) stays whole and copyable.
