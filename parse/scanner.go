@@ -623,7 +623,11 @@ func (s *Scanner) Err() error {
 	case s.stats.Lines == 0:
 		return &InputError{Reason: "reading it failed before its first line", Err: err}
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return fmt.Errorf("%s: the input ends in the middle of a compressed block (a compressed file cut short?); the %d lines before that were read", s.name, n)
+		read := fmt.Sprintf("the %d lines before that were read", n)
+		if n == 1 {
+			read = "the line before that was read"
+		}
+		return fmt.Errorf("%s: the input ends in the middle of a compressed block (a compressed file cut short?); %s", s.name, read)
 	}
 	return fmt.Errorf("%s: read error after line %d: %w", s.name, n, err)
 }

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mcptriage/mcptriage/parse"
+	"github.com/mcptriage/mcptriage/report"
 )
 
 func TestLoadZone(t *testing.T) {
@@ -172,3 +176,25 @@ func TestManyInputsSummarised(t *testing.T) {
 }
 
 func timeAt(loc *time.Location) time.Time { return time.Date(2026, 1, 15, 12, 0, 0, 0, loc) }
+
+// Why an input gave nothing names the input's own trouble: a compressed
+// stream cut short after a line is said beside the unmatched line, and an
+// empty stdin is not a rotated file.
+func TestWhyNoEvents(t *testing.T) {
+	for _, tt := range []struct {
+		in   report.InputSummary
+		want string
+		not  string
+	}{
+		{report.InputSummary{Path: "x.gz", Unrecognised: true, Stats: parse.Stats{Lines: 1},
+			Err: errors.New("x.gz: the input ends in the middle of a compressed block (a compressed file cut short?)")},
+			"cut short", ""},
+		{report.InputSummary{Path: "stdin", Err: &parse.InputError{Reason: "the input is empty"}}, "nothing was piped in", "rotated"},
+		{report.InputSummary{Path: "access.log", Err: &parse.InputError{Reason: "the input is empty"}}, "access.log.1", ""},
+	} {
+		got := whyNoEvents(tt.in)
+		if !strings.Contains(got, tt.want) || tt.not != "" && strings.Contains(got, tt.not) {
+			t.Errorf("%s: %q, want it to say %q (and not %q)", tt.in.Path, got, tt.want, tt.not)
+		}
+	}
+}

@@ -366,6 +366,9 @@ func whyNoEvents(s report.InputSummary) string {
 	switch {
 	case s.Err != nil && s.Stats.Lines == 0:
 		if s.Err.Error() == "the input is empty" {
+			if s.Path == "stdin" {
+				return "it is empty: nothing was piped in (e.g. cat access.log | mcptriage analyze -)"
+			}
 			return "it is empty (rotated a moment ago? the lines are in the rotated file, e.g. " + s.Path + ".1)"
 		}
 		return s.Err.Error()
@@ -373,6 +376,11 @@ func whyNoEvents(s report.InputSummary) string {
 		why := fmt.Sprintf("none of its %s lines matched a known log format", rules.Thousands(s.Stats.Lines))
 		if s.Stats.Hint != "" {
 			why += "; " + s.Stats.Hint
+		}
+		if s.Err != nil {
+			// A compressed stream cut short after a line or two says
+			// more about the input than the lines do.
+			why += "; " + s.Err.Error()
 		}
 		return why
 	case s.Stats.Skipped > 0 && len(s.Stats.FirstSkipped) > 0:
