@@ -228,6 +228,16 @@ func join(a, b *Ev) *Ev {
 	if !merged.UAKnown && other.UAKnown {
 		merged.UserAgent, merged.UAKnown = other.UserAgent, true
 	}
+	// An app's own access line often drops the query and the Referer
+	// that the server's access line kept, or the other way round: the
+	// request is one, so the merged event keeps both (Claude's callback
+	// in an authorization's query is what ties the browser to it).
+	if cp.RawQuery == "" && other.RawQuery != "" {
+		cp.RawQuery = other.RawQuery
+	}
+	if cp.Referer == "" && other.Referer != "" {
+		cp.Referer = other.Referer
+	}
 	if merged.Authorization == parse.Unknown {
 		merged.Authorization = other.Authorization
 	}
