@@ -114,6 +114,10 @@ type Attempt struct {
 	refused     bool
 	authless    bool // the probe was answered 200 and no metadata was found
 	lastBackend time.Time
+	// lastRequest is the latest request's time: the pause before a new
+	// press is measured between requests, since an app's words about a
+	// request ("no bearer token") are logged just before its access line.
+	lastRequest time.Time
 }
 
 // Env holds facts about the logs as a whole that change how evidence
@@ -282,7 +286,11 @@ func (g *grouper) place(e *Ev) {
 	untimed := parse.IsSynthetic(e.Time) || cur != nil && parse.IsSynthetic(cur.End)
 	var pause time.Duration
 	if cur != nil {
-		pause = e.Time.Sub(cur.End)
+		last := cur.End
+		if !e.message && !cur.lastRequest.IsZero() {
+			last = cur.lastRequest
+		}
+		pause = e.Time.Sub(last)
 	}
 	switch {
 	case e.message && e.Signals&^(parse.SigServesAt|parse.SigClaudeNamed) == 0 && !e.Signals.Has(parse.SigClaudeNamed):
@@ -307,6 +315,13 @@ func (g *grouper) place(e *Ev) {
 			return
 		}
 		switch {
+		case cur != nil && cur.terminal && !untimed && !cur.lastRequest.IsZero() && e.Time.Sub(cur.lastRequest) > cadence:
+			// After a step failed for good, words past the connector's
+			// pace are about the next press's first request.
+			g.pre = append(g.pre, e)
+			if len(g.pre) > maxEarlyWords {
+				g.pre = g.pre[1:]
+			}
 		case cur != nil && (untimed || pause <= attemptGap || cur.awaitingHuman() && pause <= humanWindow):
 			cur.add(e)
 		case e.Signals.Has(parse.SigClaudeNamed) && e.Signals&^(parse.SigClaudeNamed|parse.SigServesAt) != 0:
@@ -698,6 +713,9 @@ func (a *Attempt) add(e *Ev) {
 	a.Events = append(a.Events, e)
 	if e.Time.After(a.End) {
 		a.End = e.Time
+	}
+	if !e.message && e.Time.After(a.lastRequest) {
+		a.lastRequest = e.Time
 	}
 	a.note(e)
 }
