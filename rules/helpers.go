@@ -180,20 +180,50 @@ func Thousands(n int) string {
 
 // saying returns what states sig about near: near itself (any of its
 // sightings), or an app message within window of it (anywhere in the
-// attempt when near is nil or the log has no times).
+// attempt when near is nil or the log has no times). An app writes its
+// words about a request while handling it, so words with another of the
+// attempt's requests between them and near are about that one (the
+// first probe's "no bearer token" is not about the request after the
+// token); of the rest, the closest wins.
 func saying(a *Attempt, sig parse.Signal, near *Ev, window time.Duration) *Ev {
 	if near != nil && near.AllSignals().Has(sig) {
 		return near
 	}
+	var best *Ev
 	for _, e := range a.Events {
 		if e.Role != RoleMessage || !e.Signals.Has(sig) {
 			continue
 		}
-		if near == nil || parse.IsSynthetic(e.Time) || engine.AbsDuration(e.Time.Sub(near.Time)) <= window {
+		if near == nil || parse.IsSynthetic(e.Time) || parse.IsSynthetic(near.Time) {
 			return e
 		}
+		d := engine.AbsDuration(e.Time.Sub(near.Time))
+		if d > window || requestBetween(a, e, near) {
+			continue
+		}
+		if best == nil || d < engine.AbsDuration(best.Time.Sub(near.Time)) {
+			best = e
+		}
 	}
-	return nil
+	return best
+}
+
+// requestBetween: one of a's requests other than near was logged strictly
+// between the message m and near.
+func requestBetween(a *Attempt, m, near *Ev) bool {
+	from, to := m.Time, near.Time
+	if to.Before(from) {
+		from, to = to, from
+	}
+	for _, e := range a.Events {
+		if e == near || e.Role == RoleMessage {
+			continue
+		}
+		if e.Time.After(from) && e.Time.Before(to) {
+			return true
+		}
+	}
+	return false
 }
 
 // edgeCovers: an edge log was given and covers from..to.

@@ -55,8 +55,15 @@ left is a connector bug: file it with the ofid.`,
 			}
 		}
 		// The application says the header was missing, and nothing in
-		// front of it saw one: the connector did not send it.
-		if said := saying(a, parse.SigBearerMissing, firstOf(reqs), 5e9); said != nil && len(bare) == 0 && !frontSawAuthorization(reqs) && len(withStatus(reqs, 401, 403)) > 0 {
+		// front of it saw one: the connector did not send it. Words from
+		// before the token are about the first, unauthenticated probe, and
+		// a request any log saw with the header is not the one they
+		// describe.
+		said := saying(a, parse.SigBearerMissing, firstOf(reqs), 5e9)
+		if said != nil && !external && !parse.IsSynthetic(said.Time) && said.Time.Before(from.Time) {
+			said = nil
+		}
+		if said != nil && len(bare) == 0 && !frontSawAuthorization(reqs) && !anyPresented(reqs) && len(withStatus(reqs, 401, 403)) > 0 {
 			// Nothing in front logged whether the header came: a proxy that
 			// drops it (authorization_header_stripped) reads the same.
 			return found(Medium, fmt.Sprintf("%s the next MCP request was refused (%s) and your application says why: %q.", issued, req(withStatus(reqs, 401, 403)[0]), said.Message), append(lead, withStatus(reqs, 401, 403)[0], said)...).WithNext(headerReachesNext)
@@ -70,6 +77,16 @@ left is a connector bug: file it with the ofid.`,
 		}
 		return found(Medium, fmt.Sprintf("%s the MCP request was answered 401 (%s); if it carried no Authorization header, the connector dropped the token.", issued, req(unauth[0])), append(lead, unauth[0])...).WithNext(authPresenceNext)
 	},
+}
+
+// anyPresented: some log recorded an Authorization header on one of evs.
+func anyPresented(evs []*Ev) bool {
+	for _, e := range evs {
+		if e.Authorization == parse.Present {
+			return true
+		}
+	}
+	return false
 }
 
 func firstOf(evs []*Ev) *Ev {
