@@ -563,6 +563,13 @@ func (g *grouper) restart(e *Ev) {
 				break
 			}
 			n--
+			if cur.tokenIssued {
+				// A press sends one probe; the 401s before it, after the
+				// old attempt's token, are that attempt's refused MCP
+				// requests (a log without user agents or times cannot
+				// tell them from probes otherwise).
+				break
+			}
 		}
 		if n == 0 {
 			cur.add(e) // the old attempt was only that probe: it goes on
