@@ -29,6 +29,7 @@ var (
 	jsonStatusKeys  = []string{"status", "status_code", "statusCode", "res.statusCode", "response.status", "response.status_code", "httpRequest.status", "DownstreamStatus", "http.response.status_code", "http.status_code", "event.response.status", "proxy.statusCode", "response_status", "res.status"}
 	jsonClientKeys  = []string{"client_ip", "request.client_ip", "remote_addr", "remote_ip", "request.remote_ip", "ip", "clientIp", "client.ip", "source.ip", "ClientHost", "req.remoteAddress", "remoteAddress", "httpRequest.remoteIp", "proxy.clientIp", "peer"}
 	jsonUAKeys      = []string{"user_agent", "userAgent", "ua", "http_user_agent", "httpRequest.userAgent", "user_agent.original", "proxy.userAgent", "request_User-Agent"}
+	jsonRefererKeys = []string{"http_referer", "referer", "referrer", "httpRequest.referer", "request_Referer", "http.request.referrer"}
 	jsonHeaderKeys  = []string{"request.headers", "req.headers", "headers", "request_headers", "event.request.headers", "requestHeaders"}
 	jsonRespKeys    = []string{"resp_headers", "res.headers", "response.headers", "response_headers", "responseHeaders", "event.response.headers"}
 	jsonMessageKeys = []string{"msg", "message", "event", "MESSAGE", "textPayload", "Message", "@m", "@mt"}
@@ -276,6 +277,23 @@ func (p *jsonLogParser) readHeaders(r rec, headers gjson.Result, ev *Event) {
 		} else if headers.IsObject() {
 			ev.UAKnown = true // the headers are logged and hold none
 		}
+	}
+	// The Referer ties a login or consent step to its authorization when
+	// the address cannot (behind a proxy that forwards none).
+	switch ref := p.firstOf(r, jsonRefererKeys, "referer"); {
+	case ref.IsArray():
+		if a := ref.Array(); len(a) > 0 {
+			ev.Referer = a[0].String()
+		}
+	case ref.Exists():
+		ev.Referer = ref.String()
+	default:
+		if v, ok := header(r, headers, "Referer"); ok {
+			ev.Referer = v
+		}
+	}
+	if ev.Referer == "-" {
+		ev.Referer = ""
 	}
 	if v, ok := header(r, headers, "X-Forwarded-For"); ok {
 		ev.ForwardedFor = ParseAddrList(v)
