@@ -29,6 +29,7 @@ var cfFields = map[string][]string{
 	"query":         {"ClientRequestQuery", "clientRequestQuery"},
 	"host":          {"ClientRequestHost", "clientRequestHTTPHost"},
 	"ua":            {"ClientRequestUserAgent", "userAgent"},
+	"referer":       {"ClientRequestReferer"},
 	"status":        {"EdgeResponseStatus", "edgeResponseStatus"},
 	"origin_status": {"OriginResponseStatus", "originResponseStatus"},
 	"ray":           {"RayID", "rayName"},
@@ -94,6 +95,7 @@ type cfCSVRow struct {
 	ClientRequestQuery       string `csv:"ClientRequestQuery"`
 	ClientRequestHost        string `csv:"ClientRequestHost"`
 	ClientRequestUserAgent   string `csv:"ClientRequestUserAgent"`
+	ClientRequestReferer     string `csv:"ClientRequestReferer"`
 	ClientRequestProtocol    string `csv:"ClientRequestProtocol"`
 	EdgeResponseStatus       string `csv:"EdgeResponseStatus"`
 	OriginResponseStatus     string `csv:"OriginResponseStatus"`
@@ -186,6 +188,7 @@ func cfToEvent(rec cfRecord, ev *Event, format string) error {
 	}
 	ev.Host, _ = rec.get("host")
 	ev.UserAgent, _ = rec.get("ua")
+	ev.Referer, _ = rec.get("referer")
 	ev.Proto, _ = rec.get("proto")
 	if s, ok := rec.get("status"); ok {
 		ev.Status = atoiStatus(s)

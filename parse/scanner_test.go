@@ -205,7 +205,7 @@ func FuzzScanner(f *testing.F) {
 
 // JSON access logs keep the Referer where each logger writes it: nginx's
 // escape=json field, Caddy's request header (an array), pino's lower-case
-// header, GCP's httpRequest. Behind a proxy that forwards no address, it
+// header, GCP's httpRequest, Cloudflare's Logpush field. Behind a proxy that forwards no address, it
 // is what ties a consent step to its authorization.
 func TestJSONLogsReadTheReferer(t *testing.T) {
 	const ref = "https://mcp.example.com/authorize?client_id=c1&redirect_uri=https%3A%2F%2Fclaude.ai%2Fapi%2Fmcp%2Fauth_callback"
@@ -213,6 +213,7 @@ func TestJSONLogsReadTheReferer(t *testing.T) {
 		"nginx escape=json": `{"time":"2026-11-23T10:00:01+00:00","remote_addr":"127.0.0.1","request_method":"POST","request_uri":"/authorize/consent","status":307,"http_referer":"` + ref + `","http_user_agent":"Mozilla/5.0"}`,
 		"caddy":             `{"level":"info","ts":1763892001.5,"logger":"http.log.access","msg":"handled request","request":{"remote_ip":"127.0.0.1","method":"POST","host":"mcp.example.com","uri":"/authorize/consent","headers":{"User-Agent":["Mozilla/5.0"],"Referer":["` + ref + `"]}},"status":307}`,
 		"pino":              `{"level":30,"time":1763892001500,"req":{"method":"POST","url":"/authorize/consent","headers":{"user-agent":"Mozilla/5.0","referer":"` + ref + `"},"remoteAddress":"127.0.0.1"},"res":{"statusCode":307},"msg":"request completed"}`,
+		"cloudflare":        `{"ClientIP":"203.0.113.57","ClientRequestHost":"mcp.example.com","ClientRequestMethod":"POST","ClientRequestURI":"/authorize/consent","ClientRequestUserAgent":"Mozilla/5.0","ClientRequestReferer":"` + ref + `","EdgeStartTimestamp":"2026-11-23T10:00:01Z","EdgeResponseStatus":307,"RayID":"8f1a2b3c4d5e0001"}`,
 		"gcp":               `{"timestamp":"2026-11-23T10:00:01Z","httpRequest":{"requestMethod":"POST","requestUrl":"/authorize/consent","status":307,"remoteIp":"127.0.0.1","userAgent":"Mozilla/5.0","referer":"` + ref + `"}}`,
 	} {
 		evs, _ := scanAll(t, strings.NewReader(line+"\n"), 0)
