@@ -105,7 +105,7 @@ var Formats = []Format{
 	{Name: "haproxy", Emits: []Emit{
 		access("haproxy", LayerOrigin, Shape{Layout: LayoutHAProxy}),
 		access("haproxy-clf", LayerOrigin, Shape{Layout: LayoutHAProxyCLF}),
-	}, New: func(cfg Config) (Parser, error) { return haproxyParser{cfg: cfg}, nil }},
+	}, New: func(cfg Config) (Parser, error) { return &haproxyParser{cfg: cfg, uaAt: -1}, nil }},
 	{Name: "nginx-combined", Emits: []Emit{
 		access("nginx-combined", LayerOrigin, combinedShape),
 		access("nginx-combined+timing", LayerOrigin, combinedShape),

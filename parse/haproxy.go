@@ -23,7 +23,15 @@ import (
 //
 // "option httplog clf" writes the same facts in the Common Log Format
 // layout, with a zone, and every capture quoted.
-type haproxyParser struct{ cfg Config }
+type haproxyParser struct {
+	cfg Config
+	// uaAt is the request capture that held a user agent on an earlier
+	// line: captures come in the configuration's order, the same on every
+	// line, so a value there that does not look like one ("node") is
+	// still the user agent, and an empty one says none was sent. -1 until
+	// a line shows it.
+	uaAt int
+}
 
 var (
 	// An optional syslog prefix: the wire's "<134>Dec  1 23:30:17
@@ -34,7 +42,7 @@ var (
 	haproxyCLF     = regexp.MustCompile(`^(?P<client>\S+) \S+ \S+ \[(?P<ts>[^\]]+)\] "(?P<request>[^"]*)" (?P<status>-?\d+) (?P<bytes>\+?-?\d+) "[^"]*" "[^"]*" \d+ \d+ "[^"]*" "[^"]*" "(?P<srv>[^"]*)" -?\d+ -?\d+ -?\d+ (?P<tr>-?\d+) (?P<ta>\+?-?\d+) (?P<term>[-A-Za-z]{4}) \d+ \d+ \d+ \d+ \+?\d+ \d+ \d+(?P<caps>(?: "[^"]*")*)\s*$`)
 )
 
-func (p haproxyParser) Parse(line []byte, ev *Event) error {
+func (p *haproxyParser) Parse(line []byte, ev *Event) error {
 	if len(line) > maxPatternLine {
 		return tooLongFor("HAProxy", line)
 	}
@@ -105,7 +113,7 @@ func (p haproxyParser) Parse(line []byte, ev *Event) error {
 		ev.UpstreamDuration, ev.HasUpstream = time.Duration(tr)*time.Millisecond, true
 	}
 	setHAProxyTermination(ev, f["term"], tr)
-	for _, c := range reqCaps {
+	for i, c := range reqCaps {
 		switch {
 		case hasFoldPrefix(c, "bearer ") || hasFoldPrefix(c, "basic "):
 			// A captured Authorization header (redacted already): it was
@@ -118,7 +126,19 @@ func (p haproxyParser) Parse(line []byte, ev *Event) error {
 		case looksLikeUA(c):
 			if !ev.UAKnown {
 				ev.UserAgent, ev.UAKnown = c, true
+				p.uaAt = i
 			}
+		case hasFoldPrefix(c, "https://") || hasFoldPrefix(c, "http://"):
+			// A request header holding a URL is the Referer (Origin
+			// holds no path); it ties a consent step to its authorization.
+			if ev.Referer == "" {
+				ev.Referer = c
+			}
+		}
+	}
+	if !ev.UAKnown && p.uaAt >= 0 && p.uaAt < len(reqCaps) {
+		if c := reqCaps[p.uaAt]; !strings.Contains(c, "://") && !(looksLikeAddrList(c) && c != "-") && !hasFoldPrefix(c, "bearer ") {
+			ev.UserAgent, ev.UAKnown = c, true
 		}
 	}
 	for _, c := range resCaps {

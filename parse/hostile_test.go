@@ -209,7 +209,7 @@ func TestPatternFormatsRefuseHugeLines(t *testing.T) {
 	pattern := 0
 	for _, b := range set.list {
 		switch b.p.(type) {
-		case *regexParser, haproxyParser, gunicornParser:
+		case *regexParser, *haproxyParser, gunicornParser:
 			pattern++
 			var ev Event
 			err := b.p.Parse(huge, &ev)

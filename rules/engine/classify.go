@@ -206,6 +206,32 @@ func hasClaudeCallback(query string) bool {
 	return false
 }
 
+// cutClaudeCallback: the text ends in a redirect_uri cut short (a
+// capture's or a log field's length limit) that is the start of Claude's
+// callback: the Referer HAProxy captured for a consent page, for one.
+// named: the cut value reaches Claude's host, so it is Claude's; a
+// shorter start ("https%3A%2F%2Fcl") could be anyone's.
+func cutClaudeCallback(text string) (cut, named bool) {
+	lt := strings.ToLower(text)
+	i := strings.LastIndex(lt, "redirect_uri=")
+	if i < 0 {
+		return false, false
+	}
+	v := lt[i+len("redirect_uri="):]
+	if strings.ContainsAny(v, "&# ") {
+		return false, false // the value ends before the text does: not cut
+	}
+	v = strings.NewReplacer("%3a", ":", "%2f", "/").Replace(v)
+	for _, host := range []string{"claude.ai", "claude.com"} {
+		full := "https://" + host + "/api/mcp/auth_callback"
+		if v != full && strings.HasPrefix(full, v) {
+			cut = true
+			named = named || len(v) >= len("https://"+host)
+		}
+	}
+	return cut, named
+}
+
 // The connector's user agents: its OAuth broker speaks python-httpx,
 // its MCP client Claude-User. Some requests arrive with none at all.
 func IsBrokerUA(ua string) bool { return hasPrefixFold(ua, "python-httpx/") }

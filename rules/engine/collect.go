@@ -558,9 +558,12 @@ func legOf(pe *parse.Event) leg {
 		for i := 0; i < 3 && strings.Contains(ls, "%25"); i++ {
 			ls = strings.ReplaceAll(ls, "%25", "%")
 		}
+		cut, named := cutClaudeCallback(ls)
 		switch {
-		case hasClaudeCallback(ls):
+		case hasClaudeCallback(ls), named:
 			return legClaude
+		case cut:
+			continue // cut before it names anyone
 		case strings.Contains(ls, "redirect_uri=") || strings.Contains(ls, "redirect_uri%3d"):
 			return legOther
 		}

@@ -71,3 +71,23 @@ func TestParseConnectorURL(t *testing.T) {
 		}
 	}
 }
+
+// A Referer cut short by a capture's length limit still says whose
+// authorization a consent step belongs to once the cut reaches Claude's
+// host; cut before that, it says nothing (not "another client").
+func TestLegOfACutReferer(t *testing.T) {
+	const page = "https://mcp.example.com/authorize?client_id=c_6e0a6cd51655&code_challenge=snIG&redirect_uri="
+	for ref, want := range map[string]leg{
+		page + "https%3A%2F%2Fclaude.ai%2Fapi%2Fmcp%2Fauth_callback&state=s1":  legClaude,
+		page + "https%3A%2F%2Fclaude.ai%2Fapi%2Fmcp%2Fauth":                    legClaude,
+		page + "https%3A%2F%2Fclaude.com%2Fapi":                                legClaude,
+		page + "https%3A%2F%2Fcl":                                              legUnknown,
+		page + "cursor%3A%2F%2Fanysphere.cursor-mcp%2Foauth%2Fcallback":        legOther,
+		page + "https%3A%2F%2Fclaude.ai.example.net%2Fcb":                      legOther,
+		page + "https%3A%2F%2Fchatgpt.com%2Fconnector_platform_oauth_redirect": legOther,
+	} {
+		if got := legOf(&parse.Event{Referer: ref}); got != want {
+			t.Errorf("%s: leg %d, want %d", ref[len(page):], got, want)
+		}
+	}
+}
