@@ -226,3 +226,32 @@ func TestJSONLogsReadTheReferer(t *testing.T) {
 		}
 	}
 }
+
+// HAProxy's captures come in the configuration's order: the one that held
+// a user agent holds it on every line, even one that does not look like
+// a user agent ("node") or is empty (none sent); a captured URL is the
+// Referer.
+func TestHAProxyCapturesByPosition(t *testing.T) {
+	const head = `127.0.0.1:41006 [02/Dec/2026:08:07:52.530] lab app/app 0/0/0/1/1 `
+	in := head + `200 678 - - ---- 2/2/1/1/0 0/0 {mcp.example.com|Mozilla/5.0 (X11; Linux x86_64)|203.0.113.57|https://claude.ai/} "GET /authorize?client_id=c1 HTTP/1.1"` + "\n" +
+		head + `200 512 - - ---- 2/2/1/1/0 0/0 {mcp.example.com|node|198.51.100.14|} "POST /token HTTP/1.1"` + "\n" +
+		head + `401 16 - - ---- 2/2/1/1/0 0/0 {mcp.example.com||198.51.100.15|} "POST /mcp HTTP/1.1"` + "\n" +
+		head + `307 206 - - ---- 2/2/1/1/0 0/0 {mcp.example.com|Mozilla/5.0 (X11; Linux x86_64)|203.0.113.57|https://mcp.example.com/authorize?client_id=c1&redirect_uri=https%3A%2F%2Fclaude.ai%2Fapi%2Fmcp%2Fauth} "POST /authorize/consent HTTP/1.1"` + "\n"
+	evs, _ := scanAll(t, strings.NewReader(in), 0)
+	if len(evs) != 4 {
+		t.Fatalf("%d events, want 4", len(evs))
+	}
+	for i, want := range []struct {
+		ua, ref string
+	}{
+		{"Mozilla/5.0 (X11; Linux x86_64)", "https://claude.ai/"},
+		{"node", ""},
+		{"", ""},
+		{"Mozilla/5.0 (X11; Linux x86_64)", "https://mcp.example.com/authorize?client_id=c1&redirect_uri=https%3A%2F%2Fclaude.ai%2Fapi%2Fmcp%2Fauth"},
+	} {
+		e := evs[i]
+		if !e.UAKnown || e.UserAgent != want.ua || e.Referer != want.ref {
+			t.Errorf("line %d: user agent %q (known %v), Referer %q; want %q, %q", i+1, e.UserAgent, e.UAKnown, e.Referer, want.ua, want.ref)
+		}
+	}
+}
