@@ -109,8 +109,10 @@ func startMarker(evs []*Ev, i int, gone []bool) bool {
 	if parse.IsSynthetic(e.Time) {
 		return false // a pasted summary's bare line is a request, not a marker
 	}
-	if e.HasDuration {
-		return false // it ended without a status: the client went away (Caddy logs 0)
+	if e.HasDuration || e.ClientGone {
+		// It ended without a status: the client went away (Caddy logs
+		// 0, morgan "-"); a later request to the same path is another.
+		return false
 	}
 	for j := i + 1; j < len(evs) && j <= i+mergeLookAhead; j++ {
 		o := evs[j]
