@@ -167,7 +167,7 @@ func readInput(in Input, o Options, c *rules.Collector, pf parse.PrefilterFactor
 		c.Add(s.Event())
 	}
 	sum.Stats = s.Stats()
-	c.PassedOver(sum.Stats.Filtered)
+	c.PassedOver(in.Name, sum.Stats.Filtered)
 	sum.Format = s.Format()
 	sum.Err = withoutName(s.Err(), in.Name)
 	sum.Unrecognised = !s.Recognised() && sum.Stats.Events == 0

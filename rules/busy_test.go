@@ -84,6 +84,6 @@ func readFast(t *testing.T, data []byte, o Options) *Run {
 	for s.Next() {
 		c.Add(s.Event())
 	}
-	c.PassedOver(s.Stats().Filtered)
+	c.PassedOver("busy.log", s.Stats().Filtered)
 	return c.Analyze()
 }

@@ -55,6 +55,11 @@ type Ev struct {
 	message   bool // an app message, not a request
 	candidate bool // the log cannot show who sent it; path and user agent fit the connector
 	onPath    bool // a request to the connector's MCP endpoint (see connectorPaths)
+	// ordinal is the request's rank among its input's requests with the
+	// same method, path and status, kept or not (0 when not counted): the
+	// k-th such request in an untimed log is the k-th in a timed log of
+	// the same traffic (alignUntimed).
+	ordinal int
 }
 
 // IsMessage: an application's message, not a request.

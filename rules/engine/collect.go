@@ -83,6 +83,9 @@ func (c *Collector) Add(pe *parse.Event) {
 	c.noteEnv(pe)
 	in := c.input(pe.Pos.File)
 	e, keep := c.classify(pe, in)
+	if pe.IsRequest() && e.kind != kindOther {
+		e.ordinal = in.countOrdinal(pe.Method, pe.Path, pe.Status)
+	}
 	if !keep {
 		return
 	}
@@ -104,12 +107,16 @@ func (c *Collector) Add(pe *parse.Event) {
 	c.keep(ev)
 }
 
-// PassedOver counts requests the fast path read past without parsing
-// (lines with no trace of the connector), so that the run's totals are
-// the input's.
-func (c *Collector) PassedOver(n int) {
+// PassedOver counts requests the fast path read past without parsing in
+// the input file (lines with no trace of the connector), so that the
+// run's totals are the input's; that input's requests can no longer be
+// ranked (Ev.ordinal).
+func (c *Collector) PassedOver(file string, n int) {
 	c.seen += n
 	c.requests += n
+	if n > 0 {
+		c.input(file).ordinalsOff = true
+	}
 }
 
 func (c *Collector) keep(e *Ev) {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -89,5 +90,34 @@ func TestLegOfACutReferer(t *testing.T) {
 		if got := legOf(&parse.Event{Referer: ref}); got != want {
 			t.Errorf("%s: leg %d, want %d", ref[len(page):], got, want)
 		}
+	}
+}
+
+// An untimed log takes its times from a timed log of the same traffic by
+// the order of their records; where both logs ranked their requests
+// (kept or not), the k-th GET /authorize 200 of one is the k-th of the
+// other, even when each kept a different subset of them.
+func TestAlignUntimedByRank(t *testing.T) {
+	base := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	ev := func(file string, line int, at time.Time, synthetic bool, ordinal int) *Ev {
+		return &Ev{Event: &parse.Event{Pos: parse.Pos{File: file, Line: line}, Time: at, TimeSynthetic: synthetic,
+			Method: "GET", Path: "/authorize", Status: 200}, ordinal: ordinal}
+	}
+	// The app's log kept three query-less authorizations; uvicorn's kept
+	// only the third, the one whose query names Claude's callback.
+	app := []*Ev{ev("app.log", 1, base.Add(1*time.Second), false, 1), ev("app.log", 2, base.Add(2*time.Second), false, 2), ev("app.log", 3, base.Add(3*time.Second), false, 3)}
+	uv := ev("uvicorn.log", 9, time.Date(1, 1, 1, 0, 0, 0, 9e6, time.UTC), true, 3)
+	inputs := map[string]*inputIdentity{"app.log": {}, "uvicorn.log": {untimed: true}}
+	out := alignUntimed(append(append([]*Ev{}, app...), uv), inputs)
+	if !slices.Contains(out, uv) || !uv.Time.Equal(app[2].Time) {
+		t.Errorf("uvicorn's authorization took %v, want the third app record's %v", uv.Time, app[2].Time)
+	}
+	// Without ranks (a log the fast path passed over), the first record
+	// of the same request is all there is.
+	uv = ev("uvicorn.log", 9, time.Date(1, 1, 1, 0, 0, 0, 9e6, time.UTC), true, 3)
+	inputs["app.log"].ordinalsOff = true
+	alignUntimed(append(append([]*Ev{}, app...), uv), inputs)
+	if !uv.Time.Equal(app[0].Time) {
+		t.Errorf("without ranks: %v, want the first record's %v", uv.Time, app[0].Time)
 	}
 }

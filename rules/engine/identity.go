@@ -90,6 +90,11 @@ type inputIdentity struct {
 	agents, untimed bool
 	// queries: the input logs query strings (some request had one).
 	queries bool
+	// ordinals counts the input's flow requests per method, path and
+	// status (see Ev.ordinal); ordinalsOff: they cannot be trusted (too
+	// many distinct keys, or the fast path passed over some lines).
+	ordinals    map[ordinalKey]int
+	ordinalsOff bool
 	// pending holds the input's unconfirmed candidates until it is known
 	// whether a mark of Claude is near them (see Collector.settle).
 	pending []*Ev
@@ -260,4 +265,36 @@ func (c *Collector) lookAlikeTable() []LookAlike {
 		return out[i].UserAgent < out[j].UserAgent
 	})
 	return out
+}
+
+// ordinalKey is what two logs' records of one request agree on.
+type ordinalKey struct {
+	method, path string
+	status       int
+}
+
+// maxOrdinalKeys bounds an input's ordinal counters (a flow has a few
+// dozen distinct requests; a crawler's unique paths are not worth more).
+const maxOrdinalKeys = 4096
+
+// countOrdinal ranks a flow request among its input's requests with the
+// same method, path and status.
+func (in *inputIdentity) countOrdinal(method, path string, status int) int {
+	if in.ordinalsOff {
+		return 0
+	}
+	if in.ordinals == nil {
+		in.ordinals = map[ordinalKey]int{}
+	}
+	k := ordinalKey{method, path, status}
+	n, ok := in.ordinals[k]
+	if !ok {
+		if len(in.ordinals) >= maxOrdinalKeys {
+			in.ordinalsOff = true
+			return 0
+		}
+		k = ordinalKey{strings.Clone(method), strings.Clone(path), status}
+	}
+	in.ordinals[k] = n + 1
+	return n + 1
 }

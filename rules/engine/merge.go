@@ -456,14 +456,32 @@ func alignUntimed(evs []*Ev, inputs map[string]*inputIdentity) []*Ev {
 				continue
 			}
 			requests++
+			// The first record of the same request in the timed logs;
+			// where both logs ranked their requests, the one of the same
+			// rank (the k-th GET /authorize 200 of each): the logs kept
+			// different subsets of the same traffic (the app's log drops
+			// the query that told another client's authorization apart).
+			pick := -1
 			for k := j; k < len(timed) && k < j+alignWindow; k++ {
 				t := timed[k]
-				if t.Pos.File != u.Pos.File && t.Method == u.Method && t.Path == u.Path && (t.Status == 0 || u.Status == 0 || answered(t) == u.Status) {
-					at[i] = t.Time
-					matched++
-					j = k + 1
+				if t.Pos.File == u.Pos.File || t.Method != u.Method || t.Path != u.Path || !(t.Status == 0 || u.Status == 0 || answered(t) == u.Status) {
+					continue
+				}
+				if pick < 0 {
+					pick = k
+				}
+				if !ranked(u, t, inputs) {
 					break
 				}
+				if t.ordinal == u.ordinal {
+					pick = k
+					break
+				}
+			}
+			if pick >= 0 {
+				at[i] = timed[pick].Time
+				matched++
+				j = pick + 1
 			}
 		}
 		if requests == 0 {
@@ -513,4 +531,17 @@ func alignUntimed(evs []*Ev, inputs map[string]*inputIdentity) []*Ev {
 		}
 	}
 	return out
+}
+
+// ranked: both records carry a rank their inputs can vouch for.
+func ranked(u, t *Ev, inputs map[string]*inputIdentity) bool {
+	if u.ordinal == 0 || t.ordinal == 0 {
+		return false
+	}
+	for _, f := range []string{u.Pos.File, t.Pos.File} {
+		if in := inputs[f]; in == nil || in.ordinalsOff {
+			return false
+		}
+	}
+	return true
 }
