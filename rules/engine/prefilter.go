@@ -350,6 +350,12 @@ func (p *Prefilter) Check(line []byte, sh parse.Shape) parse.Verdict {
 	}
 	var f parse.Fields
 	if !sh.Locate(line, &f) {
+		if sh.Layout == parse.LayoutCombined {
+			// Not the input's skeleton: junk, or a line cut short. The
+			// full parse skips it and says where (the scanner leaves
+			// this test to the prefilter).
+			return parse.Keep
+		}
 		return generic()
 	}
 	peer := f.Peer.Of(line)

@@ -185,3 +185,23 @@ func FuzzKeywordsCoverClassifier(f *testing.F) {
 		}
 	})
 }
+
+// A line of a combined log whose fields cannot be located is junk or cut
+// short: the prefilter keeps it, so the full parse skips it and says
+// where, instead of the fast path counting it as a request.
+func TestPrefilterKeepsWhatItCannotLocate(t *testing.T) {
+	p, ok := NewPrefilter(Options{})
+	if !ok {
+		t.Fatal("no prefilter")
+	}
+	p = p.Clone()
+	sh := parse.Shape{Combined: true, Layout: parse.LayoutCombined, UAKnown: true}
+	for _, junk := range []string{"random words without any shape", `{"not":"combined"}`, `203.0.113.9 - - [24/Nov/2026:08:52:49 +0000] "GET /a HTT`} {
+		if v := p.Check([]byte(junk), sh); v != parse.Keep {
+			t.Errorf("%q: verdict %v, want Keep", junk, v)
+		}
+	}
+	if v := p.Check([]byte(`203.0.113.9 - - [24/Nov/2026:08:52:49 +0000] "GET /a HTTP/1.1" 200 5 "-" "curl/8"`), sh); v != parse.Drop {
+		t.Errorf("an ordinary line: verdict %v, want Drop", v)
+	}
+}
