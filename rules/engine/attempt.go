@@ -235,10 +235,19 @@ func (g *grouper) busy(e *Ev) bool {
 	return in != nil && in.others
 }
 
-// logsQueries: e's input writes query strings.
+// logsQueries: e's input writes query strings, or another input that
+// read the flow's requests does: e, had it carried Claude's callback,
+// would have been merged with that log's record of it and kept its query.
 func (g *grouper) logsQueries(e *Ev) bool {
-	in := g.inputs[e.Pos.File]
-	return in != nil && in.queries
+	if in := g.inputs[e.Pos.File]; in != nil && in.queries {
+		return true
+	}
+	for f, in := range g.inputs {
+		if f != e.Pos.File && in.queries && in.flowRequests > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // messageClientID returns the client_id an application's words name

@@ -539,7 +539,7 @@ func (c *Collector) Analyze() *Run {
 	r := &Run{URL: c.opts.URL, Env: &env, Events: c.seen, Requests: c.requests, Kept: len(c.kept), Capped: c.capped,
 		LookAlikes: c.lookAlikeTable(), HiddenClients: hidden && c.requests > 0}
 	inferFronts(c.kept, &env)
-	r.Attempts = group(merge(c.kept), c.opts.URL, &env, c.inputs)
+	r.Attempts = group(merge(c.kept, c.inputs), c.opts.URL, &env, c.inputs)
 	diagnose(r, c.opts.Rules)
 	return r
 }

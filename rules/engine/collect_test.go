@@ -121,3 +121,24 @@ func TestAlignUntimedByRank(t *testing.T) {
 		t.Errorf("without ranks: %v, want the first record's %v", uv.Time, app[0].Time)
 	}
 }
+
+// Two logs' records merge into one request only when their ranks agree
+// (where both logs ranked their requests): an untimed record that took
+// its time from a timed neighbour is not the neighbour's twin.
+func TestMergeRespectsRanks(t *testing.T) {
+	at := time.Date(2026, 11, 23, 10, 0, 6, 0, time.UTC)
+	rec := func(file string, line int, d time.Duration, ordinal int) *Ev {
+		return &Ev{Event: &parse.Event{Pos: parse.Pos{File: file, Line: line}, Time: at.Add(d), Method: "GET", Path: "/authorize", Status: 404, Layer: parse.LayerApp}, ordinal: ordinal}
+	}
+	inputs := map[string]*inputIdentity{"app.log": {}, "morgan.log": {}}
+	if got := merge([]*Ev{rec("app.log", 10, 0, 1), rec("morgan.log", 48, 600*time.Millisecond, 7)}, inputs); len(got) != 2 {
+		t.Errorf("records of ranks 1 and 7 merged into %d events, want 2", len(got))
+	}
+	if got := merge([]*Ev{rec("app.log", 55, 0, 7), rec("morgan.log", 48, 0, 7)}, inputs); len(got) != 1 {
+		t.Errorf("records of the same rank gave %d events, want 1", len(got))
+	}
+	inputs["morgan.log"].ordinalsOff = true
+	if got := merge([]*Ev{rec("app.log", 10, 0, 1), rec("morgan.log", 48, 600*time.Millisecond, 7)}, inputs); len(got) != 1 {
+		t.Errorf("without ranks to vouch: %d events, want 1 (merged by time and fields)", len(got))
+	}
+}

@@ -22,7 +22,7 @@ const sameRequestWindow = 2 * time.Second
 // mergeLookAhead bounds how many later events a record is compared with.
 const mergeLookAhead = 64
 
-func merge(evs []*Ev) []*Ev {
+func merge(evs []*Ev, inputs map[string]*inputIdentity) []*Ev {
 	out := make([]*Ev, 0, len(evs))
 	gone := make([]bool, len(evs))
 	pairs := pairOrder{}
@@ -42,7 +42,7 @@ func merge(evs []*Ev) []*Ev {
 			if o.Time.Sub(e.Time) > sameRequestWindow+e.Duration+o.Duration {
 				break
 			}
-			if sameRequest(e, o) && !seenIn(e, o.Pos.File) && pairs.inOrder(e, o) {
+			if sameRequest(e, o) && !seenIn(e, o.Pos.File) && pairs.inOrder(e, o) && !rankedApart(e, o, inputs) {
 				e = join(e, o)
 				gone[j] = true
 			}
@@ -461,16 +461,18 @@ func alignUntimed(evs []*Ev, inputs map[string]*inputIdentity) []*Ev {
 			// rank (the k-th GET /authorize 200 of each): the logs kept
 			// different subsets of the same traffic (the app's log drops
 			// the query that told another client's authorization apart).
+			// A record whose every candidate is ranked otherwise has no
+			// twin among what the timed logs kept (another client's).
 			pick := -1
 			for k := j; k < len(timed) && k < j+alignWindow; k++ {
 				t := timed[k]
 				if t.Pos.File == u.Pos.File || t.Method != u.Method || t.Path != u.Path || !(t.Status == 0 || u.Status == 0 || answered(t) == u.Status) {
 					continue
 				}
-				if pick < 0 {
-					pick = k
-				}
-				if !ranked(u, t, inputs) {
+				if !ranked(u, t, inputs) || answered(t) != u.Status {
+					if pick < 0 {
+						pick = k
+					}
 					break
 				}
 				if t.ordinal == u.ordinal {
@@ -544,4 +546,16 @@ func ranked(u, t *Ev, inputs map[string]*inputIdentity) bool {
 		}
 	}
 	return true
+}
+
+// rankedApart: both logs ranked their requests with the same method,
+// path and status (Ev.ordinal), and these two hold different ranks: the
+// k-th such request of one log is not the j-th of the other, however
+// close their times (an untimed log's records took their times from the
+// timed one's neighbours).
+func rankedApart(a, b *Ev, inputs map[string]*inputIdentity) bool {
+	if a.Status != b.Status || a.Method != b.Method || a.Path != b.Path {
+		return false // ranks count per method, path and status
+	}
+	return ranked(a, b, inputs) && a.ordinal != b.ordinal
 }
