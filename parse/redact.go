@@ -496,7 +496,7 @@ func valueAfter(line []byte, from int, sep byte, quotedName bool, kind nameKind)
 		return secretSpan{}, end, false
 	}
 	if sep == ':' && !looksLikeCredential(v) {
-		// "Auth: missing or malformed header", "token: expired", JSON's
+		// "authn: no Authorization header", "token: expired", JSON's
 		// "code": 401 and "authorization": false: an app's words or a
 		// JSON literal, not a credential.
 		return secretSpan{}, end, false

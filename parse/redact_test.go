@@ -245,7 +245,7 @@ func TestRedactKeepsPublicValues(t *testing.T) {
 		`GET /.well-known/oauth-authorization-server HTTP/1.1`,
 		`mcptriage ofid_3b5554ba7fdde381 cf-ray: 8f1a2b3c4d5e6f72-AMS`,
 		`{"time":"2026-11-24T09:14:02Z","msg":"request","path":"/mcp","status":401,"authorization":false,"code":401,"request_id":"7f3a9c1e"}`,
-		`Auth: missing or malformed Authorization header`,
+		`authn: rejected, no Authorization header or not a Bearer value`,
 		`token: expired`,
 		`Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36`,
 		`"headers":{"Authorization":[],"User-Agent":["Claude-User"]}`,

@@ -148,7 +148,7 @@ var (
 )
 
 // absenceBefore: one of words in lower, with an absence word among the
-// four words before it ("missing or malformed Authorization header", "no
+// four words before it ("no Authorization header was sent", "no
 // bearer token"). Its cost is the text's length times the words'.
 func absenceBefore(lower string, words []string, absent map[string]bool) bool {
 	for _, w := range words {
