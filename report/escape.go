@@ -69,6 +69,14 @@ func isBidiControl(r rune) bool {
 // The JSON output keeps r exact (JSON escaping makes it safe).
 func Printable(r *Report) *Report { return mapStrings(r, EscapeControls) }
 
+// forTerminal is EscapeControls for text a terminal shows: a tab, which
+// a Markdown draft may keep, becomes a space there, since it would move
+// the cursor by as many columns as the terminal likes and break the
+// wrapping by width.
+func forTerminal(s string) string {
+	return strings.ReplaceAll(EscapeControls(s), "\t", " ")
+}
+
 // mapStrings returns a deep copy of *v in which f has rewritten every
 // string reachable through exported fields, slices, maps and pointers
 // (named string types too). Renderers use it to clean a value once,

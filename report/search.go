@@ -70,8 +70,8 @@ type SearchView struct {
 // words come from GitHub and the user: their control characters are
 // escaped.
 func WriteSearch(w io.Writer, res tracker.Result, v SearchView) error {
-	res = *mapStrings(&res, EscapeControls)
-	v.CommentCommand = EscapeControls(v.CommentCommand)
+	res = *mapStrings(&res, forTerminal)
+	v.CommentCommand = forTerminal(v.CommentCommand)
 	p := painter{on: v.Color}
 	b := &strings.Builder{}
 	fmt.Fprintf(b, "%s %s\n", p.bold("Tracker issues for"), describeQuery(res.Query))

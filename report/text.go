@@ -44,7 +44,7 @@ const maxShownIssues = 8
 // WriteText renders the terminal view. Log text reaches it with its
 // control characters escaped (\x1b), so a log cannot drive the terminal.
 func WriteText(w io.Writer, r *Report, st Style) error {
-	r = Printable(r)
+	r = mapStrings(r, forTerminal)
 	p := painter{on: st.Color}
 	b := &strings.Builder{}
 	lines, events := 0, 0
