@@ -220,10 +220,13 @@ func group(evs []*Ev, url *ConnectorURL, env *Env, inputs map[string]*inputIdent
 	return out
 }
 
-func (g *grouper) start(e *Ev) {
+func (g *grouper) start(e *Ev, before ...*Ev) {
 	g.cur = &Attempt{Env: g.env, URL: g.url}
 	g.out = append(g.out, g.cur)
 	g.takeEarlyWords(e)
+	for _, p := range before {
+		g.cur.add(p)
+	}
 	g.cur.add(e)
 }
 
@@ -361,13 +364,7 @@ func (g *grouper) place(e *Ev) {
 			cur.add(e)
 			return
 		}
-		g.cur = &Attempt{Env: g.env, URL: g.url}
-		g.out = append(g.out, g.cur)
-		g.takeEarlyWords(e)
-		for _, p := range pre {
-			g.cur.add(p)
-		}
-		g.cur.add(e)
+		g.start(e, pre...)
 		return
 	case e.Browser:
 		// A login or consent step: from a browser of an attempt's
@@ -593,13 +590,7 @@ func (g *grouper) restart(e *Ev) {
 		cur.Events = cur.Events[:n]
 		cur.recompute()
 	}
-	g.cur = &Attempt{Env: g.env, URL: g.url}
-	g.out = append(g.out, g.cur)
-	g.takeEarlyWords(e)
-	for _, p := range moved {
-		g.cur.add(p)
-	}
-	g.cur.add(e)
+	g.start(e, moved...)
 }
 
 // valid: an attempt is Claude's when Anthropic's address or Claude's
