@@ -234,12 +234,12 @@ func filterChunk(c *chunk, max int, filter Prefilter, sh Shape) {
 			c.keep = append(c.keep, span{off: off, n: end, line: line})
 		case len(bytes.TrimSpace(l)) == 0:
 			c.blank++
-		case damaged(bytes.TrimSuffix(l, []byte{'\r'}), sh):
+		case damaged(trimCR(l), sh):
 			// The full parse skips it and says where; passing over it
 			// would count it as a request.
 			c.keep = append(c.keep, span{off: off, n: end, line: line})
 		default:
-			switch filter(bytes.TrimSuffix(l, []byte{'\r'}), sh) {
+			switch filter(trimCR(l), sh) {
 			case Keep:
 				c.keep = append(c.keep, span{off: off, n: end, line: line})
 			case Weak:
@@ -269,7 +269,7 @@ func (cs *chunkSource) next() bool {
 			cs.n, cs.tooLong = cs.base+s.line, s.long
 			cs.line = nil
 			if !s.long {
-				cs.line = bytes.TrimSuffix(cs.cur.data[s.off:s.off+s.n], []byte{'\r'})
+				cs.line = trimCR(cs.cur.data[s.off : s.off+s.n])
 			}
 			if s.weak && cs.weakWanted != nil && !cs.weakWanted(cs.line) {
 				cs.filtered++
@@ -363,4 +363,13 @@ func (cs *chunkSource) close() {
 	close(cs.stop)
 	for range cs.results {
 	}
+}
+
+// trimCR drops a line's '\r' (a log written on Windows), inline: the
+// call to bytes.TrimSuffix was measurable at millions of lines.
+func trimCR(l []byte) []byte {
+	if n := len(l); n > 0 && l[n-1] == '\r' {
+		return l[:n-1]
+	}
+	return l
 }

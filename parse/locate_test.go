@@ -168,3 +168,45 @@ func BenchmarkLocateHAProxy(b *testing.B) {
 		sh.Locate(line, &f)
 	}
 }
+
+// The combined layout's time is read at its usual width first (26 bytes)
+// and searched for otherwise: a time of another width, or a field that
+// only looks like the usual one, must still end at its own ']'.
+func TestLocateCombinedTimeWidths(t *testing.T) {
+	for _, c := range []struct{ line, time, target, ua string }{
+		{`203.0.113.7 - - [24/Nov/2026:08:52:49 +0000] "GET /a HTTP/1.1" 200 5 "-" "curl/8"`, "24/Nov/2026:08:52:49 +0000", "/a", "curl/8"},
+		{`203.0.113.7 - - [24/Nov/2026:08:52:49.123 +0000] "GET /b HTTP/1.1" 200 5 "-" "curl/8"`, "24/Nov/2026:08:52:49.123 +0000", "/b", "curl/8"},
+		{`203.0.113.7 - - [2026-11-24T08:52:49Z] "POST /mcp HTTP/1.1" 401 5 "-" "python-httpx/0.28.1"`, "2026-11-24T08:52:49Z", "/mcp", "python-httpx/0.28.1"},
+		// ']' at the usual width inside a shorter time's neighbourhood.
+		{`203.0.113.7 - - [1/Nov/2026:8:52:49 +0000] "GET /x]yz HTTP/1.1" 200 5 "-" "a"`, "1/Nov/2026:8:52:49 +0000", "/x]yz", "a"},
+	} {
+		var f Fields
+		b := []byte(c.line)
+		if !(Shape{Layout: LayoutCombined}).Locate(b, &f) {
+			t.Errorf("%q: not located", c.line)
+			continue
+		}
+		if c.time == "" {
+			continue
+		}
+		if got := string(f.Time.Of(b)); got != c.time {
+			t.Errorf("%q: time %q, want %q", c.line, got, c.time)
+		}
+		if got := string(f.Target.Of(b)); got != c.target {
+			t.Errorf("%q: target %q, want %q", c.line, got, c.target)
+		}
+		if got := string(f.UserAgent.Of(b)); got != c.ua {
+			t.Errorf("%q: user agent %q, want %q", c.line, got, c.ua)
+		}
+	}
+}
+
+// A ']' at the usual time's width does not make a time: "[ab]" is the
+// bracketed field here, and the line is not laid out as combined.
+func TestLocateCombinedTimeLookAlike(t *testing.T) {
+	b := []byte(`203.0.113.7 - - [ab]cdefghijklmnopqrstuvwxy] "GET /c HTTP/1.1" 200 5 "-" "a"`)
+	var f Fields
+	if (Shape{Layout: LayoutCombined}).Locate(b, &f) {
+		t.Errorf("located as combined, time %q", f.Time.Of(b))
+	}
+}

@@ -38,7 +38,7 @@ type Result struct {
 
 // fastPathAfter is how many lines of an input are always parsed in full:
 // small logs keep exact accounting of every line, big ones go fast.
-const fastPathAfter = 10_000
+const fastPathAfter = 2_000
 
 // maxListed is how many inputs of one source the report lists one by
 // one; a source with more (a directory of a hundred thousand files) is

@@ -150,6 +150,65 @@ func BenchmarkPrefilterCombined(b *testing.B) {
 	}
 }
 
+// BenchmarkPrefilterBusy is the busy day's fast path: most lines are
+// other MCP clients on the connector's own endpoints, from public
+// addresses (half of them IPv6), so every field is located and judged.
+func BenchmarkPrefilterBusy(b *testing.B) {
+	var buf bytes.Buffer
+	if _, err := synth.Busy(&buf, synth.Options{Format: "nginx", Lines: 60_000, Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	lines := lineIndex(buf.Bytes())
+	pf0, _ := NewPrefilter(Options{})
+	pf := pf0.Clone()
+	b.SetBytes(int64(buf.Len()))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, l := range lines {
+			pf.CheckCombined(l, true)
+		}
+	}
+}
+
+func BenchmarkLocateBusy(b *testing.B) {
+	var buf bytes.Buffer
+	if _, err := synth.Busy(&buf, synth.Options{Format: "nginx", Lines: 60_000, Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	lines := lineIndex(buf.Bytes())
+	sh := parse.Shape{Combined: true, Layout: parse.LayoutCombined, UAKnown: true}
+	var f parse.Fields
+	b.SetBytes(int64(buf.Len()))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, l := range lines {
+			sh.Locate(l, &f)
+		}
+	}
+}
+
+func BenchmarkNewlinesBusy(b *testing.B) {
+	var buf bytes.Buffer
+	if _, err := synth.Busy(&buf, synth.Options{Format: "nginx", Lines: 60_000, Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	data := buf.Bytes()
+	b.SetBytes(int64(buf.Len()))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		n := 0
+		for off := 0; off < len(data); {
+			j := bytes.IndexByte(data[off:], '\n')
+			if j < 0 {
+				break
+			}
+			off += j + 1
+			n++
+		}
+	}
+}
+
 func BenchmarkPrefilter(b *testing.B) {
 	var buf bytes.Buffer
 	synth.Write(&buf, synth.Options{Format: "nginx", Size: 8 << 20, Seed: 1, Attempts: 3})
@@ -174,6 +233,7 @@ func FuzzKeywordsCoverClassifier(f *testing.F) {
 		"/authorize?client_id=x", "/auth?client_id=c", "/register", "/realms/x/clients-registrations/openid-connect",
 		"/oauth_callback", "/sign-in", "/sso/start", "/api/mcp", "/sse", "/messages/", "/x?action=token",
 		"/x?response_type=code", "/session/new", "/token/", "/assets/app.js", "/",
+		"/OAuth/Authorize", "/MCP", "/Register", "/.Well-Known/OpenID-Configuration",
 	} {
 		f.Add("POST", seed)
 	}
