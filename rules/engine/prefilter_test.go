@@ -265,3 +265,34 @@ func TestPrefilterKeepsWhatItCannotLocate(t *testing.T) {
 		t.Errorf("an ordinary line: verdict %v, want Drop", v)
 	}
 }
+
+// publicV4 judges IPv4 peers by their octets; it must agree with
+// IsNonPublic and IsCloudflare, which the collector uses, on every
+// boundary of their ranges and on a spread of other addresses.
+func TestPublicV4AgreesWithRanges(t *testing.T) {
+	var addrs []netip.Addr
+	for _, p := range append(mustPrefixes("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16", "100.64.0.0/10", "0.0.0.0/32"), cloudflareRanges...) {
+		if !p.Addr().Is4() {
+			continue
+		}
+		first := p.Masked().Addr()
+		b := first.As4()
+		host := uint32(1)<<(32-p.Bits()) - 1
+		v := (uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])) | host
+		last := netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+		addrs = append(addrs, first, first.Prev(), first.Next(), last, last.Next(), last.Prev())
+	}
+	for i := uint32(0); i < 1<<16; i++ {
+		v := i * 65521 // a spread over the whole space
+		addrs = append(addrs, netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}))
+	}
+	for _, a := range addrs {
+		if !a.IsValid() || !a.Is4() {
+			continue
+		}
+		want := !IsNonPublic(a) && !IsCloudflare(a)
+		if got := publicV4(a.As4()); got != want {
+			t.Errorf("%s: publicV4 says %v, the ranges %v", a, got, want)
+		}
+	}
+}
