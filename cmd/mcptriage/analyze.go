@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mcptriage/mcptriage/internal/scrub"
 	"github.com/mcptriage/mcptriage/parse"
 	"github.com/mcptriage/mcptriage/pipeline"
 	"github.com/mcptriage/mcptriage/report"
@@ -177,9 +176,6 @@ func runAnalyze(opts *analyzeOptions) error {
 // sources and options, and run the pipeline. No input that reads as a
 // log is an input error: nothing is diagnosed from no evidence.
 func readLogs(f *factory, opts *logOptions, out *outputFlags) (*pipeline.Result, error) {
-	// The output's second redaction pass loads its rules meanwhile: the
-	// first lines of a log are read on one core.
-	scrub.Prepare()
 	if opts.Demo && len(opts.Files) > 0 {
 		return nil, usageErrorf("--demo reads the bundled sample; give either --demo or files, not both")
 	}

@@ -80,11 +80,6 @@ func load() {
 	})
 }
 
-// Prepare starts loading the rules in the background, so that the first
-// line written does not wait for them: compiling gitleaks' rules takes
-// tens of milliseconds, which a caller can spend reading its input.
-func Prepare() { go load() }
-
 // DisableForTest turns the pass off until restore is called, so that a
 // test can show what the other pass alone lets through. Outside a test
 // binary it panics.
