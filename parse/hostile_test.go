@@ -233,3 +233,24 @@ func TestPatternFormatsRefuseHugeLines(t *testing.T) {
 		t.Errorf("only %d pattern-read formats in the set: the test checks nothing", pattern)
 	}
 }
+
+// Binary lines reach the full parse (which skips them and says where)
+// even from a prefilter that would drop everything: the fast path tests
+// each megabyte for NUL bytes and invalid UTF-8 at once, and only a
+// megabyte that fails is tested line by line. Both kinds of binary line
+// sit in the middle of a chunk of ordinary lines here.
+func TestFastPathHandsOverBinary(t *testing.T) {
+	var b bytes.Buffer
+	b.Write(combinedLog(20000, false, true, 0, 0))
+	for _, j := range []string{"\x00\x01\x02binary\xff\xfe", "\xc3\x28\xa0\xa1\xe2\x28\xa1\xf0\x28\x8c\xbc"} {
+		for k := 0; k < 50; k++ {
+			b.WriteString(j + "\n")
+		}
+	}
+	b.Write(combinedLog(20000, false, true, 0, 0))
+	dropAll := func() Prefilter { return func([]byte, Shape) Verdict { return Drop } }
+	fast := scanChunked(t, b.Bytes(), 0, dropAll, 10000)
+	if fast.stats.Skipped != 100 {
+		t.Errorf("fast path skipped %d lines, want the 100 binary ones", fast.stats.Skipped)
+	}
+}
