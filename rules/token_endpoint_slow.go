@@ -41,8 +41,8 @@ MCP request).`,
 				return found(Medium, fmt.Sprintf("%s: the gateway timed out waiting for the token handler.", req(t)), t)
 			}
 		}
-		if re := unloggedTokenRequest(a); re != nil {
-			return found(Medium, fmt.Sprintf("The connector fetched the authorization-server metadata again%s, as it does right before its token request, and no token request is logged. %s writes no line for a request whose client gave up waiting, so a token endpoint slower than the connector's 10 s leaves exactly this.", at(re.Time), re.Format), re).WithNext(
+		if re, format := unloggedTokenRequest(a); re != nil {
+			return found(Medium, fmt.Sprintf("The connector fetched the authorization-server metadata again%s, as it does right before its token request, and no token request is logged. %s writes no line for a request whose client gave up waiting, so a token endpoint slower than the connector's 10 s leaves exactly this.", at(re.Time), format), re).WithNext(
 				"Time the token endpoint (the same request with curl, or your application's own timing), or log requests when they start: a token request that runs past 10 s decides it.")
 		}
 		return nil
@@ -51,20 +51,30 @@ MCP request).`,
 
 // unloggedTokenRequest returns the authorization-server metadata fetch
 // that followed the browser's return to Claude in a log that writes
-// nothing for a request its client abandoned (uvicorn's access log),
-// when no token request is logged after it: the token request was most
-// likely sent and given up on.
-func unloggedTokenRequest(a *Attempt) *Ev {
+// nothing for a request its client abandoned (uvicorn's access log), and
+// that log's format, when no token request is logged after it: the
+// token request was most likely sent and given up on. The fetch may be
+// one event with the application's own record of it (merged); the
+// uvicorn record among its views counts as much.
+func unloggedTokenRequest(a *Attempt) (*Ev, string) {
 	cb := callbackRedirect(a)
 	if cb == nil || a.Has(RoleToken) {
-		return nil
+		return nil, ""
 	}
 	for _, e := range a.After(cb) {
-		if e.Role == RoleASMeta && dropsAbandoned(e.Format) {
-			return e
+		if e.Role != RoleASMeta {
+			continue
+		}
+		if dropsAbandoned(e.Format) {
+			return e, e.Format
+		}
+		for _, v := range e.Views {
+			if dropsAbandoned(v.Format) {
+				return e, v.Format
+			}
 		}
 	}
-	return nil
+	return nil, ""
 }
 
 // refetchAfterCallback: the connector's backend fetched the authorization
@@ -83,4 +93,10 @@ func refetchAfterCallback(a *Attempt, cb *Ev) bool {
 // client disconnected before the answer (nginx writes 499, Caddy status 0).
 func dropsAbandoned(format string) bool {
 	return strings.HasPrefix(format, "uvicorn") || strings.HasPrefix(format, "gunicorn")
+}
+
+// unlogged: the attempt has such a fetch (see unloggedTokenRequest).
+func unlogged(a *Attempt) bool {
+	e, _ := unloggedTokenRequest(a)
+	return e != nil
 }

@@ -23,7 +23,7 @@ the user's browser may have lost claude.ai's session on the way back
 	Fix: "Rule out a token endpoint on another host and a browser that blocks claude.ai cookies; then file an issue with the ofid and the callback's time.",
 	Run: func(a *Attempt) *Finding {
 		redirect := callbackRedirect(a)
-		if redirect == nil || a.Has(RoleToken) || a.Outcome == OutcomeConnected || unloggedTokenRequest(a) != nil {
+		if redirect == nil || a.Has(RoleToken) || a.Outcome == OutcomeConnected || unlogged(a) {
 			return nil
 		}
 		return found(Medium, fmt.Sprintf("The browser was sent back to Claude%s (%s), and no token request reached this server afterwards.", at(redirect.Time), req(redirect)), redirect).WithNext(callbackNext)

@@ -60,6 +60,11 @@ type Ev struct {
 	// k-th such request in an untimed log is the k-th in a timed log of
 	// the same traffic (alignUntimed).
 	ordinal int
+	// clientOrdinal is the same rank among the requests of the same
+	// public client (0 when the record shows none): concurrent requests
+	// of different clients can be written in different orders by two
+	// logs, one client's own requests cannot.
+	clientOrdinal int
 }
 
 // IsMessage: an application's message, not a request.

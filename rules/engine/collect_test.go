@@ -122,6 +122,36 @@ func TestAlignUntimedByRank(t *testing.T) {
 	}
 }
 
+// Two logs may write concurrent requests of different clients in
+// different orders (each when its response ended): where both show
+// public client addresses, a record's twin is the same client's request
+// of the same rank, not the request of the same rank among all clients.
+func TestAlignUntimedByClientRank(t *testing.T) {
+	base := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	other, connector := netip.MustParseAddr("203.0.113.9"), netip.MustParseAddr("160.79.106.35")
+	ev := func(file string, line int, at time.Time, synthetic bool, peer netip.Addr, ordinal int) *Ev {
+		return &Ev{Event: &parse.Event{Pos: parse.Pos{File: file, Line: line}, Time: at, TimeSynthetic: synthetic,
+			Method: "POST", Path: "/mcp", Status: 200, Peer: peer}, ordinal: ordinal, clientOrdinal: 1}
+	}
+	// The app logged the other client's initialize first; gunicorn, the
+	// connector's (its response ended first).
+	app := []*Ev{ev("app.log", 1, base.Add(100*time.Millisecond), false, other, 1), ev("app.log", 2, base.Add(117*time.Millisecond), false, connector, 2)}
+	synthetic := time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	gun := []*Ev{ev("gunicorn.log", 44, synthetic.Add(44*time.Millisecond), true, connector, 1), ev("gunicorn.log", 45, synthetic.Add(45*time.Millisecond), true, other, 2)}
+	inputs := map[string]*inputIdentity{"app.log": {}, "gunicorn.log": {untimed: true}}
+	out := alignUntimed(append(append([]*Ev{}, app...), gun...), inputs)
+	if !gun[0].Time.Equal(app[1].Time) {
+		t.Errorf("the connector's request in gunicorn.log took %v, want its twin's %v", gun[0].Time, app[1].Time)
+	}
+	SortByTime(out)
+	if got := merge(out, inputs); len(got) != 2 {
+		for _, e := range got {
+			t.Logf("%s:%d %v %s", e.Pos.File, e.Pos.Line, e.Time, e.Peer)
+		}
+		t.Errorf("two requests merged into %d events, want 2", len(got))
+	}
+}
+
 // Two logs' records merge into one request only when their ranks agree
 // (where both logs ranked their requests): an untimed record that took
 // its time from a timed neighbour is not the neighbour's twin.

@@ -95,6 +95,8 @@ type inputIdentity struct {
 	// many distinct keys, or the fast path passed over some lines).
 	ordinals    map[ordinalKey]int
 	ordinalsOff bool
+	// clientOrdinals counts them per public client too (Ev.clientOrdinal).
+	clientOrdinals map[clientOrdinalKey]int
 	// pending holds the input's unconfirmed candidates until it is known
 	// whether a mark of Claude is near them (see Collector.settle).
 	pending []*Ev
@@ -273,6 +275,12 @@ type ordinalKey struct {
 	status       int
 }
 
+// clientOrdinalKey is an ordinalKey of one public client.
+type clientOrdinalKey struct {
+	ordinalKey
+	client netip.Addr
+}
+
 // maxOrdinalKeys bounds an input's ordinal counters (a flow has a few
 // dozen distinct requests; a crawler's unique paths are not worth more).
 const maxOrdinalKeys = 4096
@@ -296,5 +304,32 @@ func (in *inputIdentity) countOrdinal(method, path string, status int) int {
 		k = ordinalKey{strings.Clone(method), strings.Clone(path), status}
 	}
 	in.ordinals[k] = n + 1
+	return n + 1
+}
+
+// countClientOrdinal ranks a flow request among its input's requests
+// with the same method, path and status from the same public client; 0
+// when the client is not a public address (a proxy's, a private one, or
+// none) or the input's ranks are off.
+func (in *inputIdentity) countClientOrdinal(e *parse.Event) int {
+	client, _ := clientOf(e)
+	if in.ordinalsOff || !client.IsValid() || IsNonPublic(client) || IsCloudflare(client) {
+		return 0
+	}
+	if in.clientOrdinals == nil {
+		in.clientOrdinals = map[clientOrdinalKey]int{}
+	}
+	k := clientOrdinalKey{ordinalKey{e.Method, e.Path, e.Status}, client}
+	n, ok := in.clientOrdinals[k]
+	if !ok {
+		if len(in.clientOrdinals) >= maxOrdinalKeys {
+			// Too many clients to rank: every rank of this input is
+			// given up, as with too many paths.
+			in.ordinalsOff = true
+			return 0
+		}
+		k.method, k.path = strings.Clone(e.Method), strings.Clone(e.Path)
+	}
+	in.clientOrdinals[k] = n + 1
 	return n + 1
 }

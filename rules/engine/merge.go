@@ -3,6 +3,7 @@ package engine
 import (
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"sort"
 	"time"
 
@@ -86,14 +87,24 @@ func keepFileOrder(evs []*Ev) {
 // second's twins in a millisecond log (two browsers with the same user
 // agent on /authorize, one of them another client's that the other log
 // set aside); the order rules out the ones before the last pair.
-type pairOrder map[[2]string][2]int
+type pairOrder map[pairKey][2]int
+
+// pairKey is a pair of logs, and the client whose requests are paired
+// when both records name a public one.
+type pairKey struct {
+	files  [2]string
+	client netip.Addr
+}
 
 func (p pairOrder) inOrder(a, b *Ev) bool {
 	x, y := a.Pos, b.Pos
 	if x.File > y.File {
 		x, y = y, x
 	}
-	key := [2]string{x.File, y.File}
+	key := pairKey{files: [2]string{x.File, y.File}}
+	// Each client's requests keep their order in both logs; the order
+	// between clients' concurrent requests is each log's own.
+	key.client = sharedClient(a, b)
 	last, ok := p[key]
 	if ok && (x.Line > last[0]) != (y.Line > last[1]) {
 		return false
@@ -198,6 +209,18 @@ func clientsAgree(a, b *Ev) bool {
 		}
 	}
 	return false
+}
+
+// sharedClient is the public address both records name for their
+// client, or the zero address.
+func sharedClient(a, b *Ev) netip.Addr {
+	cb := candidateClients(b)
+	for _, x := range candidateClients(a) {
+		if slices.Contains(cb, x) {
+			return x
+		}
+	}
+	return netip.Addr{}
 }
 
 // candidateClients lists the public addresses a record names for its client.
@@ -451,6 +474,11 @@ func alignUntimed(evs []*Ev, inputs map[string]*inputIdentity) []*Ev {
 		sort.SliceStable(un, func(i, j int) bool { return un[i].Pos.Line < un[j].Pos.Line })
 		at := make([]time.Time, len(un))
 		matched, requests, j := 0, 0, 0
+		// used marks the timed records already taken: a record ranked
+		// among its client's requests may find its twin before j (the
+		// logs wrote concurrent clients in different orders), so the
+		// search for it starts a window before j, skipping those.
+		used := make([]bool, len(timed))
 		for i, u := range un {
 			if u.message || !u.IsRequest() {
 				continue
@@ -464,10 +492,23 @@ func alignUntimed(evs []*Ev, inputs map[string]*inputIdentity) []*Ev {
 			// A record whose every candidate is ranked otherwise has no
 			// twin among what the timed logs kept (another client's).
 			pick := -1
-			for k := j; k < len(timed) && k < j+alignWindow; k++ {
+			for k := max(0, j-alignWindow); k < len(timed) && k < j+alignWindow; k++ {
 				t := timed[k]
-				if t.Pos.File == u.Pos.File || t.Method != u.Method || t.Path != u.Path || !(t.Status == 0 || u.Status == 0 || answered(t) == u.Status) {
+				if used[k] || t.Pos.File == u.Pos.File || t.Method != u.Method || t.Path != u.Path || !(t.Status == 0 || u.Status == 0 || answered(t) == u.Status) {
 					continue
+				}
+				if !clientsAgree(u, t) {
+					continue // another client's request
+				}
+				if clientRanked(u, t, inputs) {
+					if t.clientOrdinal == u.clientOrdinal {
+						pick = k
+						break
+					}
+					continue
+				}
+				if k < j {
+					continue // behind the order both logs share
 				}
 				if !ranked(u, t, inputs) || answered(t) != u.Status {
 					if pick < 0 {
@@ -483,7 +524,8 @@ func alignUntimed(evs []*Ev, inputs map[string]*inputIdentity) []*Ev {
 			if pick >= 0 {
 				at[i] = timed[pick].Time
 				matched++
-				j = pick + 1
+				used[pick] = true
+				j = max(j, pick+1)
 			}
 		}
 		if requests == 0 {
@@ -557,5 +599,23 @@ func rankedApart(a, b *Ev, inputs map[string]*inputIdentity) bool {
 	if a.Status != b.Status || a.Method != b.Method || a.Path != b.Path {
 		return false // ranks count per method, path and status
 	}
+	if clientRanked(a, b, inputs) {
+		return a.clientOrdinal != b.clientOrdinal
+	}
 	return ranked(a, b, inputs) && a.ordinal != b.ordinal
+}
+
+// clientRanked: both records were ranked among their public client's
+// requests, and name the same client. Those ranks outweigh the ranks
+// among all clients: two logs may write concurrent requests of different
+// clients in different orders (each when its response ended), so the
+// k-th POST /mcp 200 of one can be the (k+1)-th of the other, while one
+// client's requests keep their order in both.
+func clientRanked(a, b *Ev, inputs map[string]*inputIdentity) bool {
+	if a.clientOrdinal == 0 || b.clientOrdinal == 0 || !ranked(a, b, inputs) {
+		return false
+	}
+	ca, _ := clientOf(a.Event)
+	cb, _ := clientOf(b.Event)
+	return ca == cb
 }
