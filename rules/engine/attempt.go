@@ -240,7 +240,7 @@ func (g *grouper) start(e *Ev, before ...*Ev) {
 // connector's.
 func (g *grouper) busy(e *Ev) bool {
 	in := g.inputs[e.Pos.File]
-	return in != nil && in.others
+	return in != nil && (in.others || in.publicFlow)
 }
 
 // logsQueries: e's input writes query strings, or another input that

@@ -245,6 +245,10 @@ func (c *Collector) classify(pe *parse.Event, in *inputIdentity) (e Ev, keep boo
 		e.Retired = inAny(client, c.retired)
 	case clientPublic:
 		in.notePublic(client)
+		switch e.kind {
+		case kindMCPish, kindPRM, kindASMeta, kindRegister, kindToken:
+			in.publicFlow = true
+		}
 	default:
 		in.hidden++
 	}

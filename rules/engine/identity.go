@@ -78,6 +78,11 @@ type inputIdentity struct {
 	// recognised in by its address needs a mark of its own (Claude's
 	// callback, Claude-User, the app naming Claude).
 	others bool
+	// publicFlow: public addresses outside Anthropic's range sent requests
+	// to the flow's own endpoints (MCP, metadata, registration, token):
+	// other clients use this server, whether or not the log names their
+	// user agents (a log without them shows them only so).
+	publicFlow bool
 	// markers are the times of such marks, in the input's order.
 	markers []time.Time
 	// hidden counts requests whose client the input does not show.
