@@ -204,6 +204,13 @@ func quoted(line []byte, i int) (Span, bool) {
 	if i >= len(line) || line[i] != '"' {
 		return noSpan, false
 	}
+	// Most referers are "-": a field of a byte or two is walked rather
+	// than searched.
+	for j := i + 1; j < len(line) && j <= i+3 && line[j] != '\\'; j++ {
+		if line[j] == '"' {
+			return Span{i + 1, j}, true
+		}
+	}
 	end := closingQuote(line, i+1)
 	if end < 0 {
 		return noSpan, false

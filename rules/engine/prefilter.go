@@ -24,6 +24,10 @@ type Prefilter struct {
 	// seen remembers the kinds of recent paths: a log repeats a few
 	// hundred paths (pages, assets, API calls) millions of times.
 	seen map[string]tokKind
+	// lastTok and lastKind are the last path looked up (kept in place,
+	// up to its capacity), compared before the memory.
+	lastTok  []byte
+	lastKind tokKind
 	// public remembers publicPeer's answer per peer text: a busy server's
 	// clients come back thousands of times, and parsing an IPv6 address
 	// and testing it against Cloudflare's ranges on every line was a
@@ -66,6 +70,7 @@ func (p *Prefilter) Clone() *Prefilter {
 	c := *p
 	c.scratch = make([]byte, 0, 512)
 	c.seen = make(map[string]tokKind, 1024)
+	c.lastTok = make([]byte, 0, 64)
 	c.public = make(map[string]bool, 1024)
 	if p.tally != nil {
 		c.tally = p.tally.part()
@@ -246,15 +251,23 @@ func (p *Prefilter) pathVerdict(tok []byte) parse.Verdict { return p.tokenKind(t
 // tokenKind classifies a path token, from the memory of recent paths
 // when it can.
 func (p *Prefilter) tokenKind(tok []byte) tokKind {
+	if p.seen != nil && len(p.lastTok) > 0 && string(tok) == string(p.lastTok) {
+		// A busy MCP server's lines are mostly on one path, often in a
+		// row: the last path is compared before the memory is looked in.
+		return p.lastKind
+	}
 	if p.seen != nil {
-		if k, ok := p.seen[string(tok)]; ok { // no allocation for the lookup
-			return k
+		k, ok := p.seen[string(tok)] // no allocation for the lookup
+		if !ok {
+			k = p.tokenKindOf(tok)
+			if len(p.seen) >= seenMax {
+				clear(p.seen)
+			}
+			p.seen[string(tok)] = k
 		}
-		k := p.tokenKindOf(tok)
-		if len(p.seen) >= seenMax {
-			clear(p.seen)
+		if len(tok) <= cap(p.lastTok) {
+			p.lastTok, p.lastKind = append(p.lastTok[:0], tok...), k
 		}
-		p.seen[string(tok)] = k
 		return k
 	}
 	return p.tokenKindOf(tok)
@@ -360,7 +373,9 @@ func (p *Prefilter) Check(line []byte, sh parse.Shape) parse.Verdict {
 	}
 	peer := f.Peer.Of(line)
 	for _, m := range p.addrs {
-		if bytes.HasPrefix(peer, m) {
+		// The first byte first: most peers differ there, and the call
+		// to compare was measurable on every line.
+		if len(peer) >= len(m) && peer[0] == m[0] && string(peer[:len(m)]) == string(m) {
 			return parse.Keep
 		}
 	}
