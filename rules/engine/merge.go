@@ -27,6 +27,14 @@ func merge(evs []*Ev, inputs map[string]*inputIdentity) []*Ev {
 	out := make([]*Ev, 0, len(evs))
 	gone := make([]bool, len(evs))
 	pairs := pairOrder{}
+	// The longest request any record took: a record written at a
+	// request's start (Apache's %t) and its twin written at the end (an
+	// app's, with the duration) lie that far apart, with shorter
+	// requests' records between them.
+	var longest time.Duration
+	for _, e := range evs {
+		longest = max(longest, e.Duration)
+	}
 	for i, e := range evs {
 		if gone[i] {
 			continue
@@ -40,8 +48,12 @@ func merge(evs []*Ev, inputs map[string]*inputIdentity) []*Ev {
 			if gone[j] {
 				continue
 			}
-			if o.Time.Sub(e.Time) > sameRequestWindow+e.Duration+o.Duration {
+			gap := o.Time.Sub(e.Time)
+			if gap > sameRequestWindow+e.Duration+longest {
 				break
+			}
+			if gap > sameRequestWindow+e.Duration+o.Duration {
+				continue // too far for this one; a longer request may still be e's twin
 			}
 			if sameRequest(e, o) && !seenIn(e, o.Pos.File) && pairs.inOrder(e, o) && !rankedApart(e, o, inputs) {
 				e = join(e, o)
