@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"text/template"
 	"time"
@@ -32,7 +33,7 @@ func StartApp(dir string, f Faults) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := listenUnclaimed()
 	if err != nil {
 		file.Close()
 		return nil, err
@@ -326,6 +327,11 @@ func (p *Proxy) start(addrs ...string) error {
 		return fmt.Errorf("%s exited after the port answered (%v): %s", p.cmd.Path, err, p.output())
 	case <-time.After(150 * time.Millisecond):
 	}
+	// gunicorn does not exit at once: it says so and retries for seconds.
+	if out := p.output(); strings.Contains(out, "Connection in use") || strings.Contains(out, "Address already in use") {
+		p.Stop()
+		return fmt.Errorf("%s could not bind its port, which another process answers: %s", p.cmd.Path, out)
+	}
 	return nil
 }
 
@@ -384,13 +390,51 @@ func Binary(name string) (string, error) {
 	return "", fmt.Errorf("%s is not installed", name)
 }
 
-// freePort finds a loopback port nobody listens on. Another process may
-// take it before the proxy binds; start then fails with a clear error.
+// freePort finds a loopback port nobody listens on, and never hands out
+// the same port twice in one run: the kernel gives a port closed a moment
+// ago to the next caller, and two fronts staged at once then raced for it
+// (gunicorn retried "Connection in use" for five seconds while the other
+// front answered its connector's requests, and both cases' logs were
+// wrong). Another process may still take it before the proxy binds;
+// start then fails with a clear error.
 func freePort() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	for try := 0; try < 100; try++ {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return "", err
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		if !portsGiven[addr] {
+			portsGiven[addr] = true
+			return addr, nil
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
+	return "", fmt.Errorf("no loopback port that this run has not handed out already, after 100 tries")
+}
+
+var (
+	portsMu    sync.Mutex
+	portsGiven = map[string]bool{}
+)
+
+// listenUnclaimed listens on a loopback port that freePort has not handed
+// to a front that may not have bound it yet.
+func listenUnclaimed() (net.Listener, error) {
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	for try := 0; try < 100; try++ {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		if addr := ln.Addr().String(); !portsGiven[addr] {
+			portsGiven[addr] = true
+			return ln, nil
+		}
+		ln.Close()
+	}
+	return nil, fmt.Errorf("no loopback port that this run has not handed out already, after 100 tries")
 }

@@ -143,7 +143,7 @@ func stageCase(t *testing.T, f Front, c Case) caseRun {
 		} else {
 			px, err = f.Start(dir, app.Addr)
 		}
-		if err == nil || !strings.Contains(err.Error(), "exited") {
+		if err == nil || !strings.Contains(err.Error(), "exited") && !strings.Contains(err.Error(), "could not bind") {
 			break
 		}
 		t.Logf("%s did not start, trying another port: %v", f.Name, err)
