@@ -51,7 +51,21 @@ type Collector struct {
 	// inputs holds what each input shows about its clients.
 	inputs map[string]*inputIdentity
 	tally  *lookAlikeTally
+	// rankMarks are Claude's marks in inputs without times, by rank
+	// (see noteRankMark).
+	rankMarks []rankMark
 }
+
+// rankMark is a mark of Claude in an input without times: its request's
+// key and rank (Ev.ordinal).
+type rankMark struct {
+	key     ordinalKey
+	ordinal int
+	file    string
+}
+
+// maxRankMarks bounds them: a flow has one or two.
+const maxRankMarks = 64
 
 // browserSeen is a browser that asked for an authorization with Claude's
 // callback: its user agent, and when.
@@ -86,6 +100,7 @@ func (c *Collector) Add(pe *parse.Event) {
 	if pe.IsRequest() && e.kind != kindOther {
 		e.ordinal = in.countOrdinal(pe.Method, pe.Path, pe.Status)
 		e.clientOrdinal = in.countClientOrdinal(pe)
+		c.noteRankMark(pe, &e, in)
 	}
 	if !keep {
 		return
@@ -106,6 +121,31 @@ func (c *Collector) Add(pe *parse.Event) {
 		return
 	}
 	c.keep(ev)
+}
+
+// noteRankMark carries Claude's marks from an input without times to
+// one with them. Claude's callback may be only in a log without times
+// (uvicorn writes the query; the app's timed log drops it), where its
+// time is unknown; the same request's record in a timed log holds the
+// same rank among its log's requests of the same key (Ev.ordinal), and
+// there it is a mark too, so that the timed log's candidates near it are
+// kept (see settle). The log without times must come first.
+func (c *Collector) noteRankMark(pe *parse.Event, e *Ev, in *inputIdentity) {
+	if e.ordinal == 0 {
+		return
+	}
+	if pe.TimeSynthetic {
+		if claudeMark(pe, e.kind) && len(c.rankMarks) < maxRankMarks {
+			c.rankMarks = append(c.rankMarks, rankMark{ordinalKey{strings.Clone(pe.Method), strings.Clone(pe.Path), pe.Status}, e.ordinal, pe.Pos.File})
+		}
+		return
+	}
+	for _, m := range c.rankMarks {
+		if m.ordinal == e.ordinal && m.file != pe.Pos.File && m.key.status == pe.Status && m.key.method == pe.Method && m.key.path == pe.Path {
+			in.noteMarker(pe.Time)
+			return
+		}
+	}
 }
 
 // PassedOver counts requests the fast path read past without parsing in

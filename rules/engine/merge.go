@@ -544,7 +544,7 @@ func alignUntimed(evs []*Ev, inputs map[string]*inputIdentity) []*Ev {
 			continue
 		}
 		own := inputs[file]
-		sameTraffic := own != nil && own.showsNoOne() && own.flowRequests > 0 && readElsewhere*2 >= own.flowRequests
+		sameTraffic := own != nil && !own.agents && !own.showsClients() && own.flowRequests > 0 && readElsewhere*2 >= own.flowRequests
 		if matched*2 < requests || sameTraffic {
 			if !sameTraffic && (matched*2 < timedRequests || matched == 0) {
 				continue
