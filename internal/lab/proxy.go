@@ -398,21 +398,12 @@ func Binary(name string) (string, error) {
 // wrong). Another process may still take it before the proxy binds;
 // start then fails with a clear error.
 func freePort() (string, error) {
-	portsMu.Lock()
-	defer portsMu.Unlock()
-	for try := 0; try < 100; try++ {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return "", err
-		}
-		addr := ln.Addr().String()
-		ln.Close()
-		if !portsGiven[addr] {
-			portsGiven[addr] = true
-			return addr, nil
-		}
+	ln, err := listenUnclaimed()
+	if err != nil {
+		return "", err
 	}
-	return "", fmt.Errorf("no loopback port that this run has not handed out already, after 100 tries")
+	defer ln.Close()
+	return ln.Addr().String(), nil
 }
 
 var (

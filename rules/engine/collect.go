@@ -99,7 +99,7 @@ func (c *Collector) Add(pe *parse.Event) {
 	e, keep := c.classify(pe, in)
 	if pe.IsRequest() && e.kind != kindOther {
 		e.ordinal = in.countOrdinal(pe.Method, pe.Path, pe.Status)
-		e.clientOrdinal = in.countClientOrdinal(pe)
+		e.clientOrdinal = in.countClientOrdinal(&e)
 		c.noteRankMark(pe, &e, in)
 	}
 	if !keep {

@@ -131,7 +131,7 @@ func TestAlignUntimedByClientRank(t *testing.T) {
 	other, connector := netip.MustParseAddr("203.0.113.9"), netip.MustParseAddr("160.79.106.35")
 	ev := func(file string, line int, at time.Time, synthetic bool, peer netip.Addr, ordinal int) *Ev {
 		return &Ev{Event: &parse.Event{Pos: parse.Pos{File: file, Line: line}, Time: at, TimeSynthetic: synthetic,
-			Method: "POST", Path: "/mcp", Status: 200, Peer: peer}, ordinal: ordinal, clientOrdinal: 1}
+			Method: "POST", Path: "/mcp", Status: 200, Peer: peer}, Client: peer, ordinal: ordinal, clientOrdinal: 1}
 	}
 	// The app logged the other client's initialize first; gunicorn, the
 	// connector's (its response ended first).

@@ -313,11 +313,12 @@ func (in *inputIdentity) countOrdinal(method, path string, status int) int {
 }
 
 // countClientOrdinal ranks a flow request among its input's requests
-// with the same method, path and status from the same public client; 0
-// when the client is not a public address (a proxy's, a private one, or
-// none) or the input's ranks are off.
-func (in *inputIdentity) countClientOrdinal(e *parse.Event) int {
-	client, _ := clientOf(e)
+// with the same method, path and status from the same public client
+// (e.Client, as classify read it); 0 when the client is not a public
+// address (a proxy's, a private one, or none) or the input's ranks are
+// off.
+func (in *inputIdentity) countClientOrdinal(e *Ev) int {
+	client := e.Client
 	if in.ordinalsOff || !client.IsValid() || IsNonPublic(client) || IsCloudflare(client) {
 		return 0
 	}

@@ -208,26 +208,20 @@ func answered(e *Ev) int {
 	return e.Status
 }
 
+// clientsAgree: the records name no public client, or one in common.
 func clientsAgree(a, b *Ev) bool {
 	ca, cb := candidateClients(a), candidateClients(b)
-	if len(ca) == 0 || len(cb) == 0 {
-		return true
-	}
-	for _, x := range ca {
-		for _, y := range cb {
-			if x == y {
-				return true
-			}
-		}
-	}
-	return false
+	return len(ca) == 0 || len(cb) == 0 || firstShared(ca, cb).IsValid()
 }
 
 // sharedClient is the public address both records name for their
 // client, or the zero address.
 func sharedClient(a, b *Ev) netip.Addr {
-	cb := candidateClients(b)
-	for _, x := range candidateClients(a) {
+	return firstShared(candidateClients(a), candidateClients(b))
+}
+
+func firstShared(ca, cb []netip.Addr) netip.Addr {
+	for _, x := range ca {
 		if slices.Contains(cb, x) {
 			return x
 		}
@@ -624,10 +618,5 @@ func rankedApart(a, b *Ev, inputs map[string]*inputIdentity) bool {
 // k-th POST /mcp 200 of one can be the (k+1)-th of the other, while one
 // client's requests keep their order in both.
 func clientRanked(a, b *Ev, inputs map[string]*inputIdentity) bool {
-	if a.clientOrdinal == 0 || b.clientOrdinal == 0 || !ranked(a, b, inputs) {
-		return false
-	}
-	ca, _ := clientOf(a.Event)
-	cb, _ := clientOf(b.Event)
-	return ca == cb
+	return a.clientOrdinal != 0 && b.clientOrdinal != 0 && a.Client == b.Client && ranked(a, b, inputs)
 }

@@ -137,49 +137,23 @@ func lineIndex(b []byte) [][]byte {
 func BenchmarkPrefilterCombined(b *testing.B) {
 	var buf bytes.Buffer
 	synth.Write(&buf, synth.Options{Format: "nginx", Size: 8 << 20, Seed: 1, Attempts: 3})
-	lines := lineIndex(buf.Bytes())
-	pf0, _ := NewPrefilter(Options{})
-	pf := pf0.Clone()
-	b.SetBytes(int64(buf.Len()))
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		for _, l := range lines {
-			pf.CheckCombined(l, true)
-		}
-	}
+	benchmarkCheck(b, buf.Bytes())
 }
 
 // BenchmarkPrefilterBusy is the busy day's fast path: most lines are
 // other MCP clients on the connector's own endpoints, from public
 // addresses (half of them IPv6), so every field is located and judged.
 func BenchmarkPrefilterBusy(b *testing.B) {
-	var buf bytes.Buffer
-	if _, err := synth.Busy(&buf, synth.Options{Format: "nginx", Lines: 60_000, Seed: 1}); err != nil {
-		b.Fatal(err)
-	}
-	lines := lineIndex(buf.Bytes())
-	pf0, _ := NewPrefilter(Options{})
-	pf := pf0.Clone()
-	b.SetBytes(int64(buf.Len()))
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		for _, l := range lines {
-			pf.CheckCombined(l, true)
-		}
-	}
+	benchmarkCheck(b, busyDay(b))
 }
 
+// BenchmarkLocateBusy is the field location alone on the same lines.
 func BenchmarkLocateBusy(b *testing.B) {
-	var buf bytes.Buffer
-	if _, err := synth.Busy(&buf, synth.Options{Format: "nginx", Lines: 60_000, Seed: 1}); err != nil {
-		b.Fatal(err)
-	}
-	lines := lineIndex(buf.Bytes())
+	data := busyDay(b)
+	lines := lineIndex(data)
 	sh := parse.Shape{Combined: true, Layout: parse.LayoutCombined, UAKnown: true}
 	var f parse.Fields
-	b.SetBytes(int64(buf.Len()))
+	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		for _, l := range lines {
@@ -188,23 +162,26 @@ func BenchmarkLocateBusy(b *testing.B) {
 	}
 }
 
-func BenchmarkNewlinesBusy(b *testing.B) {
+// busyDay is 60,000 lines of loggen's busy profile.
+func busyDay(b *testing.B) []byte {
 	var buf bytes.Buffer
 	if _, err := synth.Busy(&buf, synth.Options{Format: "nginx", Lines: 60_000, Seed: 1}); err != nil {
 		b.Fatal(err)
 	}
-	data := buf.Bytes()
-	b.SetBytes(int64(buf.Len()))
+	return buf.Bytes()
+}
+
+// benchmarkCheck runs a cloned prefilter over every line of data.
+func benchmarkCheck(b *testing.B, data []byte) {
+	lines := lineIndex(data)
+	pf0, _ := NewPrefilter(Options{})
+	pf := pf0.Clone()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		n := 0
-		for off := 0; off < len(data); {
-			j := bytes.IndexByte(data[off:], '\n')
-			if j < 0 {
-				break
-			}
-			off += j + 1
-			n++
+		for _, l := range lines {
+			pf.CheckCombined(l, true)
 		}
 	}
 }
