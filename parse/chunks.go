@@ -50,6 +50,7 @@ const (
 type span struct {
 	off, n, line int
 	long, weak   bool
+	stamp        stamp // a Weak line's time and peer
 }
 
 type chunk struct {
@@ -68,7 +69,7 @@ type chunk struct {
 // lineSource; lines it passes over are counted in filtered.
 type chunkSource struct {
 	// weakWanted decides, in order, whether a Weak line is parsed.
-	weakWanted func(line []byte) bool
+	weakWanted func(line []byte, st stamp) bool
 
 	results chan *chunk
 	stop    chan struct{}
@@ -100,8 +101,9 @@ func newChunkSource(br *bufio.Reader, next, max int, newFilter PrefilterFactory,
 	for w := 0; w < workers; w++ {
 		filter := newFilter()
 		go func() {
+			var st stamper
 			for c := range work {
-				filterChunk(c, max, filter, sh)
+				filterChunk(c, max, filter, sh, &st)
 				close(c.done)
 			}
 		}()
@@ -213,7 +215,7 @@ func (cs *chunkSource) send(c *chunk, work chan<- *chunk) bool {
 }
 
 // filterChunk picks the lines of a chunk worth parsing.
-func filterChunk(c *chunk, max int, filter Prefilter, sh Shape) {
+func filterChunk(c *chunk, max int, filter Prefilter, sh Shape, st *stamper) {
 	data := c.data
 	// Text without a NUL and valid as UTF-8 as a whole is so line by
 	// line: two searches over the megabyte spare two per line, whose
@@ -247,7 +249,7 @@ func filterChunk(c *chunk, max int, filter Prefilter, sh Shape) {
 			case Keep:
 				c.keep = append(c.keep, span{off: off, n: end, line: line})
 			case Weak:
-				c.keep = append(c.keep, span{off: off, n: end, line: line, weak: true})
+				c.keep = append(c.keep, span{off: off, n: end, line: line, weak: true, stamp: st.stampOf(trimCR(l), sh)})
 			default:
 				c.filtered++
 			}
@@ -275,7 +277,7 @@ func (cs *chunkSource) next() bool {
 			if !s.long {
 				cs.line = trimCR(cs.cur.data[s.off : s.off+s.n])
 			}
-			if s.weak && cs.weakWanted != nil && !cs.weakWanted(cs.line) {
+			if s.weak && cs.weakWanted != nil && !cs.weakWanted(cs.line, s.stamp) {
 				cs.filtered++
 				continue
 			}

@@ -3,6 +3,7 @@ package parse
 import (
 	"bytes"
 	"fmt"
+	"net/netip"
 	"runtime"
 	"strings"
 	"testing"
@@ -183,5 +184,79 @@ func BenchmarkScanNginxFull(b *testing.B) {
 		s := NewScanner(bytes.NewReader(data), "a.log", ps, 0)
 		for s.Next() {
 		}
+	}
+}
+
+// A Weak line's time and peer are read by the worker that judged it; the
+// scanner asks about each in order, in UTC, with the line's own peer, even
+// where neighbours share a second (the worker remembers the last time it
+// read) or the zone changes, and parses the ones it is told to. A line
+// whose time cannot be read is parsed without asking.
+func TestWeakLinesAskedWithTheirTimeAndPeer(t *testing.T) {
+	var b bytes.Buffer
+	t0 := time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
+	type line struct {
+		at   time.Time
+		peer string
+	}
+	var want []line
+	for i := 0; i < 3000; i++ {
+		at := t0.Add(time.Duration(i/3) * time.Second) // three lines a second
+		zone := time.UTC
+		if i%5 == 0 {
+			zone = time.FixedZone("", 2*3600)
+		}
+		peer := fmt.Sprintf("198.51.100.%d", i%200+1)
+		if i == 2500 {
+			fmt.Fprintf(&b, "%s - - [24/Nov/2026:99:00:00 +0000] \"GET /login HTTP/1.1\" 200 5 \"-\" \"Mozilla/5.0\"\n", peer)
+			continue
+		}
+		fmt.Fprintf(&b, "%s - - [%s] \"GET /login HTTP/1.1\" 200 5 \"-\" \"Mozilla/5.0\"\n", peer, at.In(zone).Format("02/Jan/2006:15:04:05 -0700"))
+		if i >= 100 {
+			want = append(want, line{at, peer})
+		}
+	}
+	ps, err := Parsers(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewScanner(bytes.NewReader(b.Bytes()), "a.log", ps, 1<<16)
+	defer s.Close()
+	var asked []line
+	weak := func() Prefilter { return func([]byte, Shape) Verdict { return Weak } }
+	s.SetPrefilter(weak, 100, func(at time.Time, peer netip.Addr) bool {
+		if at.Location() != time.UTC {
+			t.Errorf("asked with a time in %v, want UTC", at.Location())
+		}
+		asked = append(asked, line{at, peer.String()})
+		return at.Second()%2 == 0
+	})
+	parsed, odd := 0, false
+	for s.Next() {
+		if s.Event().Pos.Line > 100 {
+			parsed++
+		}
+		odd = odd || s.Event().Pos.Line == 2501
+	}
+	if !odd {
+		t.Error("the line whose time cannot be read was not parsed")
+	}
+	// Lines sampled by the fast path (one in 1,024) and the last line are
+	// parsed without asking; every other Weak line is asked about.
+	if len(asked) < len(want)-5 || len(asked) > len(want) {
+		t.Fatalf("asked about %d lines, want about %d", len(asked), len(want))
+	}
+	j := 0
+	for _, a := range asked {
+		for j < len(want) && !want[j].at.Equal(a.at) || j < len(want) && want[j].peer != a.peer {
+			j++
+		}
+		if j == len(want) {
+			t.Fatalf("asked about %v from %s, which is not the next line of the log", a.at, a.peer)
+		}
+		j++
+	}
+	if parsed < len(asked)/2-10 || parsed > len(asked)/2+10 {
+		t.Errorf("parsed %d of the %d lines asked about, want those at an even second (about half)", parsed, len(asked))
 	}
 }

@@ -160,41 +160,71 @@ func (s *Scanner) SetPrefilter(f PrefilterFactory, after int, wantStep func(t ti
 	s.prefilter, s.after, s.wantStep = f, after, wantStep
 }
 
-// weakWanted reads the time (and the peer) of a line where its shape
-// locates them, and asks wantStep; a line whose time cannot be read
-// without knowing a zone, or cannot be read at all, is parsed, to be safe.
-func (s *Scanner) weakWanted(line []byte, sh Shape) bool {
-	if s.wantStep == nil {
+// weakWanted asks wantStep about a Weak line whose time (and peer) the
+// worker that judged it has read (see stampOf); a line whose time could
+// not be read without knowing a zone, or could not be read at all, is
+// parsed, to be safe.
+func (s *Scanner) weakWanted(line []byte, st stamp) bool {
+	if s.wantStep == nil || !st.ok {
 		return true
-	}
-	var f Fields
-	if !sh.Locate(line, &f) || !f.Time.Found() {
-		return true
-	}
-	raw := f.Time.Of(line)
-	var t time.Time
-	switch sh.Layout {
-	case LayoutCombined, LayoutVhostCombined:
-		var err error
-		if t, _, err = parseTimeLocal(string(raw)); err != nil {
-			return true
-		}
-	case LayoutJSON:
-		var ok bool
-		if t, ok = epoch(string(raw)); !ok || !isDigitString(string(raw)) {
-			var err error
-			if t, err = time.Parse(time.RFC3339Nano, string(raw)); err != nil {
-				return true
-			}
-		}
-	default:
-		return true // HAProxy's accept date has no zone
 	}
 	var peer netip.Addr
-	if f.Peer.Found() {
-		peer = ParseAddr(string(f.Peer.Of(line)))
+	if st.peer.Found() {
+		peer = ParseAddr(string(st.peer.Of(line)))
 	}
-	return s.wantStep(t.UTC(), peer)
+	return s.wantStep(st.t, peer)
+}
+
+// stamp is a Weak line's time (UTC) and where its peer is, read by the
+// worker that judged it, so that the scanner's own goroutine, which
+// decides in order, only asks: on a busy server's day, reading them there
+// for every other client's login page was a tenth of the run, on one core.
+type stamp struct {
+	t    time.Time
+	peer Span
+	ok   bool
+}
+
+// stamper reads stamps; it remembers the last time it read, since a log's
+// lines share their second with their neighbours. One per goroutine.
+type stamper struct {
+	raw []byte
+	t   time.Time
+}
+
+// stampOf reads a line's time and peer where its shape locates them.
+func (sp *stamper) stampOf(line []byte, sh Shape) stamp {
+	var f Fields
+	if !sh.Locate(line, &f) || !f.Time.Found() {
+		return stamp{}
+	}
+	raw := f.Time.Of(line)
+	st := stamp{peer: f.Peer, ok: true}
+	if string(raw) == string(sp.raw) && len(sp.raw) > 0 {
+		st.t = sp.t
+		return st
+	}
+	switch sh.Layout {
+	case LayoutCombined, LayoutVhostCombined:
+		t, _, err := parseTimeLocal(string(raw))
+		if err != nil {
+			return stamp{}
+		}
+		st.t = t
+	case LayoutJSON:
+		t, ok := epoch(string(raw))
+		if !ok || !isDigitString(string(raw)) {
+			var err error
+			if t, err = time.Parse(time.RFC3339Nano, string(raw)); err != nil {
+				return stamp{}
+			}
+		}
+		st.t = t.UTC()
+	default:
+		return stamp{} // HAProxy's accept date has no zone
+	}
+	sp.raw, sp.t = append(sp.raw[:0], raw...), st.t
+	return st
 }
 
 // Close stops the goroutines of the fast path when the input is not
@@ -229,7 +259,7 @@ func (s *Scanner) maybeSwitch() {
 	sh := decl.Shape
 	sh.UAKnown = s.uaSeen[1] > 0 && s.uaSeen[0] == 0
 	cs := newChunkSource(lr.br, lr.n+1, s.maxLine, s.prefilter, sh)
-	cs.weakWanted = func(line []byte) bool { return s.weakWanted(line, sh) }
+	cs.weakWanted = s.weakWanted
 	s.lines = cs
 }
 

@@ -65,6 +65,12 @@ func (p *Prefilter) ReportTo(c *Collector) { p.tally = c.tally }
 // seenMax bounds the path memory; it starts over when full.
 const seenMax = 8192
 
+// seenLongest is the longest token the path memory takes: longer ones
+// carry a query that is new each time (an authorization's state and
+// challenge), and hashing them only to miss, then filling the memory
+// until it starts over, cost more than classifying them.
+const seenLongest = 96
+
 // Clone returns a prefilter for another goroutine.
 func (p *Prefilter) Clone() *Prefilter {
 	c := *p
@@ -256,7 +262,7 @@ func (p *Prefilter) tokenKind(tok []byte) tokKind {
 		// row: the last path is compared before the memory is looked in.
 		return p.lastKind
 	}
-	if p.seen != nil {
+	if p.seen != nil && len(tok) <= seenLongest {
 		k, ok := p.seen[string(tok)] // no allocation for the lookup
 		if !ok {
 			k = p.tokenKindOf(tok)
