@@ -426,7 +426,30 @@ func (g *grouper) place(e *Ev) {
 	if e.candidate && !cur.Confirmed && !g.canStart(e) && !cur.hasCandidates() {
 		return // a browser-led attempt does not take a sender the log could have shown
 	}
+	if prev := g.startedBefore(e); prev != nil {
+		prev.add(e)
+		return
+	}
 	cur.add(e)
+}
+
+// startedBefore: a token request written when it ended (with how long it
+// took) that began before the current attempt did, while the attempt
+// before it was waiting for its token (or whose application had just
+// said it issued that attempt's token), is that attempt's. A token
+// endpoint that answers in 12 s is written after the connector gave up
+// and the person pressed Connect again; by its end time it had looked
+// like the new press's token.
+func (g *grouper) startedBefore(e *Ev) *Attempt {
+	if e.kind != kindToken || e.Duration <= 0 || parse.IsSynthetic(e.Time) || len(g.out) < 2 {
+		return nil
+	}
+	cur, prev := g.out[len(g.out)-1], g.out[len(g.out)-2]
+	began := e.Time.Add(-e.Duration)
+	if cur != g.cur || !began.Before(cur.Start) || !prev.expectsToken(began, false) && !prev.tokenRequestNamed(e.Time) {
+		return nil
+	}
+	return prev
 }
 
 // ambiguous: e's sender cannot be told by its address (a shared proxy's

@@ -143,6 +143,13 @@ func (c *Collector) noteRankMark(pe *parse.Event, e *Ev, in *inputIdentity) {
 	for _, m := range c.rankMarks {
 		if m.ordinal == e.ordinal && m.file != pe.Pos.File && m.key.status == pe.Status && m.key.method == pe.Method && m.key.path == pe.Path {
 			in.noteMarker(pe.Time)
+			if e.kind == kindAuthorize && pe.RawQuery == "" && e.Client.IsValid() && !IsNonPublic(e.Client) {
+				// The same authorization, in a log that names its
+				// browser but drops the query: that browser is Claude's
+				// user's, and its login and consent steps are the
+				// attempt's (an app's log beside morgan's "dev" format).
+				c.noteBrowser(e.Client, pe)
+			}
 			return
 		}
 	}

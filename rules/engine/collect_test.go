@@ -172,3 +172,42 @@ func TestMergeRespectsRanks(t *testing.T) {
 		t.Errorf("without ranks to vouch: %d events, want 1 (merged by time and fields)", len(got))
 	}
 }
+
+// An untimed record whose twin lies behind the order both logs share is
+// still paired with it when both logs ranked it alike: a request the
+// client abandoned (morgan's "-") took the time of a record written
+// seconds later, and the order ran past the next request's twin.
+func TestAlignUntimedRankBehindOrder(t *testing.T) {
+	base := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	synthetic := time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	rec := func(file string, line int, at time.Time, method, path string, status, ordinal int, gone bool) *Ev {
+		return &Ev{Event: &parse.Event{Pos: parse.Pos{File: file, Line: line}, Time: at, TimeSynthetic: at.Year() == 1,
+			Method: method, Path: path, Status: status, ClientGone: gone}, ordinal: ordinal}
+	}
+	app := []*Ev{
+		rec("app.log", 1, base, "POST", "/mcp", 401, 1, false),
+		rec("app.log", 2, base.Add(time.Second), "GET", "/authorize", 200, 1, false),
+		rec("app.log", 3, base.Add(3*time.Second), "POST", "/token", 200, 1, false),
+	}
+	app[2].Duration = 12 * time.Second
+	morgan := []*Ev{
+		rec("morgan.log", 1, synthetic, "POST", "/token", 0, 0, true), // left at 10 s, before the next press
+		rec("morgan.log", 2, synthetic.Add(time.Millisecond), "POST", "/mcp", 401, 1, false),
+		rec("morgan.log", 3, synthetic.Add(2*time.Millisecond), "GET", "/authorize", 200, 1, false),
+	}
+	inputs := map[string]*inputIdentity{"app.log": {}, "morgan.log": {untimed: true}}
+	out := alignUntimed(append(append([]*Ev{}, app...), morgan...), inputs)
+	for i, want := range []time.Time{app[2].Time, app[0].Time, app[1].Time} {
+		if !morgan[i].Time.Equal(want) {
+			t.Errorf("morgan.log:%d took %v, want its twin's %v", i+1, morgan[i].Time, want)
+		}
+	}
+	SortByTime(out)
+	got := merge(out, inputs)
+	if len(got) != 3 {
+		for _, e := range got {
+			t.Logf("%s:%d %v %s %s", e.Pos.File, e.Pos.Line, e.Time, e.Method, e.Path)
+		}
+		t.Errorf("three requests seen by both logs merged into %d events, want 3", len(got))
+	}
+}

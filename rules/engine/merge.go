@@ -55,7 +55,11 @@ func merge(evs []*Ev, inputs map[string]*inputIdentity) []*Ev {
 			if gap > sameRequestWindow+e.Duration+o.Duration {
 				continue // too far for this one; a longer request may still be e's twin
 			}
-			if sameRequest(e, o) && !seenIn(e, o.Pos.File) && pairs.inOrder(e, o) && !rankedApart(e, o, inputs) {
+			// inOrder last: it remembers the pair it lets through. A
+			// long request the client left was written by one log when
+			// it left and by the other when it ended, seconds later: no
+			// order binds that pair.
+			if sameRequest(e, o) && !seenIn(e, o.Pos.File) && !rankedApart(e, o, inputs) && (leftLong(e, o) || leftLong(o, e) || pairs.inOrder(e, o)) {
 				e = join(e, o)
 				gone[j] = true
 			}
@@ -65,6 +69,10 @@ func merge(evs []*Ev, inputs map[string]*inputIdentity) []*Ev {
 	keepFileOrder(out)
 	return out
 }
+
+// leftLong: a's log wrote that its client left (morgan's "-", nginx's
+// 499), and b's took longer than the clocks of two logs differ.
+func leftLong(a, b *Ev) bool { return a.ClientGone && b.Duration > sameRequestWindow }
 
 // keepFileOrder: a whole-second record that took no precise clock from a
 // twin would sort before its neighbours that did, although its log wrote
@@ -514,7 +522,17 @@ func alignUntimed(evs []*Ev, inputs map[string]*inputIdentity) []*Ev {
 					continue
 				}
 				if k < j {
-					continue // behind the order both logs share
+					// Behind the order both logs share, unless both logs
+					// ranked the request alike (the k-th GET /authorize
+					// 200 of each): a request another client abandoned
+					// was written by one log when the client left and by
+					// the other when it ended, seconds later, and the
+					// order had run ahead of this twin.
+					if ranked(u, t, inputs) && answered(t) == u.Status && t.ordinal == u.ordinal {
+						pick = k
+						break
+					}
+					continue
 				}
 				if !ranked(u, t, inputs) || answered(t) != u.Status {
 					if pick < 0 {
