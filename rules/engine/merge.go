@@ -280,6 +280,21 @@ func join(a, b *Ev) *Ev {
 	if merged.Authorization == parse.Unknown {
 		merged.Authorization = other.Authorization
 	}
+	// What the answer was, where one log recorded it and the other not
+	// (pino writes the response's headers; the app's own line, the status):
+	// an HTML page answering discovery, a token answered as text.
+	if cp.ContentType == "" && other.ContentType != "" {
+		cp.ContentType = other.ContentType
+	}
+	if cp.Bytes < 0 && other.Bytes >= 0 {
+		cp.Bytes = other.Bytes
+	}
+	if cp.HasWWWAuth == parse.Unknown && other.HasWWWAuth != parse.Unknown {
+		cp.HasWWWAuth, cp.WWWAuthenticate = other.HasWWWAuth, other.WWWAuthenticate
+	}
+	if cp.Location == "" && other.Location != "" {
+		cp.Location = other.Location
+	}
 	if merged.Status == 0 {
 		merged.Status = answered(other)
 	}
