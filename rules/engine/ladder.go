@@ -259,8 +259,30 @@ func SortByTime(evs []*Ev) {
 			return a.Time.Before(b.Time)
 		}
 		if a.Pos.File != b.Pos.File {
+			// Records merged from two logs: their order in a log both
+			// were read from (the edge's and the origin's log of one
+			// whole second hold the browser's steps and the backend's
+			// in the order they happened; the file names do not).
+			for _, f := range [2]string{a.Pos.File, b.Pos.File} {
+				if la, lb := lineIn(a, f), lineIn(b, f); la > 0 && lb > 0 {
+					return la < lb
+				}
+			}
 			return a.Pos.File < b.Pos.File
 		}
 		return a.Pos.Line < b.Pos.Line
 	})
+}
+
+// lineIn is the line of e's record in the file (its own or a view's), or 0.
+func lineIn(e *Ev, file string) int {
+	if e.Pos.File == file {
+		return e.Pos.Line
+	}
+	for _, v := range e.Views {
+		if v.Pos.File == file {
+			return v.Pos.Line
+		}
+	}
+	return 0
 }
