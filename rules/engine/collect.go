@@ -54,7 +54,20 @@ type Collector struct {
 	// rankMarks are Claude's marks in inputs without times, by rank
 	// (see noteRankMark).
 	rankMarks []rankMark
+	// lastAuthorizeByUA is, per browser user agent, its latest
+	// authorization and whether it was Claude's (see sharedAgentStep).
+	lastAuthorizeByUA map[string]agentAuthorize
 }
+
+// agentAuthorize is a user agent's latest authorization.
+type agentAuthorize struct {
+	at     time.Time
+	claude bool
+}
+
+// maxAgents bounds lastAuthorizeByUA; past it, the entries older than a
+// person's pace go.
+const maxAgents = 4096
 
 // rankMark is a mark of Claude in an input without times: its request's
 // key and rank (Ev.ordinal).
@@ -143,12 +156,15 @@ func (c *Collector) noteRankMark(pe *parse.Event, e *Ev, in *inputIdentity) {
 	for _, m := range c.rankMarks {
 		if m.ordinal == e.ordinal && m.file != pe.Pos.File && m.key.status == pe.Status && m.key.method == pe.Method && m.key.path == pe.Path {
 			in.noteMarker(pe.Time)
-			if e.kind == kindAuthorize && pe.RawQuery == "" && e.Client.IsValid() && !IsNonPublic(e.Client) {
+			if e.kind == kindAuthorize && pe.RawQuery == "" && e.Client.IsValid() {
 				// The same authorization, in a log that names its
 				// browser but drops the query: that browser is Claude's
 				// user's, and its login and consent steps are the
 				// attempt's (an app's log beside morgan's "dev" format).
 				c.noteBrowser(e.Client, pe)
+				if pe.UAKnown && pe.UserAgent != "" {
+					c.noteAgentAuthorize(pe, true)
+				}
 			}
 			return
 		}
@@ -312,6 +328,9 @@ func (c *Collector) classify(pe *parse.Event, in *inputIdentity) (e Ev, keep boo
 	// The browser leg: an authorization that comes back to Claude, from
 	// any address (it is the user's), and the login and consent steps of
 	// the same browser.
+	if e.kind == kindAuthorize && class != clientEgress && pe.UAKnown && pe.UserAgent != "" {
+		c.noteAgentAuthorize(pe, hasClaudeCallback(pe.RawQuery))
+	}
 	if e.kind == kindAuthorize && (hasClaudeCallback(pe.RawQuery) || pe.RawQuery == "" && class != clientEgress) {
 		e.Browser, e.strong = true, true
 		e.Confirmed = false
@@ -401,8 +420,9 @@ func (c *Collector) browserStep(pe *parse.Event, client netip.Addr, class client
 	}
 	if in.others {
 		// Behind a proxy, among other clients' users: a user agent is
-		// shared by too many browsers to tell one from another.
-		return false
+		// shared by too many browsers to tell one from another, unless
+		// the latest authorization with it was Claude's.
+		return c.sharedAgentStep(pe)
 	}
 	for _, seen := range c.browsers {
 		if match(seen) {
@@ -413,6 +433,42 @@ func (c *Collector) browserStep(pe *parse.Event, client netip.Addr, class client
 	// agents (uvicorn behind a proxy): nothing but the order ties the step
 	// to the authorization, and only when no other client shows.
 	return !pe.UAKnown && pe.Referer == "" && !in.others
+}
+
+// noteAgentAuthorize remembers a browser authorization by its user agent.
+func (c *Collector) noteAgentAuthorize(pe *parse.Event, claude bool) {
+	if c.lastAuthorizeByUA == nil {
+		c.lastAuthorizeByUA = map[string]agentAuthorize{}
+	}
+	if prev, ok := c.lastAuthorizeByUA[pe.UserAgent]; ok && prev.at.Equal(pe.Time) {
+		claude = claude || prev.claude // the same request, marked Claude's by rank after
+	} else if len(c.lastAuthorizeByUA) >= maxAgents {
+		for ua, a := range c.lastAuthorizeByUA {
+			if AbsDuration(pe.Time.Sub(a.at)) > humanWindow {
+				delete(c.lastAuthorizeByUA, ua)
+			}
+		}
+		if len(c.lastAuthorizeByUA) >= maxAgents {
+			clear(c.lastAuthorizeByUA)
+		}
+	}
+	c.lastAuthorizeByUA[pe.UserAgent] = agentAuthorize{at: pe.Time, claude: claude}
+}
+
+// sharedAgentStep: behind a proxy, among other clients' users, a login or
+// consent step is Claude's user's when the latest authorization with the
+// same user agent was Claude's, a person's pace before. A browser goes
+// from its authorization to its consent; another person with the very
+// same browser who authorized earlier, and consented before Claude's
+// user authorized, is told apart by that order. (Two people with one user
+// agent whose flows interleave are not: the later authorization takes
+// both steps.)
+func (c *Collector) sharedAgentStep(pe *parse.Event) bool {
+	if !pe.UAKnown || pe.UserAgent == "" {
+		return false
+	}
+	a, ok := c.lastAuthorizeByUA[pe.UserAgent]
+	return ok && a.claude && !pe.Time.Before(a.at) && pe.Time.Sub(a.at) <= humanWindow
 }
 
 // refererFromAuthorization: the page was reached from an authorization,
