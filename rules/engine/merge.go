@@ -174,7 +174,9 @@ func sameRequest(a, b *Ev) bool {
 	if a.EdgeBlocked || b.EdgeBlocked {
 		return false // the origin never saw what the edge stopped
 	}
-	if !statusAgrees(a, b) || !clientsAgree(a, b) {
+	if !statusAgrees(a, b) && !leftLong(a, b) && !leftLong(b, a) || !clientsAgree(a, b) {
+		// (nginx's 499 for the client that left, and the application's
+		// 200 when it finished anyway, seconds later, are one request.)
 		return false
 	}
 	// Two requests in the same second to the same path (the connector's
