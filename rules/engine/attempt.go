@@ -481,7 +481,11 @@ func (g *grouper) placeByUserAgent(e *Ev, untimed bool, pause time.Duration) {
 	cur := g.cur
 	broker, user := IsBrokerUA(e.UserAgent), IsClaudeUserUA(e.UserAgent)
 	switch {
-	case broker && (e.kind == kindASMeta || e.kind == kindToken) && cur != nil && cur.expectsToken(e.Time, untimed):
+	case broker && (e.kind == kindASMeta || e.kind == kindToken && cur.refetchedSinceAuthorize()) && cur != nil && cur.expectsToken(e.Time, untimed):
+		// The connector fetches the authorization server's metadata again
+		// when the browser comes back, then asks for the token: another
+		// python-httpx client's token request before that re-fetch (the
+		// person has not even consented yet) is not Claude's.
 		cur.add(e)
 	case broker && e.kind == kindToken && cur != nil && cur.tokenRequestNamed(e.Time):
 		cur.add(e)
@@ -571,6 +575,24 @@ func (a *Attempt) expectsToken(t time.Time, untimed bool) bool {
 		}
 	}
 	return untimed || t.Sub(last) <= tokenWindow
+}
+
+// refetchedSinceAuthorize: the attempt holds a fetch of the authorization
+// server's metadata after its latest authorization (nil-safe).
+func (a *Attempt) refetchedSinceAuthorize() bool {
+	if a == nil {
+		return false
+	}
+	seen := false
+	for _, e := range a.Events {
+		switch {
+		case e.Browser && e.kind == kindAuthorize:
+			seen = false
+		case !e.Browser && e.kind == kindASMeta:
+			seen = true
+		}
+	}
+	return seen
 }
 
 // tokenRequestNamed: the application said, just before t, that it
