@@ -1,6 +1,10 @@
 package rules
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/mcptriage/mcptriage/rules/engine"
+)
 
 var SessionNotSticky = &Rule{
 	ID:      "session_not_sticky",
@@ -21,9 +25,23 @@ restarted. Tools list but calls fail.`,
 				continue
 			}
 			if ok != nil && (e.Status == 400 || e.Status == 404) {
-				return found(Medium, fmt.Sprintf("MCP requests worked (%s) and later failed with %d (%s): the session the connector holds is unknown to the instance that answered.", req(ok), e.Status, req(e)), ok, e)
+				conf := Medium
+				if !connectorsOwn(ok) || !connectorsOwn(e) {
+					// A log that shows neither address nor user agent (morgan's
+					// "dev" format) among other MCP clients: either request
+					// may be another client's, whose session was its own.
+					conf = Low
+				}
+				return found(conf, fmt.Sprintf("MCP requests worked (%s) and later failed with %d (%s): the session the connector holds is unknown to the instance that answered.", req(ok), e.Status, req(e)), ok, e)
 			}
 		}
 		return nil
 	},
+}
+
+// connectorsOwn: the request is the connector's by its sender, not by its
+// place among the attempt's requests: from Anthropic's range, or with
+// Claude-User.
+func connectorsOwn(e *Ev) bool {
+	return e.Confirmed || e.UAKnown && engine.IsClaudeUserUA(e.UserAgent)
 }

@@ -441,12 +441,15 @@ func (g *grouper) place(e *Ev) {
 // and the person pressed Connect again; by its end time it had looked
 // like the new press's token.
 func (g *grouper) startedBefore(e *Ev) *Attempt {
-	if e.kind != kindToken || e.Duration <= 0 || parse.IsSynthetic(e.Time) || len(g.out) < 2 {
+	// Only a long request, that began more than a second before the
+	// press: whole-second clocks put a fast token request of the same
+	// second before the probe it followed.
+	if e.kind != kindToken || e.Duration <= sameRequestWindow || parse.IsSynthetic(e.Time) || len(g.out) < 2 {
 		return nil
 	}
 	cur, prev := g.out[len(g.out)-1], g.out[len(g.out)-2]
 	began := e.Time.Add(-e.Duration)
-	if cur != g.cur || !began.Before(cur.Start) || !prev.expectsToken(began, false) && !prev.tokenRequestNamed(e.Time) {
+	if cur != g.cur || !began.Before(cur.Start.Add(-time.Second)) || !prev.expectsToken(began, false) && !prev.tokenRequestNamed(e.Time) {
 		return nil
 	}
 	return prev
