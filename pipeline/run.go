@@ -19,6 +19,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/mcptriage/mcptriage/internal/scrub"
 	"github.com/mcptriage/mcptriage/parse"
 	"github.com/mcptriage/mcptriage/report"
 	"github.com/mcptriage/mcptriage/rules"
@@ -35,6 +36,10 @@ type Result struct {
 	// Inputs is how many inputs were read.
 	Inputs int
 }
+
+// earlyScrubBelow: inputs smaller than this start the output's redaction
+// rules loading while they are read (see scrub.Prepare).
+const earlyScrubBelow = 16 << 20
 
 // fastPathAfter is how many lines of an input are always parsed in full:
 // small logs keep exact accounting of every line, big ones go fast.
@@ -84,6 +89,7 @@ func Run(sources []Source, o Options) *Result {
 	for _, g := range groups {
 		summaries = append(summaries, g.summaries()...)
 	}
+	scrub.Prepare() // for the output, while the attempts are reconstructed
 	res.Report = report.Build(collector.Analyze(), summaries)
 	switch {
 	case res.Inputs == 0:
@@ -130,6 +136,11 @@ func prefilterFor(o Options, c *rules.Collector) parse.PrefilterFactory {
 // over, not read.
 func readInput(in Input, o Options, c *rules.Collector, pf parse.PrefilterFactory) (sum report.InputSummary, binary bool) {
 	sum = report.InputSummary{Path: in.Name}
+	if in.Size > 0 && in.Size < earlyScrubBelow {
+		// A small log reads in less time than gitleaks' rules take to
+		// load: load them meanwhile, on the other core.
+		scrub.Prepare()
+	}
 	rc, err := in.Open()
 	if err != nil {
 		sum.Err = fmt.Errorf("cannot open it: %v", PathlessError(err))
