@@ -51,6 +51,12 @@ type span struct {
 	off, n, line int
 	long, weak   bool
 	stamp        stamp // a Weak line's time and peer
+	// redacted: the worker redacted the line already (Redact), and red
+	// holds the result where it differs from the line: the scanner's own
+	// goroutine, which parses the kept lines one by one, had spent a
+	// third of a proxied busy day redacting them.
+	redacted bool
+	red      []byte
 }
 
 type chunk struct {
@@ -81,6 +87,7 @@ type chunkSource struct {
 	n        int
 	line     []byte
 	tooLong  bool
+	redacted bool // line was redacted by the worker (span.redacted)
 	filtered int
 	blank    int
 	err      error
@@ -247,7 +254,11 @@ func filterChunk(c *chunk, max int, filter Prefilter, sh Shape, st *stamper) {
 		default:
 			switch filter(trimCR(l), sh) {
 			case Keep:
-				c.keep = append(c.keep, span{off: off, n: end, line: line})
+				sp := span{off: off, n: end, line: line, redacted: true}
+				if r := Redact(trimCR(l)); !sameBytes(r, trimCR(l)) {
+					sp.red = r
+				}
+				c.keep = append(c.keep, sp)
 			case Weak:
 				c.keep = append(c.keep, span{off: off, n: end, line: line, weak: true, stamp: st.stampOf(trimCR(l), sh)})
 			default:
@@ -272,9 +283,12 @@ func (cs *chunkSource) next() bool {
 		if cs.cur != nil && cs.i < len(cs.cur.keep) {
 			s := cs.cur.keep[cs.i]
 			cs.i++
-			cs.n, cs.tooLong = cs.base+s.line, s.long
+			cs.n, cs.tooLong, cs.redacted = cs.base+s.line, s.long, s.redacted
 			cs.line = nil
-			if !s.long {
+			switch {
+			case s.red != nil:
+				cs.line = s.red
+			case !s.long:
 				cs.line = trimCR(cs.cur.data[s.off : s.off+s.n])
 			}
 			if s.weak && cs.weakWanted != nil && !cs.weakWanted(cs.line, s.stamp) {
@@ -302,6 +316,12 @@ func (cs *chunkSource) next() bool {
 }
 
 func (cs *chunkSource) current() (int, []byte, bool) { return cs.n, cs.line, cs.tooLong }
+
+// sameBytes: b is a itself (Redact returns its argument when nothing
+// needed masking).
+func sameBytes(a, b []byte) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
 
 func (cs *chunkSource) error() error {
 	cs.errMu.Lock()

@@ -260,3 +260,53 @@ func TestWeakLinesAskedWithTheirTimeAndPeer(t *testing.T) {
 		t.Errorf("parsed %d of the %d lines asked about, want those at an even second (about half)", parsed, len(asked))
 	}
 }
+
+// Lines the fast path keeps are redacted by the worker that kept them;
+// what the scanner hands on is the same as redacting on its own
+// goroutine: no secret of a kept line survives, lines without one are
+// unchanged, and a joined record would be redacted whole.
+func TestFastPathRedactsKeptLines(t *testing.T) {
+	var b bytes.Buffer
+	t0 := time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
+	const secret = "sk_live_51Hq8JpLkT0pSecretValue9x"
+	for i := 0; i < 6000; i++ {
+		path := fmt.Sprintf("/page/%d", i)
+		if i%7 == 0 {
+			path = "/token?client_secret=" + secret + "&code=c0de" + fmt.Sprint(i)
+		}
+		fmt.Fprintf(&b, "198.51.100.%d - - [%s] \"POST %s HTTP/1.1\" 200 5 \"-\" \"python-httpx/0.28.1\"\n", i%200+1, t0.Add(time.Duration(i)*time.Second).Format("02/Jan/2006:15:04:05 -0700"), path)
+	}
+	keepSecrets := func() Prefilter {
+		return func(l []byte, _ Shape) Verdict {
+			if bytes.Contains(l, []byte("/token")) {
+				return Keep
+			}
+			return Drop
+		}
+	}
+	r := scanChunked(t, b.Bytes(), 1<<16, keepSecrets, 100)
+	tokens := 0
+	for _, e := range r.events {
+		if strings.Contains(e, secret) {
+			t.Fatalf("a kept line's secret survived the fast path: %s", e)
+		}
+		if strings.Contains(e, "/token") {
+			tokens++
+		}
+	}
+	if want := 6000 / 7; tokens < want-2 {
+		t.Errorf("%d token requests reached the analysis, want about %d", tokens, want)
+	}
+	ps, err := Parsers(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewScanner(bytes.NewReader(b.Bytes()), "a.log", ps, 1<<16)
+	defer s.Close()
+	s.SetPrefilter(keepSecrets, 100, nil)
+	for s.Next() {
+		if e := s.Event(); strings.Contains(e.Text, secret) || strings.Contains(e.RawQuery, secret) {
+			t.Fatalf("line %d kept its secret: %q", e.Pos.Line, e.Text)
+		}
+	}
+}

@@ -401,9 +401,15 @@ func (s *Scanner) nextParsed(dst *Event) bool {
 				return false
 			}
 			p.n, p.line, p.long = s.lines.current()
+			if cs, isChunks := s.lines.(*chunkSource); isChunks {
+				p.redacted = cs.redacted
+			}
 		}
 		s.stats.Lines++
-		p = s.assemble(p)
+		if q := s.assemble(p); !sameBytes(q.line, p.line) {
+			// Lines joined into one record: redact the whole of it.
+			p, p.redacted = q, false
+		}
 		pos := Pos{File: s.name, Line: p.n}
 		if p.long {
 			s.stats.skip(pos, fmt.Sprintf("line longer than %d bytes", s.maxLine))
