@@ -252,15 +252,16 @@ func filterChunk(c *chunk, max int, filter Prefilter, sh Shape, st *stamper) {
 			// would count it as a request.
 			c.keep = append(c.keep, span{off: off, n: end, line: line})
 		default:
-			switch filter(trimCR(l), sh) {
+			ln := trimCR(l)
+			switch filter(ln, sh) {
 			case Keep:
 				sp := span{off: off, n: end, line: line, redacted: true}
-				if r := Redact(trimCR(l)); !sameBytes(r, trimCR(l)) {
+				if r := Redact(ln); !sameBytes(r, ln) {
 					sp.red = r
 				}
 				c.keep = append(c.keep, sp)
 			case Weak:
-				c.keep = append(c.keep, span{off: off, n: end, line: line, weak: true, stamp: st.stampOf(trimCR(l), sh)})
+				c.keep = append(c.keep, span{off: off, n: end, line: line, weak: true, stamp: st.stampOf(ln, sh)})
 			default:
 				c.filtered++
 			}
@@ -317,8 +318,8 @@ func (cs *chunkSource) next() bool {
 
 func (cs *chunkSource) current() (int, []byte, bool) { return cs.n, cs.line, cs.tooLong }
 
-// sameBytes: b is a itself (Redact returns its argument when nothing
-// needed masking).
+// sameBytes: a and b are one slice (Redact returns its argument when
+// nothing needed masking, assemble when it joined nothing).
 func sameBytes(a, b []byte) bool {
 	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }

@@ -1,10 +1,6 @@
 package rules
 
-import (
-	"fmt"
-
-	"github.com/mcptriage/mcptriage/rules/engine"
-)
+import "fmt"
 
 var SessionNotSticky = &Rule{
 	ID:      "session_not_sticky",
@@ -43,5 +39,5 @@ restarted. Tools list but calls fail.`,
 // place among the attempt's requests: from Anthropic's range, or with
 // Claude-User.
 func connectorsOwn(e *Ev) bool {
-	return e.Confirmed || e.UAKnown && engine.IsClaudeUserUA(e.UserAgent)
+	return e.Confirmed || e.FromClaudeUser()
 }

@@ -659,7 +659,7 @@ func (g *grouper) valid(a *Attempt) bool {
 			return true
 		case e.Browser && e.kind == kindAuthorize && hasClaudeCallback(e.RawQuery):
 			return true
-		case e.UAKnown && IsClaudeUserUA(e.UserAgent), e.AllSignals().Has(parse.SigClaudeNamed):
+		case e.FromClaudeUser(), e.AllSignals().Has(parse.SigClaudeNamed):
 			mark = true
 
 		}
@@ -761,8 +761,12 @@ func (e *Ev) unauthenticatedProbe() bool {
 	if e.Authorization == parse.Present || e.Method == "GET" || e.Method == "HEAD" || e.Method == "DELETE" {
 		return false
 	}
-	return !(e.UAKnown && IsClaudeUserUA(e.UserAgent))
+	return !e.FromClaudeUser()
 }
+
+// FromClaudeUser: the log gives the request's user agent, and it is the
+// connector's MCP client's (Claude-User).
+func (e *Ev) FromClaudeUser() bool { return e.UAKnown && IsClaudeUserUA(e.UserAgent) }
 
 // opensFlow: after a connection, only the broker's probe opens a new
 // flow; an anonymous request on the path is a tool call unless discovery

@@ -538,27 +538,24 @@ func alignUntimed(evs []*Ev, inputs map[string]*inputIdentity) []*Ev {
 					}
 					continue
 				}
-				if k < j {
-					// Behind the order both logs share, unless both logs
-					// ranked the request alike (the k-th GET /authorize
-					// 200 of each): a request another client abandoned
-					// was written by one log when the client left and by
-					// the other when it ended, seconds later, and the
-					// order had run ahead of this twin.
-					if ranked(u, t, inputs) && answered(t) == u.Status && t.ordinal == u.ordinal {
-						pick = k
-						break
-					}
-					continue
+				sameKey := ranked(u, t, inputs) && answered(t) == u.Status
+				if sameKey && t.ordinal == u.ordinal {
+					// Both logs ranked the request alike (the k-th GET
+					// /authorize 200 of each): its twin, even behind the
+					// order both logs share (a request another client
+					// abandoned was written by one log when the client
+					// left and by the other seconds later, and the order
+					// had run ahead of this twin).
+					pick = k
+					break
 				}
-				if !ranked(u, t, inputs) || answered(t) != u.Status {
+				if k < j {
+					continue // behind the order both logs share
+				}
+				if !sameKey {
 					if pick < 0 {
 						pick = k
 					}
-					break
-				}
-				if t.ordinal == u.ordinal {
-					pick = k
 					break
 				}
 			}
